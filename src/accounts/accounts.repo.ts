@@ -1,0 +1,76 @@
+import type { Db, ResultSetHeader, RowDataPacket } from '../db/pool.js';
+
+export type Role = 'user' | 'admin';
+
+export interface User {
+  id: number;
+  name: string;
+  email: string;
+  role: Role;
+  sessionVersion: number;
+  disabled: boolean;
+  createdAt: Date;
+}
+
+export interface UserWithHash extends User {
+  passwordHash: string;
+}
+
+const COLUMNS = 'id, name, email, role, session_version, disabled_at, created_at';
+
+function toUser(row: RowDataPacket): User {
+  return {
+    id: row.id as number,
+    name: row.name as string,
+    email: row.email as string,
+    role: row.role as Role,
+    sessionVersion: row.session_version as number,
+    disabled: row.disabled_at !== null,
+    createdAt: row.created_at as Date,
+  };
+}
+
+export async function findUserById(db: Db, id: number): Promise<User | null> {
+  const [rows] = await db.execute<RowDataPacket[]>(`SELECT ${COLUMNS} FROM users WHERE id = ?`, [id]);
+  return rows[0] ? toUser(rows[0]) : null;
+}
+
+export async function findUserByEmail(db: Db, email: string): Promise<UserWithHash | null> {
+  const [rows] = await db.execute<RowDataPacket[]>(`SELECT ${COLUMNS}, password_hash FROM users WHERE email = ?`, [email]);
+  const row = rows[0];
+  return row ? { ...toUser(row), passwordHash: row.password_hash as string } : null;
+}
+
+export async function findPasswordHash(db: Db, id: number): Promise<string | null> {
+  const [rows] = await db.execute<RowDataPacket[]>('SELECT password_hash FROM users WHERE id = ?', [id]);
+  return (rows[0]?.password_hash as string | undefined) ?? null;
+}
+
+export async function insertUser(db: Db, user: { name: string; email: string; passwordHash: string }): Promise<number> {
+  const [result] = await db.execute<ResultSetHeader>(
+    'INSERT INTO users (name, email, password_hash) VALUES (?, ?, ?)',
+    [user.name, user.email, user.passwordHash],
+  );
+  return result.insertId;
+}
+
+/** Changes the hash and ends every other session of the account (their version no longer matches). */
+export async function updatePassword(db: Db, id: number, passwordHash: string): Promise<void> {
+  await db.execute('UPDATE users SET password_hash = ?, session_version = session_version + 1 WHERE id = ?', [passwordHash, id]);
+}
+
+export async function setRoleByEmail(db: Db, email: string, role: Role): Promise<boolean> {
+  const [result] = await db.execute<ResultSetHeader>('UPDATE users SET role = ? WHERE email = ?', [role, email]);
+  return result.affectedRows === 1;
+}
+
+export async function countUsers(db: Db): Promise<number> {
+  const [rows] = await db.execute<RowDataPacket[]>('SELECT COUNT(*) AS n FROM users');
+  return Number(rows[0]?.n ?? 0);
+}
+
+export async function listUsers(db: Db, limit: number, offset: number): Promise<User[]> {
+  // LIMIT values go as strings: mysql2's execute() with numbers fails on MySQL 8.0.22+.
+  const [rows] = await db.execute<RowDataPacket[]>(`SELECT ${COLUMNS} FROM users ORDER BY id LIMIT ? OFFSET ?`, [String(limit), String(offset)]);
+  return rows.map(toUser);
+}

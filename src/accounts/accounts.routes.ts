@@ -1,0 +1,147 @@
+import { Router, type Request, type Response } from 'express';
+import type { Passport } from './passport.js';
+import type { Pool } from '../db/pool.js';
+import { Invalid } from '../http/errors.js';
+import { flash } from '../http/flash.js';
+import { requireLogin } from '../http/guards.js';
+import { parseInput } from '../http/validate.js';
+import type { User } from './accounts.repo.js';
+import { changePasswordSchema, loginSchema, registerSchema, safeNext } from './accounts.schema.js';
+import * as accounts from './accounts.service.js';
+import type { LoginLimiter } from './login-limiter.js';
+
+const AFTER_LOGIN = '/book/catalog';
+
+interface Deps {
+  pool: Pool;
+  passport: Passport;
+  loginLimiter: LoginLimiter;
+}
+
+type Values = Record<string, unknown>;
+
+/** Keeps what the user typed for the form, never the passwords. */
+function typedValues(body: unknown, keep: string[]): Record<string, string> {
+  const source = (body ?? {}) as Values;
+  return Object.fromEntries(keep.map((k) => [k, typeof source[k] === 'string' ? source[k] : '']));
+}
+
+/** Logs the user in on a fresh session id (passport regenerates it) and starts the absolute timer. */
+function startSession(req: Request, user: User): Promise<void> {
+  return new Promise((resolve, reject) => {
+    req.login(user, (err) => {
+      if (err) return reject(err as Error);
+      req.session.startedAt = Date.now();
+      resolve();
+    });
+  });
+}
+
+function checkCredentials(passport: Passport, req: Request, res: Response): Promise<User | null> {
+  return new Promise((resolve, reject) => {
+    const authenticate = passport.authenticate('local', { session: false }, (err: unknown, user: User | false) => {
+      if (err) reject(err as Error);
+      else resolve(user || null);
+    }) as (req: Request, res: Response, next: (err?: unknown) => void) => void;
+    authenticate(req, res, reject);
+  });
+}
+
+export function accountsRoutes({ pool, passport, loginLimiter }: Deps): Router {
+  const router = Router();
+
+  router.get('/register', (req, res) => {
+    if (req.user) return res.redirect(AFTER_LOGIN);
+    res.render('accounts/register', { title: 'Create an account', values: {}, errors: {} });
+  });
+
+  router.post('/register', async (req, res) => {
+    const values = typedValues(req.body, ['name', 'email']);
+    try {
+      const input = parseInput(registerSchema, req.body);
+      const user = await accounts.register(pool, input);
+      req.log.info({ event: 'account_created', userId: user.id }, 'account created');
+      await startSession(req, user);
+      flash(req, 'success', `Welcome to the BookStore, ${user.name}!`);
+      res.redirect(AFTER_LOGIN);
+    } catch (err) {
+      if (!(err instanceof Invalid)) throw err;
+      res.status(422).render('accounts/register', { title: 'Create an account', values, errors: err.fields });
+    }
+  });
+
+  router.get('/login', (req, res) => {
+    const next = safeNext(req.query.next);
+    if (req.user) return res.redirect(next ?? AFTER_LOGIN);
+    const notice = req.query.logged_out === '1' ? 'You have been logged out.' : null;
+    res.render('accounts/login', { title: 'Log in', values: { next: next ?? '' }, errors: {}, notice });
+  });
+
+  router.post('/login', async (req, res) => {
+    const values = { ...typedValues(req.body, ['email']), next: safeNext((req.body as Values | undefined)?.next) ?? '' };
+    const renderLogin = (status: number, errors: Record<string, string>) =>
+      res.status(status).render('accounts/login', { title: 'Log in', values, errors, notice: null });
+
+    let credentials;
+    try {
+      credentials = parseInput(loginSchema, req.body);
+    } catch (err) {
+      if (err instanceof Invalid) return renderLogin(422, err.fields);
+      throw err;
+    }
+    const ip = req.ip ?? 'unknown';
+    await loginLimiter.assertAllowed(credentials.email, ip);
+    const user = await checkCredentials(passport, req, res);
+    if (!user) {
+      req.log.warn({ event: 'login_failed', email: credentials.email, ip }, 'failed login');
+      await loginLimiter.recordFailure(credentials.email, ip);
+      // One message whether the email is unknown or the password wrong.
+      return renderLogin(401, { _form: 'The email or password is not correct.' });
+    }
+    await loginLimiter.reset(credentials.email, ip);
+    await startSession(req, user);
+    req.log.info({ event: 'login', userId: user.id }, 'logged in');
+    flash(req, 'success', `Welcome back, ${user.name}.`);
+    res.redirect(values.next || AFTER_LOGIN);
+  });
+
+  // Only POST logs out: a GET (a link, a prefetch, an <img>) must never end a session.
+  router.post('/logout', (req, res, next) => {
+    const cookie = req.session.cookie;
+    req.session.destroy((err) => {
+      if (err) return next(err);
+      res.clearCookie(req.app.get('session cookie name') as string, { path: '/', httpOnly: true, sameSite: 'lax', secure: cookie.secure === true });
+      res.redirect('/login?logged_out=1');
+    });
+  });
+  router.get('/logout', (req, res) => {
+    res.status(405).set('Allow', 'POST').render('errors/4xx', {
+      title: 'Use the log out button',
+      status: 405,
+      message: 'To log out, use the "Log out" button in the menu.',
+      requestId: req.id,
+    });
+  });
+
+  router.get('/account', requireLogin, (req, res) => {
+    res.render('accounts/account', { title: 'Your account', errors: {} });
+  });
+
+  router.post('/account/password', requireLogin, async (req, res) => {
+    const user = req.user!;
+    try {
+      const input = parseInput(changePasswordSchema, req.body);
+      await accounts.changePassword(pool, user.id, input.current_password, input.password);
+      const refreshed = await accounts.findUserById(pool, user.id);
+      if (refreshed) await startSession(req, refreshed);
+      req.log.info({ event: 'password_changed', userId: user.id }, 'password changed');
+      flash(req, 'success', 'Your password has been changed. Other devices have been logged out.');
+      res.redirect('/account');
+    } catch (err) {
+      if (!(err instanceof Invalid)) throw err;
+      res.status(422).render('accounts/account', { title: 'Your account', errors: err.fields });
+    }
+  });
+
+  return router;
+}

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { dictionary } from '@zxcvbn-ts/language-common';
+
+// The 49k most common passwords (zxcvbn's list), compared without case.
+const commonPasswords = new Set((dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase()));
+
+const byteLength = (s: string) => Buffer.byteLength(s, 'utf8');
+
+// bcrypt reads at most 72 bytes: longer passwords are refused rather than silently cut.
+export const newPassword = z
+  .string({ message: 'Choose a password.' })
+  .min(1, 'Choose a password.')
+  .refine((p) => [...p].length >= 12, 'Use at least 12 characters.')
+  .refine((p) => byteLength(p) <= 72, 'Use at most 72 bytes (about 72 letters; fewer with accents or emoji).')
+  .refine((p) => !commonPasswords.has(p.toLowerCase()) && !/^(.)\1+$/.test(p), 'This password is too common. Choose one that is harder to guess.');
+
+export const email = z
+  .string({ message: 'Enter your email address.' })
+  .trim()
+  .min(1, 'Enter your email address.')
+  .max(254, 'Use an email address of at most 254 characters.')
+  .pipe(z.email({ message: 'Enter a valid email address, like name@example.com.' }))
+  .transform((e) => e.toLowerCase());
+
+// Checked even when other fields failed, so every message shows at once.
+const passwordsMatch: [(v: { password: string; password_confirm: string }) => boolean, { path: string[]; message: string; when: (p: { value: unknown }) => boolean }] = [
+  (v) => v.password === v.password_confirm,
+  {
+    path: ['password_confirm'],
+    message: 'The passwords do not match.',
+    when: (payload: { value: unknown }) => {
+      const v = payload.value as Record<string, unknown> | undefined;
+      return typeof v?.password === 'string' && typeof v.password_confirm === 'string';
+    },
+  },
+];
+
+export const registerSchema = z
+  .object({
+    name: z.string({ message: 'Enter your name.' }).trim().min(1, 'Enter your name.').max(100, 'Use at most 100 characters.'),
+    email,
+    password: newPassword,
+    password_confirm: z.string({ message: 'Repeat the password.' }),
+  })
+  .refine(...passwordsMatch);
+
+export const loginSchema = z.object({
+  email: z.string({ message: 'Enter your email address.' }).trim().min(1, 'Enter your email address.').max(254).transform((e) => e.toLowerCase()),
+  password: z.string({ message: 'Enter your password.' }).min(1, 'Enter your password.').max(1024),
+});
+
+export const changePasswordSchema = z
+  .object({
+    current_password: z.string({ message: 'Enter your current password.' }).min(1, 'Enter your current password.').max(1024),
+    password: newPassword,
+    password_confirm: z.string({ message: 'Repeat the new password.' }),
+  })
+  .refine(...passwordsMatch);
+
+/** `?next=` is honoured only for a path on this site: "/x", never "//host" or "/\host". */
+export function safeNext(next: unknown): string | null {
+  if (typeof next !== 'string' || next.length > 2000) return null;
+  if (!next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return null;
+  if (/[\u0000-\u001f\\]/.test(next)) return null;
+  return next;
+}

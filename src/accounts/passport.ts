@@ -1,0 +1,42 @@
+import passportModule from 'passport';
+
+export type Passport = InstanceType<typeof passportModule.Passport>;
+import { Strategy as LocalStrategy } from 'passport-local';
+import type { Pool } from '../db/pool.js';
+import * as accounts from './accounts.service.js';
+import type { User as AccountUser } from './accounts.repo.js';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+    interface User extends AccountUser {}
+  }
+}
+
+interface SessionUser {
+  id: number;
+  v: number;
+}
+
+/** A passport instance per app (no global singleton), with the local strategy and session mapping. */
+export function createPassport(pool: Pool): Passport {
+  const passport = new passportModule.Passport();
+  passport.use(
+    new LocalStrategy({ usernameField: 'email', passwordField: 'password' }, (email, password, done) => {
+      accounts.authenticate(pool, email.trim().toLowerCase(), password).then(
+        (user) => done(null, user ?? false),
+        (err: unknown) => done(err),
+      );
+    }),
+  );
+  passport.serializeUser<SessionUser>((user, done) => done(null, { id: user.id, v: user.sessionVersion }));
+  passport.deserializeUser<SessionUser>((stored, done) => {
+    // A disabled account or a changed password ends the session: the user becomes anonymous.
+    accounts.userForSession(pool, stored.id, stored.v).then(
+      (user) => done(null, user ?? false),
+      (err: unknown) => done(err),
+    );
+  });
+  return passport;
+}

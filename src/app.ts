@@ -1,0 +1,84 @@
+import express, { type Express } from 'express';
+import { pinoHttp } from 'pino-http';
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Config } from './config.js';
+import type { Pool } from './db/pool.js';
+import type { Logger } from './logger.js';
+import { accountsRoutes } from './accounts/accounts.routes.js';
+import { LoginLimiter } from './accounts/login-limiter.js';
+import { createPassport } from './accounts/passport.js';
+import { adminRoutes } from './admin/admin.routes.js';
+import { formBody } from './http/body.js';
+import { csrfProtection } from './http/csrf.js';
+import { errorHandler, notFound } from './http/error-handler.js';
+import { pageLocals } from './http/locals.js';
+import { requestId } from './http/request-id.js';
+import { securityHeaders } from './http/security-headers.js';
+import { absoluteTimeout, createSessionStore, sessionCookieName, sessionMiddleware, type SessionStore } from './http/session.js';
+import { healthRoutes, homeRoutes } from './site/site.routes.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface AppDeps {
+  config: Config;
+  pool: Pool;
+  logger: Logger;
+  /** Name of the database behind the pool (the login limiter addresses its table by it). */
+  database: string;
+}
+
+export interface BookStoreApp {
+  app: Express;
+  /** Stops the app's own timers (session expiry sweeps); the caller closes the pool. */
+  close(): Promise<void>;
+}
+
+/** Builds the whole app without listening or touching anything outside the deps. */
+export function createApp({ config, pool, logger, database }: AppDeps): BookStoreApp {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.set('views', join(root, 'views'));
+  app.set('view engine', 'ejs');
+  if (config.isProduction) app.set('view cache', true);
+
+  const uploadDir = resolve(config.uploadDir);
+  mkdirSync(uploadDir, { recursive: true });
+
+  app.use(pinoHttp({ logger, genReqId: requestId, customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info') }));
+  app.use(securityHeaders());
+
+  // Static files: served by nginx in production, by the app itself everywhere else.
+  app.use('/public', express.static(join(root, 'public'), { maxAge: '7d', index: false }));
+  app.use('/uploads', express.static(uploadDir, { maxAge: '365d', immutable: true, index: false, dotfiles: 'deny' }));
+  app.use(healthRoutes({ pool }));
+
+  // Pages: sessions, form bodies, CSRF, then the features.
+  const store: SessionStore = createSessionStore(pool);
+  const passport = createPassport(pool);
+  const loginLimiter = new LoginLimiter(pool, config, database);
+  app.set('session cookie name', sessionCookieName(config));
+  app.use(sessionMiddleware(config, store));
+  app.use(absoluteTimeout(config));
+  app.use(passport.initialize());
+  app.use(passport.session());
+  app.use(formBody);
+  app.use(csrfProtection);
+  app.use(pageLocals);
+
+  app.use(homeRoutes());
+  app.use(accountsRoutes({ pool, passport, loginLimiter }));
+  app.use(adminRoutes({ pool }));
+
+  app.use(notFound);
+  app.use(errorHandler);
+
+  return {
+    app,
+    close: async () => {
+      await store.close();
+    },
+  };
+}

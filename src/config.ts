@@ -1,0 +1,110 @@
+// The environment is read here and only here, once, and validated by a schema.
+// A missing or bad value stops the process with one line naming the variable.
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+const boolean = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const positiveInt = (fallback: number) => z.coerce.number({ message: 'must be a number' }).int('must be a whole number').positive('must be positive').default(fallback);
+
+// Express 'trust proxy': false, a hop count, or addresses/CIDRs/names (loopback, uniquelocal).
+// `true` would let any client forge X-Forwarded-For, so it is refused.
+const trustProxy = z
+  .string()
+  .trim()
+  .refine((v) => v !== 'true', 'must name the proxy (a hop count, addresses or CIDRs), not "true"')
+  .refine((v) => /^(false|\d{1,2}|[\w.:/,\s-]+)$/.test(v), 'must be false, a hop count or a list of addresses')
+  .transform((v): boolean | number | string[] => {
+    if (v === 'false' || v === '') return false;
+    if (/^\d+$/.test(v)) return Number(v);
+    return v.split(',').map((s) => s.trim()).filter(Boolean);
+  });
+
+const secret = z.string().min(32, 'must be at least 32 characters');
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    PORT: z.coerce.number({ message: 'must be a number' }).int().min(0).max(65535, 'must be a port number').default(3000),
+    DATABASE_URL: z
+      .string()
+      .default('mysql://root@127.0.0.1:3306/bookstore')
+      .refine((v) => URL.canParse(v) && new URL(v).protocol === 'mysql:' && new URL(v).pathname.length > 1, 'must look like mysql://user:password@host:3306/database'),
+    SESSION_SECRET: secret.optional(),
+    JWT_SECRET: secret.optional(),
+    UPLOAD_DIR: z.string().min(1).default('./uploads'),
+    TRUST_PROXY: trustProxy.default(false),
+    MIGRATE_ON_START: boolean.default(false),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    SESSION_IDLE_MINUTES: positiveInt(120),
+    SESSION_MAX_HOURS: positiveInt(24),
+    LOGIN_MAX_FAILURES: positiveInt(10),
+    LOGIN_WINDOW_MINUTES: positiveInt(15),
+    PURCHASE_TTL_MINUTES: positiveInt(30),
+    DELIVERY_SPEEDUP: z.coerce.number({ message: 'must be a number' }).positive('must be positive').default(1),
+    SHUTDOWN_TIMEOUT_MS: positiveInt(9000),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV !== 'production') return;
+    for (const name of ['SESSION_SECRET', 'JWT_SECRET'] as const) {
+      if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'is required in production (at least 32 characters)' });
+    }
+  });
+
+export interface Config {
+  env: 'development' | 'test' | 'production';
+  isProduction: boolean;
+  port: number;
+  databaseUrl: string;
+  sessionSecret: string;
+  jwtSecret: string;
+  uploadDir: string;
+  trustProxy: boolean | number | string[];
+  migrateOnStart: boolean;
+  logLevel: string;
+  sessionIdleMs: number;
+  sessionMaxMs: number;
+  loginMaxFailures: number;
+  loginWindowSeconds: number;
+  purchaseTtlMinutes: number;
+  deliverySpeedup: number;
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings count as unset, as they do in most .env files.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue?.path[0] ?? 'environment');
+    throw new ConfigError(`Invalid configuration: ${name} ${issue?.message ?? 'is invalid'}`);
+  }
+  const e = parsed.data;
+  // Outside production a missing secret is replaced by a random one: sessions then last
+  // until the process restarts, which is fine for development and tests.
+  const ephemeral = () => randomBytes(32).toString('hex');
+  return {
+    env: e.NODE_ENV,
+    isProduction: e.NODE_ENV === 'production',
+    port: e.PORT,
+    databaseUrl: e.DATABASE_URL,
+    sessionSecret: e.SESSION_SECRET ?? ephemeral(),
+    jwtSecret: e.JWT_SECRET ?? ephemeral(),
+    uploadDir: e.UPLOAD_DIR,
+    trustProxy: e.TRUST_PROXY,
+    migrateOnStart: e.MIGRATE_ON_START,
+    logLevel: e.LOG_LEVEL,
+    sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000,
+    sessionMaxMs: e.SESSION_MAX_HOURS * 3_600_000,
+    loginMaxFailures: e.LOGIN_MAX_FAILURES,
+    loginWindowSeconds: e.LOGIN_WINDOW_MINUTES * 60,
+    purchaseTtlMinutes: e.PURCHASE_TTL_MINUTES,
+    deliverySpeedup: e.DELIVERY_SPEEDUP,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  };
+}

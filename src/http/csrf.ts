@@ -1,0 +1,24 @@
+import { csrfSync } from 'csrf-sync';
+import type { Request, RequestHandler } from 'express';
+import { Forbidden } from './errors.js';
+
+// Synchroniser tokens kept in the session: every state-changing form posts `_csrf`.
+const { generateToken, csrfSynchronisedProtection } = csrfSync({
+  getTokenFromRequest: (req) => {
+    const body: unknown = req.body;
+    const token = body && typeof body === 'object' ? (body as Record<string, unknown>)._csrf : undefined;
+    return typeof token === 'string' ? token : undefined;
+  },
+});
+
+export function csrfToken(req: Request): string {
+  return generateToken(req);
+}
+
+/** Rejects unsafe requests whose `_csrf` does not match the session's token, before any route runs. */
+export const csrfProtection: RequestHandler = (req, res, next) => {
+  csrfSynchronisedProtection(req, res, (err?: unknown) => {
+    if (err) next(new Forbidden('Your form has expired or did not come from this site. Please go back, reload the page and try again.'));
+    else next();
+  });
+};

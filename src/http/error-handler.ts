@@ -1,0 +1,56 @@
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
+import multer from 'multer';
+import { HttpError, Invalid, NotFound, TooManyRequests } from './errors.js';
+
+interface ErrorView {
+  status: number;
+  title: string;
+  message: string;
+  fields?: Record<string, string>;
+}
+
+/** Maps anything thrown to what the user may see. Unknown errors become a bare 500. */
+function describe(err: unknown): ErrorView {
+  if (err instanceof Invalid) return { status: 422, title: err.title, message: err.message, fields: err.fields };
+  if (err instanceof HttpError) return { status: err.status, title: err.title, message: err.message };
+  if (err instanceof multer.MulterError) {
+    if (err.code === 'LIMIT_FILE_SIZE') return { status: 413, title: 'File too large', message: 'The cover image must be 5 MB or smaller.' };
+    return { status: 400, title: 'Bad upload', message: 'The upload was not accepted: send one cover image with the form.' };
+  }
+  // body-parser errors carry a 4xx status and are safe to describe in general terms.
+  const status = (err as { status?: number; statusCode?: number }).status ?? (err as { statusCode?: number }).statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const message = status === 413 ? 'The request is too large.' : 'The request could not be understood.';
+    return { status, title: status === 413 ? 'Too large' : 'Bad request', message };
+  }
+  return { status: 500, title: 'Something went wrong', message: 'An unexpected error happened on our side. Please try again.' };
+}
+
+const wantsJson = (req: Request) => req.originalUrl.startsWith('/api/') || req.originalUrl === '/api';
+
+function render(res: Response, view: string, locals: object, fallback: string): void {
+  res.render(view, locals, (renderErr, html) => {
+    // If even the error page fails, answer with plain escaped text rather than nothing.
+    if (renderErr) res.type('text/plain').send(fallback);
+    else res.send(html);
+  });
+}
+
+export const notFound: RequestHandler = (_req, _res, next) => next(new NotFound());
+
+export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
+  if (res.headersSent) return next(err);
+  const view = describe(err);
+  const requestId = String(req.id ?? '');
+  if (view.status >= 500) req.log.error({ err }, 'request failed');
+  else req.log.info({ status: view.status, reason: view.message }, 'request refused');
+
+  if (err instanceof TooManyRequests) res.setHeader('Retry-After', String(err.retryAfterSeconds));
+  res.status(view.status);
+  if (wantsJson(req)) {
+    res.json({ error: { status: view.status, message: view.message, ...(view.fields ? { fields: view.fields } : {}) }, requestId });
+    return;
+  }
+  const page = view.status === 404 ? 'errors/404' : view.status >= 500 ? 'errors/500' : 'errors/4xx';
+  render(res, page, { ...view, requestId, title: view.title }, `${view.title}. ${view.message} (request id ${requestId})`);
+};

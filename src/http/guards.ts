@@ -1,0 +1,15 @@
+import type { RequestHandler } from 'express';
+import { Forbidden } from './errors.js';
+
+/** Pages that need an account send anonymous visitors to the login form, and back afterwards. */
+export const requireLogin: RequestHandler = (req, res, next) => {
+  if (req.user) return next();
+  const target = req.method === 'GET' ? req.originalUrl : '/';
+  res.redirect(`/login?next=${encodeURIComponent(target)}`);
+};
+
+export const requireAdmin: RequestHandler = (req, res, next) => {
+  if (!req.user) return requireLogin(req, res, next);
+  if (req.user.role !== 'admin') return next(new Forbidden('This page is for administrators only.'));
+  next();
+};

@@ -1,0 +1,21 @@
+import type { z } from 'zod';
+import { Invalid, type FieldErrors } from './errors.js';
+
+/** Parses input with a schema; on failure throws Invalid with one message per field. */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const result = schema.safeParse(input ?? {});
+  if (result.success) return result.data;
+  const fields: FieldErrors = {};
+  for (const issue of result.error.issues) {
+    const key = issue.path.length ? String(issue.path[0]) : '_form';
+    fields[key] ??= issue.message;
+  }
+  throw new Invalid(fields);
+}
+
+/** A route parameter that must be a positive integer id; anything else is "not found". */
+export function parseId(value: unknown): number | null {
+  if (typeof value !== 'string' || !/^[1-9]\d{0,9}$/.test(value)) return null;
+  const id = Number(value);
+  return id <= 4_294_967_295 ? id : null;
+}

@@ -1,0 +1,61 @@
+// The only module with side effects at start: read config, connect, migrate, listen, and
+// shut down gracefully so a load balancer scaling in loses no request.
+import { createServer } from 'node:http';
+import { createApp } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { migrate } from './db/migrate.js';
+import { createPool } from './db/pool.js';
+import { createLogger } from './logger.js';
+
+let config: Config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(1);
+  }
+  throw err;
+}
+
+const logger = createLogger(config.logLevel);
+if (config.migrateOnStart) {
+  const applied = await migrate(config.databaseUrl);
+  logger.info({ applied }, applied.length ? 'migrations applied' : 'database up to date');
+}
+const pool = createPool(config.databaseUrl);
+const database = decodeURIComponent(new URL(config.databaseUrl).pathname.slice(1));
+const bookstore = createApp({ config, pool, logger, database });
+const server = createServer(bookstore.app);
+// Behind a proxy with keep-alive, idle sockets must outlive the proxy's own idle timeout.
+server.keepAliveTimeout = 65_000;
+
+server.listen(config.port, () => {
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  logger.info({ port }, `BookStore listening on http://localhost:${port}`);
+});
+
+let stopping = false;
+function shutdown(signal: string): void {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
+  const deadline = setTimeout(() => {
+    logger.error('requests still running at the shutdown deadline; exiting');
+    process.exit(1);
+  }, config.shutdownTimeoutMs);
+  deadline.unref();
+  // Idle keep-alive sockets are closed now; busy ones close after their response.
+  server.close((err) => {
+    void (async () => {
+      await bookstore.close();
+      await pool.end();
+      logger.info('stopped');
+      process.exit(err ? 1 : 0);
+    })();
+  });
+  server.closeIdleConnections();
+}
+process.on('SIGTERM', () => shutdown('SIGTERM'));
+process.on('SIGINT', () => shutdown('SIGINT'));

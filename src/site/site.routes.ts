@@ -1,0 +1,29 @@
+import { Router } from 'express';
+import type { Pool } from '../db/pool.js';
+
+/** Health endpoints: mounted before sessions so the load balancer's checks create nothing. */
+export function healthRoutes({ pool }: { pool: Pool }): Router {
+  const router = Router();
+  // The balancer's liveness check: answers without touching the database.
+  router.get('/ping', (_req, res) => {
+    res.type('text/plain').send('pong');
+  });
+  router.get('/healthz', async (req, res) => {
+    try {
+      await pool.query({ sql: 'SELECT 1', timeout: 2000 });
+      res.json({ db: 'ok' });
+    } catch (err) {
+      req.log.warn({ err }, 'health check: database unreachable');
+      res.status(503).json({ db: 'unreachable' });
+    }
+  });
+  return router;
+}
+
+export function homeRoutes(): Router {
+  const router = Router();
+  router.get('/', (_req, res) => {
+    res.render('site/home', { title: 'Second-hand books, first-hand stories' });
+  });
+  return router;
+}
