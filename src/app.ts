@@ -55,6 +55,9 @@ export function createApp({ config, pool, logger, database }: AppDeps): BookStor
   app.use('/uploads', express.static(uploadDir, { maxAge: '365d', immutable: true, index: false, dotfiles: 'deny' }));
   app.use(healthRoutes({ pool }));
 
+  // JSON API: bearer JWT only, mounted before sessions so a session cookie never authenticates it.
+  // (API routers are mounted here.)
+
   // Pages: sessions, form bodies, CSRF, then the features.
   const store: SessionStore = createSessionStore(pool);
   const passport = createPassport(pool);
@@ -71,6 +74,7 @@ export function createApp({ config, pool, logger, database }: AppDeps): BookStor
   app.use(homeRoutes());
   app.use(accountsRoutes({ pool, passport, loginLimiter }));
   app.use(adminRoutes({ pool }));
+  // (Feature page routers are mounted here.)
 
   app.use(notFound);
   app.use(errorHandler);

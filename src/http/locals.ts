@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { csrfToken } from './csrf.js';
 
@@ -7,6 +8,8 @@ export const pageLocals: RequestHandler = (req, res, next) => {
   res.locals.currentPath = req.path;
   // Lazy: a token (and so a session) is made only for pages that render a form.
   res.locals.csrfToken = () => csrfToken(req);
+  // One-time key for a buy or checkout form: submitting the same form twice makes one purchase.
+  res.locals.newCheckoutToken = () => randomUUID();
   if (req.session.flash) {
     res.locals.flash = req.session.flash;
     delete req.session.flash;
