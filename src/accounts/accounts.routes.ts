@@ -40,7 +40,7 @@ function startSession(req: Request, user: User): Promise<void> {
 function checkCredentials(passport: Passport, req: Request, res: Response): Promise<User | null> {
   return new Promise((resolve, reject) => {
     const authenticate = passport.authenticate('local', { session: false }, (err: unknown, user: User | false) => {
-      if (err) reject(err as Error);
+      if (err) reject(err instanceof Error ? err : new Error('authentication failed'));
       else resolve(user || null);
     }) as (req: Request, res: Response, next: (err?: unknown) => void) => void;
     authenticate(req, res, reject);

@@ -1,5 +1,6 @@
 import express, { type RequestHandler } from 'express';
 import multer from 'multer';
+import { BadRequest } from './errors.js';
 
 export const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
 
@@ -14,6 +15,12 @@ const urlencoded = express.urlencoded({ extended: false, limit: '100kb', paramet
 
 /** Parses HTML form bodies, both url-encoded and multipart. */
 export const formBody: RequestHandler = (req, res, next) => {
-  if (req.is('multipart/form-data')) multipart(req, res, next);
+  if (req.is('multipart/form-data')) {
+    multipart(req, res, (err?: unknown) => {
+      // Limits keep their MulterError (413 for size); a malformed body is the client's fault.
+      if (err && !(err instanceof multer.MulterError)) next(new BadRequest('The form data could not be read. Please try again.'));
+      else next(err);
+    });
+  }
   else urlencoded(req, res, next);
 };

@@ -33,7 +33,9 @@ export function sessionMiddleware(config: Config, store: SessionStore): RequestH
     cookie: {
       httpOnly: true,
       sameSite: 'lax',
-      secure: 'auto', // Secure whenever req.secure, i.e. HTTPS through the trusted proxy
+      // Secure whenever req.secure (HTTPS through the trusted proxy). In production the cookie is
+      // only ever sent that way: over plain HTTP no cookie is set at all.
+      secure: config.isProduction ? true : 'auto',
       path: '/',
       maxAge: config.sessionIdleMs,
     },
@@ -45,7 +47,8 @@ export function absoluteTimeout(config: Config): RequestHandler {
   return (req, _res, next) => {
     const started = req.session.startedAt;
     if (started !== undefined && Date.now() - started > config.sessionMaxMs) {
-      req.session.destroy((err) => next(err));
+      // A fresh, empty session replaces it: the old row is deleted and the user is anonymous.
+      req.session.regenerate((err) => next(err));
       return;
     }
     next();
