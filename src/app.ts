@@ -10,6 +10,8 @@ import { accountsRoutes } from './accounts/accounts.routes.js';
 import { LoginLimiter } from './accounts/login-limiter.js';
 import { createPassport } from './accounts/passport.js';
 import { adminRoutes } from './admin/admin.routes.js';
+import { apiRoutes } from './api/api.routes.js';
+import { catalogRoutes } from './catalog/catalog.routes.js';
 import { formBody } from './http/body.js';
 import { csrfProtection } from './http/csrf.js';
 import { errorHandler, notFound } from './http/error-handler.js';
@@ -57,11 +59,12 @@ export function createApp({ config, pool, logger, database }: AppDeps): BookStor
 
   // JSON API: bearer JWT only, mounted before sessions so a session cookie never authenticates it.
   // (API routers are mounted here.)
+  const loginLimiter = new LoginLimiter(pool, config, database);
+  app.use('/api', apiRoutes({ config, pool, loginLimiter, uploadDir }));
 
   // Pages: sessions, form bodies, CSRF, then the features.
   const store: SessionStore = createSessionStore(pool);
   const passport = createPassport(pool);
-  const loginLimiter = new LoginLimiter(pool, config, database);
   app.set('session cookie name', sessionCookieName(config));
   app.use(sessionMiddleware(config, store));
   app.use(absoluteTimeout(config));
@@ -71,10 +74,11 @@ export function createApp({ config, pool, logger, database }: AppDeps): BookStor
   app.use(csrfProtection);
   app.use(pageLocals);
 
-  app.use(homeRoutes());
+  app.use(homeRoutes({ pool }));
   app.use(accountsRoutes({ pool, passport, loginLimiter }));
   app.use(adminRoutes({ pool }));
   // (Feature page routers are mounted here.)
+  app.use(catalogRoutes({ pool, uploadDir }));
 
   app.use(notFound);
   app.use(errorHandler);

@@ -1,5 +1,7 @@
 import { Router } from 'express';
 import type { Pool } from '../db/pool.js';
+import { recentBooks } from '../catalog/catalog.service.js';
+import { present } from '../catalog/catalog.view.js';
 
 /** Health endpoints: mounted before sessions so the load balancer's checks create nothing. */
 export function healthRoutes({ pool }: { pool: Pool }): Router {
@@ -20,10 +22,11 @@ export function healthRoutes({ pool }: { pool: Pool }): Router {
   return router;
 }
 
-export function homeRoutes(): Router {
+export function homeRoutes({ pool }: { pool: Pool }): Router {
   const router = Router();
-  router.get('/', (_req, res) => {
-    res.render('site/home', { title: 'Second-hand books, first-hand stories' });
+  router.get('/', async (_req, res) => {
+    const recent = (await recentBooks(pool, 8)).map(present);
+    res.render('site/home', { title: 'Second-hand books, first-hand stories', recent });
   });
   return router;
 }

@@ -1,0 +1,49 @@
+// The JSON API under /api: JSON bodies only, bearer tokens only (mounted before sessions, so a
+// session cookie never authenticates it), errors as JSON by the shared error handler.
+import { Router } from 'express';
+import type { Config } from '../config.js';
+import type { Pool } from '../db/pool.js';
+import type { LoginLimiter } from '../accounts/login-limiter.js';
+import { loginSchema } from '../accounts/accounts.schema.js';
+import { authenticate } from '../accounts/accounts.service.js';
+import { booksApiRoutes } from '../catalog/catalog.api.js';
+import { Unauthorized } from '../http/errors.js';
+import { parseInput } from '../http/validate.js';
+import { jsonBody } from './json-body.js';
+import { issueToken, requireBearer, TOKEN_TTL_SECONDS } from './jwt.js';
+
+export interface ApiDeps {
+  config: Config;
+  pool: Pool;
+  loginLimiter: LoginLimiter;
+  uploadDir: string;
+}
+
+export function apiRoutes(deps: ApiDeps): Router {
+  const { config, pool, loginLimiter } = deps;
+  const router = Router();
+  router.use((_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
+  router.use(jsonBody);
+
+  // Same credentials check and the same per email+IP failure limit as the login form.
+  router.post('/login', async (req, res) => {
+    const credentials = parseInput(loginSchema, req.body);
+    const ip = req.ip ?? 'unknown';
+    await loginLimiter.assertAllowed(credentials.email, ip);
+    const user = await authenticate(pool, credentials.email, credentials.password);
+    if (!user) {
+      req.log.warn({ event: 'login_failed', email: credentials.email, ip, via: 'api' }, 'failed login');
+      await loginLimiter.recordFailure(credentials.email, ip);
+      throw new Unauthorized('The email or password is not correct.');
+    }
+    await loginLimiter.reset(credentials.email, ip);
+    req.log.info({ event: 'login', userId: user.id, via: 'api' }, 'api token issued');
+    res.json({ token: await issueToken(config, user), tokenType: 'Bearer', expiresIn: TOKEN_TTL_SECONDS });
+  });
+
+  router.use(booksApiRoutes({ pool, uploadDir: deps.uploadDir, bearer: requireBearer({ config, pool }) }));
+  return router;
+}

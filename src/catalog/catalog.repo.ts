@@ -1,0 +1,181 @@
+// SQL for books only. Every function takes the connection first so it works inside a transaction.
+import type { Db, ResultSetHeader, RowDataPacket } from '../db/pool.js';
+
+export const CONDITIONS = ['as_new', 'fine', 'very_good', 'good', 'fair', 'poor'] as const;
+export type Condition = (typeof CONDITIONS)[number];
+export type Sort = 'newest' | 'price_asc' | 'price_desc' | 'title';
+
+export interface Book {
+  id: number;
+  sellerId: number;
+  sellerName: string;
+  title: string;
+  author: string;
+  isbn: string | null;
+  description: string;
+  condition: Condition;
+  priceCents: number;
+  stock: number;
+  listed: boolean;
+  coverKey: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface BookFields {
+  title: string;
+  author: string;
+  isbn: string | null;
+  description: string;
+  condition: Condition;
+  priceCents: number;
+  stock: number;
+}
+
+/** What a list query may filter on; `text` is already split by the service into SQL-ready parts. */
+export interface BookFilter {
+  sellerId?: number;
+  includeUnlisted?: boolean;
+  isbns?: string[];
+  fulltext?: string; // a BOOLEAN MODE expression made only of letters, digits, + and *
+  prefix?: string; // title or author starts with this (for words shorter than the FULLTEXT minimum)
+  contains?: string[]; // extra short words that must appear in the title or author
+  condition?: Condition;
+  minCents?: number;
+  maxCents?: number;
+  inStock?: boolean;
+}
+
+const COLUMNS = `b.id, b.seller_id, u.name AS seller_name, b.title, b.author, b.isbn, b.description, b.book_condition,
+  b.price_cents, b.stock, b.listed, b.cover_key, b.created_at, b.updated_at`;
+
+function toBook(row: RowDataPacket): Book {
+  return {
+    id: row.id as number,
+    sellerId: row.seller_id as number,
+    sellerName: row.seller_name as string,
+    title: row.title as string,
+    author: row.author as string,
+    isbn: (row.isbn as string | null) ?? null,
+    description: row.description as string,
+    condition: row.book_condition as Condition,
+    priceCents: row.price_cents as number,
+    stock: row.stock as number,
+    listed: row.listed === 1,
+    coverKey: (row.cover_key as string | null) ?? null,
+    createdAt: row.created_at as Date,
+    updatedAt: row.updated_at as Date,
+  };
+}
+
+const ORDER: Record<Sort, string> = {
+  newest: 'created_at DESC, id DESC',
+  price_asc: 'price_cents ASC, id ASC',
+  price_desc: 'price_cents DESC, id DESC',
+  title: 'title ASC, id ASC',
+};
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+function where(filter: BookFilter): { sql: string; params: (string | number)[] } {
+  const parts: string[] = [];
+  const params: (string | number)[] = [];
+  if (!filter.includeUnlisted) parts.push('listed = 1');
+  if (filter.sellerId !== undefined) {
+    parts.push('seller_id = ?');
+    params.push(filter.sellerId);
+  }
+  if (filter.isbns?.length) {
+    parts.push(`isbn IN (${filter.isbns.map(() => '?').join(', ')})`);
+    params.push(...filter.isbns);
+  }
+  if (filter.fulltext) {
+    parts.push('MATCH (title, author, description) AGAINST (? IN BOOLEAN MODE)');
+    params.push(filter.fulltext);
+  }
+  if (filter.prefix) {
+    parts.push("(title LIKE ? ESCAPE '\\\\' OR author LIKE ? ESCAPE '\\\\')");
+    params.push(`${escapeLike(filter.prefix)}%`, `${escapeLike(filter.prefix)}%`);
+  }
+  for (const word of filter.contains ?? []) {
+    parts.push("CONCAT_WS(' ', title, author) LIKE ? ESCAPE '\\\\'");
+    params.push(`%${escapeLike(word)}%`);
+  }
+  if (filter.condition) {
+    parts.push('book_condition = ?');
+    params.push(filter.condition);
+  }
+  if (filter.minCents !== undefined) {
+    parts.push('price_cents >= ?');
+    params.push(filter.minCents);
+  }
+  if (filter.maxCents !== undefined) {
+    parts.push('price_cents <= ?');
+    params.push(filter.maxCents);
+  }
+  if (filter.inStock) parts.push('stock > 0');
+  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
+}
+
+/**
+ * The ids of one page (plus look-ahead rows, so the caller knows whether more pages follow).
+ * Only indexed columns are read here; the rows themselves are fetched for these ids alone.
+ */
+export async function findBookIds(db: Db, filter: BookFilter, sort: Sort, limit: number, offset: number): Promise<number[]> {
+  const { sql, params } = where(filter);
+  // LIMIT values go as strings: mysql2's execute() with numbers fails on MySQL 8.0.22+.
+  const [rows] = await db.execute<RowDataPacket[]>('SELECT id FROM books ' + sql + ' ORDER BY ' + ORDER[sort] + ' LIMIT ? OFFSET ?', [
+    ...params,
+    String(limit),
+    String(offset),
+  ]);
+  return rows.map((r) => r.id as number);
+}
+
+/** The books with these ids, in the order of the ids. */
+export async function findBooksByIds(db: Db, ids: number[]): Promise<Book[]> {
+  if (ids.length === 0) return [];
+  const [rows] = await db.execute<RowDataPacket[]>(
+    'SELECT ' + COLUMNS + ' FROM books b JOIN users u ON u.id = b.seller_id WHERE b.id IN (' + ids.map(() => '?').join(', ') + ')',
+    ids,
+  );
+  const byId = new Map(rows.map((r) => [r.id as number, toBook(r)]));
+  return ids.map((id) => byId.get(id)).filter((b): b is Book => b !== undefined);
+}
+
+export async function findBook(db: Db, id: number): Promise<Book | null> {
+  const [rows] = await db.execute<RowDataPacket[]>('SELECT ' + COLUMNS + ' FROM books b JOIN users u ON u.id = b.seller_id WHERE b.id = ?', [id]);
+  return rows[0] ? toBook(rows[0]) : null;
+}
+
+/** The row locked for an owner's change (inside the service's transaction). */
+export async function lockBook(db: Db, id: number): Promise<{ sellerId: number; coverKey: string | null } | null> {
+  const [rows] = await db.execute<RowDataPacket[]>('SELECT seller_id, cover_key FROM books WHERE id = ? FOR UPDATE', [id]);
+  const row = rows[0];
+  return row ? { sellerId: row.seller_id as number, coverKey: (row.cover_key as string | null) ?? null } : null;
+}
+
+export async function insertBook(db: Db, sellerId: number, book: BookFields, coverKey: string | null): Promise<number> {
+  const [result] = await db.execute<ResultSetHeader>(
+    `INSERT INTO books (seller_id, title, author, isbn, description, book_condition, price_cents, stock, cover_key)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [sellerId, book.title, book.author, book.isbn, book.description, book.condition, book.priceCents, book.stock, coverKey],
+  );
+  return result.insertId;
+}
+
+export async function updateBook(db: Db, id: number, book: BookFields, coverKey: string | null): Promise<void> {
+  await db.execute(
+    `UPDATE books SET title = ?, author = ?, isbn = ?, description = ?, book_condition = ?, price_cents = ?, stock = ?, cover_key = ?
+     WHERE id = ?`,
+    [book.title, book.author, book.isbn, book.description, book.condition, book.priceCents, book.stock, coverKey, id],
+  );
+}
+
+export async function deleteBook(db: Db, id: number): Promise<void> {
+  await db.execute('DELETE FROM books WHERE id = ?', [id]);
+}
+
+export async function unlistBook(db: Db, id: number): Promise<void> {
+  await db.execute('UPDATE books SET listed = 0 WHERE id = ?', [id]);
+}

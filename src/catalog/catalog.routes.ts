@@ -1,0 +1,168 @@
+// Catalog pages. Anonymous browsing reads only: no session, no CSRF token, no writes.
+import { Router, type Request } from 'express';
+import type { Pool } from '../db/pool.js';
+import { Invalid, NotFound, type FieldErrors } from '../http/errors.js';
+import { flash } from '../http/flash.js';
+import { requireLogin } from '../http/guards.js';
+import { pageFromQuery, type Pager } from '../http/pagination.js';
+import { parseId } from '../http/validate.js';
+import type { Book } from './catalog.repo.js';
+import { parseCatalogQuery } from './catalog.query.js';
+import { bookSchema, CONDITION_LABELS, type BookInput } from './catalog.schema.js';
+import * as catalog from './catalog.service.js';
+import { present, priceInput } from './catalog.view.js';
+import { encodeCover, type EncodedCover } from './covers.js';
+
+interface Deps {
+  pool: Pool;
+  uploadDir: string;
+}
+
+const FORM_FIELDS = ['title', 'author', 'isbn', 'description', 'condition', 'price', 'stock'] as const;
+const conditions = Object.entries(CONDITION_LABELS).map(([value, label]) => ({ value, label }));
+
+function bookId(req: Request): number {
+  const id = parseId(req.params.id);
+  if (id === null) throw new NotFound('This book is not in the catalog.');
+  return id;
+}
+
+/** What the user typed, to put back into the form. */
+function typedValues(body: unknown): Record<string, string> {
+  const source = (body ?? {}) as Record<string, unknown>;
+  return Object.fromEntries(FORM_FIELDS.map((k) => [k, typeof source[k] === 'string' ? source[k] : '']));
+}
+
+function bookValues(book: Book): Record<string, string> {
+  return {
+    title: book.title,
+    author: book.author,
+    isbn: book.isbn ?? '',
+    description: book.description,
+    condition: book.condition,
+    price: priceInput(book.priceCents),
+    stock: String(book.stock),
+  };
+}
+
+/** Validates the fields and the cover together, so every message shows at once. */
+async function readBookForm(req: Request): Promise<{ input: BookInput; cover: EncodedCover | null }> {
+  const parsed = bookSchema.safeParse(req.body ?? {});
+  const fields: FieldErrors = {};
+  if (!parsed.success) for (const issue of parsed.error.issues) fields[String(issue.path[0] ?? '_form')] ??= issue.message;
+  let cover: EncodedCover | null = null;
+  if (req.file && req.file.size > 0) {
+    try {
+      cover = await encodeCover(req.file.buffer);
+    } catch (err) {
+      if (!(err instanceof Invalid)) throw err;
+      Object.assign(fields, err.fields);
+    }
+  }
+  if (!parsed.success || Object.keys(fields).length) throw new Invalid(fields);
+  return { input: parsed.data, cover };
+}
+
+/** A link to page p that keeps the other (already validated) parameters. */
+function pageHref(query: Record<string, string>, p: number): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (k !== 'page' && v !== '') params.set(k, v);
+  if (p > 1) params.set('page', String(p));
+  const qs = params.toString();
+  return qs ? `/book/catalog?${qs}` : '/book/catalog';
+}
+
+function pagerFor(result: catalog.CatalogPage, query: Record<string, string>, base = pageHref): Pager {
+  const href = (p: number) => base(query, p);
+  return {
+    page: result.page,
+    pages: result.lastPage ?? 0, // 0: unknown (more than the look-ahead), the pager then shows "Page N"
+    total: result.total ?? result.atLeast,
+    prevHref: result.page > 1 ? href(result.page - 1) : null,
+    nextHref: result.hasNext ? href(result.page + 1) : null,
+  };
+}
+
+export function catalogRoutes({ pool, uploadDir }: Deps): Router {
+  const router = Router();
+
+  router.get('/book/catalog', async (req, res) => {
+    const { query, notices, values } = parseCatalogQuery(req.query);
+    const result = await catalog.listCatalog(pool, query);
+    const filtered = Boolean(values.q || values.condition || values.min_price || values.max_price || values.in_stock);
+    res.render('catalog/catalog', {
+      title: values.q ? `Search: ${values.q}` : 'Catalog',
+      books: result.books.map(present),
+      result,
+      pager: pagerFor(result, values),
+      firstHref: pageHref(values, 1),
+      values,
+      notices,
+      filtered,
+      conditions,
+    });
+  });
+
+  router.get('/book/my_books', requireLogin, async (req, res) => {
+    const page = pageFromQuery(req.query.page);
+    const result = await catalog.listSellerBooks(pool, req.user!.id, page);
+    res.render('catalog/my-books', { title: 'My books', books: result.books.map(present), result, pager: pagerFor(result, {}, (_q, p) => (p > 1 ? `/book/my_books?page=${p}` : '/book/my_books')) });
+  });
+
+  router.get('/book/add_book', requireLogin, (_req, res) => {
+    res.render('catalog/form', { title: 'Sell a book', mode: 'add', book: null, values: { stock: '1', condition: '' }, errors: {}, conditions });
+  });
+
+  router.post('/book/add_book', requireLogin, async (req, res) => {
+    try {
+      const { input, cover } = await readBookForm(req);
+      const id = await catalog.addBook(pool, uploadDir, req.user!.id, input, cover);
+      req.log.info({ event: 'book_added', bookId: id, userId: req.user!.id }, 'book added');
+      flash(req, 'success', `"${input.title}" is now listed in the catalog.`);
+      res.redirect(`/book/${id}`);
+    } catch (err) {
+      if (!(err instanceof Invalid)) throw err;
+      res.status(422).render('catalog/form', { title: 'Sell a book', mode: 'add', book: null, values: typedValues(req.body), errors: err.fields, conditions });
+    }
+  });
+
+  router.get('/book/edit_book/:id', requireLogin, async (req, res) => {
+    const book = present(await catalog.getOwnBook(pool, bookId(req), req.user!.id));
+    res.render('catalog/form', { title: `Edit ${book.title}`, mode: 'edit', book, values: bookValues(book), errors: {}, conditions });
+  });
+
+  router.post('/book/edit_book/:id', requireLogin, async (req, res) => {
+    const id = bookId(req);
+    const book = present(await catalog.getOwnBook(pool, id, req.user!.id));
+    try {
+      const { input, cover } = await readBookForm(req);
+      const removeCover = (req.body as Record<string, unknown> | undefined)?.remove_cover === '1';
+      await catalog.editBook(pool, uploadDir, id, req.user!.id, input, { cover, removeCover });
+      req.log.info({ event: 'book_edited', bookId: id, userId: req.user!.id }, 'book edited');
+      flash(req, 'success', 'Your changes are saved.');
+      res.redirect(`/book/${id}`);
+    } catch (err) {
+      if (!(err instanceof Invalid)) throw err;
+      res.status(422).render('catalog/form', { title: `Edit ${book.title}`, mode: 'edit', book, values: typedValues(req.body), errors: err.fields, conditions });
+    }
+  });
+
+  router.post('/book/delete_book/:id', requireLogin, async (req, res) => {
+    const id = bookId(req);
+    const outcome = await catalog.removeBook(pool, uploadDir, id, req.user!.id);
+    req.log.info({ event: `book_${outcome}`, bookId: id, userId: req.user!.id }, `book ${outcome}`);
+    flash(
+      req,
+      'success',
+      outcome === 'deleted' ? 'The book has been deleted.' : 'The book has orders, so it was taken off the catalog instead of deleted; its order history is kept.',
+    );
+    res.redirect('/book/my_books');
+  });
+
+  router.get('/book/:id', async (req, res) => {
+    const book = present(await catalog.getVisibleBook(pool, bookId(req), req.user?.id ?? null));
+    res.render('catalog/book', { title: book.title, book });
+  });
+
+  return router;
+}
