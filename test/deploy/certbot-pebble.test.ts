@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import {
   Procs, ROOT, assertTools, findTools, freePort, layoutNginx, makeSelfSignedCa, mkdirp, nginxArgs,
   peerCertificate, request, run, selectCert, tempDir, waitFor, type NginxLayout,
-} from './lib.ts';
+} from './lib.js';
 
 const tools = findTools(['nginx', 'openssl', 'certbot', 'pebble', 'pebble-challtestsrv']);
 const DOMAIN = 'shop.bookstore.test';
@@ -49,7 +49,7 @@ describe('certbot + pebble through nginx (webroot)', { skip: tools.skip, timeout
     const pebbleTls = makeSelfSignedCa(work, 'pebble-listener', 'IP:127.0.0.1,DNS:localhost');
     caBundle = pebbleTls.cert;
 
-    procs.start('challtestsrv', tools.path['pebble-challtestsrv'], [
+    procs.start('challtestsrv', tools.bin('pebble-challtestsrv'), [
       '-dns01', `127.0.0.1:${dnsPort}`,
       '-http01', '', '-https01', '', '-tlsalpn01', '',
       '-management', `127.0.0.1:${challMgmtPort}`,
@@ -69,7 +69,7 @@ describe('certbot + pebble through nginx (webroot)', { skip: tools.skip, timeout
         externalAccountBindingRequired: false,
       },
     }));
-    procs.start('pebble', tools.path.pebble, ['-config', pebbleConfig, '-dnsserver', `127.0.0.1:${dnsPort}`], {
+    procs.start('pebble', tools.bin('pebble'), ['-config', pebbleConfig, '-dnsserver', `127.0.0.1:${dnsPort}`], {
       env: { ...process.env, PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0', PEBBLE_AUTHZREUSE: '0' },
     });
 
@@ -78,7 +78,7 @@ describe('certbot + pebble through nginx (webroot)', { skip: tools.skip, timeout
     dirs.push(layout.prefix);
     leDir = mkdirp(work, 'letsencrypt');
     assert.equal(selectCert(layout, DOMAIN, leDir), 'selfsigned');
-    procs.start('nginx', tools.path.nginx, [...nginxArgs(layout), '-g', 'daemon off;']);
+    procs.start('nginx', tools.bin('nginx'), [...nginxArgs(layout), '-g', 'daemon off;']);
 
     const pebbleCa = fs.readFileSync(caBundle);
     await waitFor('pebble directory', async () => {
@@ -128,12 +128,12 @@ describe('certbot + pebble through nginx (webroot)', { skip: tools.skip, timeout
 
   it('nginx switches from the self-signed stand-in to the new certificate on reload', async () => {
     const before = await peerCertificate(httpsPort, DOMAIN);
-    assert.doesNotMatch(before.issuer.CN ?? '', /Pebble/i, 'starts with the self-signed stand-in');
+    assert.doesNotMatch(String(before.issuer.CN), /Pebble/i, 'starts with the self-signed stand-in');
 
     assert.equal(selectCert(layout, DOMAIN, leDir), 'letsencrypt');
-    const t = run(tools.path.nginx, [...nginxArgs(layout), '-t']);
+    const t = run(tools.bin('nginx'), [...nginxArgs(layout), '-t']);
     assert.equal(t.status, 0, t.stderr);
-    const r = run(tools.path.nginx, [...nginxArgs(layout), '-s', 'reload']);
+    const r = run(tools.bin('nginx'), [...nginxArgs(layout), '-s', 'reload']);
     assert.equal(r.status, 0, r.stderr);
 
     const issued = new X509Certificate(fs.readFileSync(path.join(leDir, 'live', DOMAIN, 'cert.pem')));
@@ -141,7 +141,7 @@ describe('certbot + pebble through nginx (webroot)', { skip: tools.skip, timeout
       const c = await peerCertificate(httpsPort, DOMAIN);
       return c.fingerprint256 === issued.fingerprint256 ? c : undefined;
     });
-    assert.match(served.issuer.CN ?? '', /Pebble/i);
+    assert.match(String(served.issuer.CN), /Pebble/i);
 
     // And the chain nginx sends validates against pebble's root, for the domain name.
     const root = await request('https', pebbleMgmtPort, '/roots/0', { ca: fs.readFileSync(caBundle) });
@@ -154,7 +154,7 @@ describe('certbot + pebble through nginx (webroot)', { skip: tools.skip, timeout
   });
 
   it('certbot renew --dry-run succeeds against pebble', () => {
-    const r = run(tools.path.certbot, [
+    const r = run(tools.bin('certbot'), [
       'renew', '--dry-run', '--non-interactive', '--no-random-sleep-on-renew',
       '--server', server(), ...certbotDirs,
     ], { env: certbotEnv, timeout: 120_000 });

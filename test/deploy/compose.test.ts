@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ROOT, assertTools, findTools, run, tempDir } from './lib.ts';
+import { ROOT, assertTools, findTools, run, tempDir } from './lib.js';
 
 const tools = findTools(['docker-compose', 'python3']);
 
@@ -38,12 +38,18 @@ function freshCheckout(): string {
 function composeConfig(dir: string): Compose {
   // Nothing from the developer's environment (DOMAIN, secrets...) may leak in.
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, LANG: 'C.UTF-8' };
-  const r = run(tools.path['docker-compose'], ['--project-directory', dir, '-f', path.join(dir, 'docker-compose.yml'), 'config'], { env, cwd: dir });
+  const r = run(tools.bin('docker-compose'), ['--project-directory', dir, '-f', path.join(dir, 'docker-compose.yml'), 'config'], { env, cwd: dir });
   assert.equal(r.status, 0, `docker-compose config failed:\n${r.stderr}`);
   fs.writeFileSync(path.join(dir, 'resolved.yml'), r.stdout);
-  const p = run(tools.path.python3, ['-c', `import json, yaml; print(json.dumps(yaml.safe_load(open(${JSON.stringify(path.join(dir, 'resolved.yml'))}))))`], { env });
+  const p = run(tools.bin('python3'), ['-c', `import json, yaml; print(json.dumps(yaml.safe_load(open(${JSON.stringify(path.join(dir, 'resolved.yml'))}))))`], { env });
   assert.equal(p.status, 0, p.stderr);
   return JSON.parse(p.stdout) as Compose;
+}
+
+function svc(c: Compose, name: string): Service {
+  const s = c.services[name];
+  assert.ok(s, `service ${name}`);
+  return s;
 }
 
 const volumeSpecs = (s: Service) =>
@@ -63,17 +69,17 @@ describe('docker-compose.yml', { skip: tools.skip, timeout: 60_000 }, () => {
     const c = composeConfig(dir);
     assert.deepEqual(Object.keys(c.services).sort(), ['app', 'certbot', 'db', 'init', 'nginx']);
 
-    const { db, app, nginx, certbot, init } = c.services;
+    const [db, app, nginx, certbot, init] = ['db', 'app', 'nginx', 'certbot', 'init'].map((n) => svc(c, n)) as [Service, Service, Service, Service, Service];
     assert.equal(db.image, 'mysql:8.4');
     assert.equal(db.ports, undefined, 'the database publishes no port');
     assert.ok(db.healthcheck?.test.join(' ').includes('mysqladmin ping'));
     assert.ok(db.command?.includes('--default-time-zone=+00:00'));
     assert.ok(volumeSpecs(db).some((v) => v.startsWith('db:/var/lib/mysql')));
-    assert.equal(db.depends_on?.init.condition, 'service_completed_successfully');
+    assert.equal(db.depends_on?.init?.condition, 'service_completed_successfully');
 
     assert.equal(app.build?.target, 'runtime');
     assert.equal(app.ports, undefined, 'the app is reached through nginx only');
-    assert.equal(app.depends_on?.db.condition, 'service_healthy');
+    assert.equal(app.depends_on?.db?.condition, 'service_healthy');
     assert.equal(app.environment?.NODE_ENV, 'production');
     assert.equal(app.environment?.MIGRATE_ON_START, 'true');
     assert.notEqual(app.environment?.TRUST_PROXY, 'true');
@@ -98,7 +104,7 @@ describe('docker-compose.yml', { skip: tools.skip, timeout: 60_000 }, () => {
     // Every file bind-mounted from the checkout exists.
     for (const s of Object.values(c.services)) {
       for (const v of volumeSpecs(s)) {
-        const src = v.split(':')[0];
+        const src = v.split(':')[0] ?? '';
         if (src.startsWith('/')) assert.ok(fs.existsSync(src), `bind mount source ${src}`);
       }
     }
@@ -115,12 +121,12 @@ describe('docker-compose.yml', { skip: tools.skip, timeout: 60_000 }, () => {
       .replace(/^JWT_SECRET=.*$/m, `JWT_SECRET=${'j'.repeat(48)}`);
     fs.writeFileSync(path.join(dir, '.env'), env);
     const c = composeConfig(dir);
-    assert.equal(c.services.nginx.environment?.NGINX_SERVER_NAME, 'shop.bookstore.test');
-    assert.equal(c.services.nginx.environment?.DOMAIN, 'shop.bookstore.test');
-    assert.equal(c.services.certbot.environment?.DOMAIN, 'shop.bookstore.test');
-    assert.equal(c.services.certbot.environment?.CERTBOT_EMAIL, 'ops@bookstore.test');
-    assert.equal(c.services.init.environment?.SESSION_SECRET, 's'.repeat(48));
-    assert.equal(c.services.app.environment?.TRUST_PROXY, '1');
+    assert.equal(svc(c, 'nginx').environment?.NGINX_SERVER_NAME, 'shop.bookstore.test');
+    assert.equal(svc(c, 'nginx').environment?.DOMAIN, 'shop.bookstore.test');
+    assert.equal(svc(c, 'certbot').environment?.DOMAIN, 'shop.bookstore.test');
+    assert.equal(svc(c, 'certbot').environment?.CERTBOT_EMAIL, 'ops@bookstore.test');
+    assert.equal(svc(c, 'init').environment?.SESSION_SECRET, 's'.repeat(48));
+    assert.equal(svc(c, 'app').environment?.TRUST_PROXY, '1');
   });
 });
 

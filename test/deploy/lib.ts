@@ -36,6 +36,8 @@ export interface Tools {
   /** what is missing (empty when all present) */
   missing: string[];
   path: Record<string, string>;
+  /** Absolute path of a tool that was found (throws if it was not). */
+  bin(name: string): string;
 }
 
 /**
@@ -51,7 +53,12 @@ export function findTools(bins: string[]): Tools {
     else missing.push(b);
   }
   const msg = `missing: ${missing.join(', ')} (install with scripts/ci-install-deploy.sh)`;
-  return { skip: missing.length > 0 && !IN_CI ? msg : false, missing, path: pathOf };
+  const bin = (name: string): string => {
+    const p = pathOf[name];
+    if (!p) throw new Error(`${name} is not installed`);
+    return p;
+  };
+  return { skip: missing.length > 0 && !IN_CI ? msg : false, missing, path: pathOf, bin };
 }
 
 export function assertTools(t: Tools): void {
@@ -86,8 +93,9 @@ export async function freePort(): Promise<number> {
 /** Substitutes ${NAME} placeholders (like envsubst); fails on any that is left over. */
 export function renderTemplate(text: string, vars: Record<string, string>): string {
   const out = text.replace(/\$\{([A-Z0-9_]+)\}/g, (m, name: string) => {
-    if (!(name in vars)) throw new Error(`template placeholder ${m} has no value`);
-    return vars[name];
+    const v = vars[name];
+    if (v === undefined) throw new Error(`template placeholder ${m} has no value`);
+    return v;
   });
   return out;
 }
@@ -267,7 +275,8 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
     }
     await sleep(200);
   }
-  throw new Error(`timed out waiting for ${what}${lastErr ? `: ${String(lastErr)}` : ''}`);
+  const why = lastErr instanceof Error ? `: ${lastErr.message}` : '';
+  throw new Error(`timed out waiting for ${what}${why}`);
 }
 
 export interface Res {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ROOT, assertTools, findTools, freePort, layoutNginx, nginxArgs, run, selectCert, tempDir, type NginxLayout } from './lib.ts';
+import { ROOT, assertTools, findTools, freePort, layoutNginx, nginxArgs, run, selectCert, tempDir, type NginxLayout } from './lib.js';
 
 const tools = findTools(['nginx', 'openssl']);
 const templatePath = path.join(ROOT, 'nginx', 'templates', 'bookstore.conf.template');
@@ -35,20 +35,20 @@ describe('nginx config', { skip: tools.skip, timeout: 60_000 }, () => {
   });
 
   it('passes nginx -t', () => {
-    const r = run(tools.path.nginx, [...nginxArgs(layout), '-t']);
+    const r = run(tools.bin('nginx'), [...nginxArgs(layout), '-t']);
     assert.equal(r.status, 0, `nginx -t failed:\n${r.stderr}`);
     assert.match(r.stderr, /test is successful/);
   });
 
   it('uses only ${NGINX_*} placeholders, so envsubst in the image cannot eat nginx variables', () => {
     const template = fs.readFileSync(templatePath, 'utf8');
-    const braced = [...template.matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1]);
+    const braced = [...template.matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1] ?? '');
     assert.ok(braced.length > 0);
     for (const name of braced) assert.match(name, /^NGINX_[A-Z_]+$/, `unexpected placeholder \${${name}}`);
     // Unbraced $NAME is substituted by envsubst too when NAME is in the environment:
     // nginx variables are lower-case, environment variables upper-case.
     for (const m of template.matchAll(/\$([A-Za-z_][A-Za-z0-9_]*)/g)) {
-      assert.doesNotMatch(m[1], /[A-Z]/, `nginx variable $${m[1]} could collide with an environment variable`);
+      assert.doesNotMatch(m[1] ?? '', /[A-Z]/, `nginx variable $${m[1] ?? ''} could collide with an environment variable`);
     }
   });
 

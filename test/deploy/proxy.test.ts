@@ -9,8 +9,8 @@ import { after, before, describe, it } from 'node:test';
 import mysql from 'mysql2/promise';
 import {
   Procs, ROOT, assertTools, findTools, freePort, layoutNginx, mkdirp, nginxArgs, request, selectCert,
-  tempDir, waitFor, type NginxLayout, type ReqOpts,
-} from './lib.ts';
+  waitFor, type NginxLayout, type ReqOpts,
+} from './lib.js';
 
 const tools = findTools(['nginx', 'openssl']);
 const HOST = 'shop.bookstore.test';
@@ -65,7 +65,7 @@ describe('app behind nginx', { skip: tools.skip, timeout: 120_000 }, () => {
         LOG_LEVEL: 'info',
       },
     });
-    procs.start('nginx', tools.path.nginx, [...nginxArgs(layout), '-g', 'daemon off;']);
+    procs.start('nginx', tools.bin('nginx'), [...nginxArgs(layout), '-g', 'daemon off;']);
     try {
       await waitFor('the app on /ping', async () => (await request('http', appPort, '/ping')).status === 200, 60_000);
       await waitFor('nginx', async () => (await http('/')).status === 301, 20_000);
@@ -79,7 +79,7 @@ describe('app behind nginx', { skip: tools.skip, timeout: 120_000 }, () => {
     process.removeListener('exit', onExit);
     if (dbCreated) {
       const c = await mysql.createConnection(MYSQL);
-      await c.query(`DROP DATABASE IF EXISTS \`${dbName}\``);
+      await c.query('DROP DATABASE IF EXISTS ??', [dbName]);
       await c.end();
     }
     for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
@@ -138,10 +138,10 @@ describe('app behind nginx', { skip: tools.skip, timeout: 120_000 }, () => {
     assert.equal(r.status, 200);
     const id = String(r.headers['x-request-id']);
     assert.match(id, /^[0-9a-f]{32}$/, 'nginx $request_id, not the client-sent one');
-    await waitFor('the access log line', async () => fs.readFileSync(layout.accessLog, 'utf8').includes(`rid=${id}`), 5_000);
+    await waitFor('the access log line', () => Promise.resolve(fs.readFileSync(layout.accessLog, 'utf8').includes(`rid=${id}`)), 5_000);
     const line = fs.readFileSync(layout.accessLog, 'utf8').split('\n').find((l) => l.includes(`rid=${id}`));
     assert.match(line ?? '', /"GET \/login HTTP\/1\.1" 200 /);
-    await waitFor('the app log line', async () => procs.output('app').includes(id), 5_000);
+    await waitFor('the app log line', () => Promise.resolve(procs.output('app').includes(id)), 5_000);
   });
 
   it('answers 413 itself for an oversized upload (8 MB), without bothering the app', async () => {
