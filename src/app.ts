@@ -18,6 +18,7 @@ import { errorHandler, notFound } from './http/error-handler.js';
 import { pageLocals } from './http/locals.js';
 import { requestId } from './http/request-id.js';
 import { securityHeaders } from './http/security-headers.js';
+import { ordersRoutes } from './orders/orders.routes.js';
 import { absoluteTimeout, createSessionStore, sessionCookieName, sessionMiddleware, type SessionStore } from './http/session.js';
 import { healthRoutes, homeRoutes } from './site/site.routes.js';
 
@@ -78,6 +79,7 @@ export function createApp({ config, pool, logger, database }: AppDeps): BookStor
   app.use(accountsRoutes({ pool, passport, loginLimiter }));
   app.use(adminRoutes({ pool }));
   // (Feature page routers are mounted here.)
+  app.use(ordersRoutes({ pool, config }));
   app.use(catalogRoutes({ pool, uploadDir }));
 
   app.use(notFound);

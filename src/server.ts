@@ -6,6 +6,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { migrate } from './db/migrate.js';
 import { createPool } from './db/pool.js';
 import { createLogger } from './logger.js';
+import { startOrderJobs } from './orders/orders.jobs.js';
 
 let config: Config;
 try {
@@ -35,6 +36,8 @@ server.listen(config.port, () => {
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info({ port }, `BookStore listening on http://localhost:${port}`);
 });
+// Expiry sweep and delivery simulation: safe on every instance (compare-and-set updates).
+const orderJobs = startOrderJobs({ pool, config, logger });
 
 let stopping = false;
 function shutdown(signal: string): void {
@@ -49,6 +52,7 @@ function shutdown(signal: string): void {
   // Idle keep-alive sockets are closed now; busy ones close after their response.
   server.close((err) => {
     void (async () => {
+      await orderJobs.stop();
       await bookstore.close();
       await pool.end();
       logger.info('stopped');

@@ -1,0 +1,174 @@
+// Delivery providers, deliveries and their append-only events. SQL only here.
+import type { Db, ResultSetHeader, RowDataPacket } from '../db/pool.js';
+
+export type DeliveryStatus = 'pending' | 'preparing' | 'shipped' | 'in_transit' | 'delivered' | 'cancelled';
+
+export interface Provider {
+  id: number;
+  name: string;
+  coverage: string;
+  costCents: number;
+  deliveryHours: number;
+  retired: boolean;
+}
+
+export interface Delivery {
+  id: number;
+  purchaseId: number;
+  providerId: number;
+  providerName: string;
+  status: DeliveryStatus;
+  costCents: number;
+  trackingNumber: string | null;
+  nextStepAt: Date | null;
+  deliveryHours: number;
+  createdAt: Date;
+}
+
+export interface DeliveryEvent {
+  id: number;
+  status: DeliveryStatus;
+  note: string;
+  createdAt: Date;
+}
+
+function toProvider(row: RowDataPacket): Provider {
+  return {
+    id: row.id as number,
+    name: row.name as string,
+    coverage: row.coverage as string,
+    costCents: row.cost_cents as number,
+    deliveryHours: row.delivery_hours as number,
+    retired: row.retired_at !== null,
+  };
+}
+
+function toDelivery(row: RowDataPacket): Delivery {
+  return {
+    id: row.id as number,
+    purchaseId: row.purchase_id as number,
+    providerId: row.provider_id as number,
+    providerName: row.provider_name as string,
+    status: row.status as DeliveryStatus,
+    costCents: row.cost_cents as number,
+    trackingNumber: row.tracking_number as string | null,
+    nextStepAt: row.next_step_at as Date | null,
+    deliveryHours: row.delivery_hours as number,
+    createdAt: row.created_at as Date,
+  };
+}
+
+const PROVIDER_COLUMNS = 'id, name, coverage, cost_cents, delivery_hours, retired_at';
+const DELIVERY_SELECT = `SELECT d.id, d.purchase_id, d.provider_id, dp.name AS provider_name, dp.delivery_hours, d.status, d.cost_cents,
+  d.tracking_number, d.next_step_at, d.created_at FROM deliveries d JOIN delivery_providers dp ON dp.id = d.provider_id`;
+
+export async function listProviders(db: Db, includeRetired: boolean): Promise<Provider[]> {
+  const [rows] = await db.execute<RowDataPacket[]>(
+    `SELECT ${PROVIDER_COLUMNS} FROM delivery_providers WHERE (? = 1 OR retired_at IS NULL) ORDER BY retired_at IS NOT NULL, cost_cents, name`,
+    [includeRetired ? 1 : 0],
+  );
+  return rows.map(toProvider);
+}
+
+export async function findProvider(db: Db, id: number): Promise<Provider | null> {
+  const [rows] = await db.execute<RowDataPacket[]>(`SELECT ${PROVIDER_COLUMNS} FROM delivery_providers WHERE id = ?`, [id]);
+  return rows[0] ? toProvider(rows[0]) : null;
+}
+
+export async function insertProvider(db: Db, p: Omit<Provider, 'id' | 'retired'>): Promise<number> {
+  const [result] = await db.execute<ResultSetHeader>(
+    'INSERT INTO delivery_providers (name, coverage, cost_cents, delivery_hours) VALUES (?, ?, ?, ?)',
+    [p.name, p.coverage, p.costCents, p.deliveryHours],
+  );
+  return result.insertId;
+}
+
+export async function updateProvider(db: Db, id: number, p: Omit<Provider, 'id' | 'retired'>): Promise<boolean> {
+  const [result] = await db.execute<ResultSetHeader>(
+    'UPDATE delivery_providers SET name = ?, coverage = ?, cost_cents = ?, delivery_hours = ? WHERE id = ?',
+    [p.name, p.coverage, p.costCents, p.deliveryHours, id],
+  );
+  return result.affectedRows === 1;
+}
+
+export async function setProviderRetired(db: Db, id: number, retired: boolean, now: Date): Promise<boolean> {
+  const [result] = retired
+    ? await db.execute<ResultSetHeader>('UPDATE delivery_providers SET retired_at = ? WHERE id = ? AND retired_at IS NULL', [now, id])
+    : await db.execute<ResultSetHeader>('UPDATE delivery_providers SET retired_at = NULL WHERE id = ? AND retired_at IS NOT NULL', [id]);
+  return result.affectedRows === 1;
+}
+
+export async function findDeliveryByPurchase(db: Db, purchaseId: number): Promise<Delivery | null> {
+  const [rows] = await db.execute<RowDataPacket[]>(DELIVERY_SELECT + ' WHERE d.purchase_id = ?', [purchaseId]);
+  return rows[0] ? toDelivery(rows[0]) : null;
+}
+
+export async function findDeliveryByTracking(db: Db, trackingNumber: string): Promise<Delivery | null> {
+  const [rows] = await db.execute<RowDataPacket[]>(DELIVERY_SELECT + ' WHERE d.tracking_number = ?', [trackingNumber]);
+  return rows[0] ? toDelivery(rows[0]) : null;
+}
+
+export async function insertDelivery(db: Db, purchaseId: number, providerId: number, costCents: number): Promise<number> {
+  const [result] = await db.execute<ResultSetHeader>(
+    "INSERT INTO deliveries (purchase_id, provider_id, status, cost_cents) VALUES (?, ?, 'pending', ?)",
+    [purchaseId, providerId, costCents],
+  );
+  return result.insertId;
+}
+
+/** Changes the provider of a delivery that has not started yet. */
+export async function changePendingProvider(db: Db, purchaseId: number, providerId: number, costCents: number): Promise<boolean> {
+  const [result] = await db.execute<ResultSetHeader>(
+    "UPDATE deliveries SET provider_id = ?, cost_cents = ? WHERE purchase_id = ? AND status = 'pending'",
+    [providerId, costCents, purchaseId],
+  );
+  return result.affectedRows === 1;
+}
+
+/** Compare-and-set: moves the delivery from `from` to `to`; false if it was not in `from` (or not due yet). */
+export async function moveDelivery(
+  db: Db,
+  deliveryId: number,
+  from: DeliveryStatus,
+  to: DeliveryStatus,
+  opts: { nextStepAt: Date | null; dueBy?: Date; trackingNumber?: string },
+): Promise<boolean> {
+  const [result] = opts.dueBy
+    ? await db.execute<ResultSetHeader>(
+        'UPDATE deliveries SET status = ?, next_step_at = ? WHERE id = ? AND status = ? AND next_step_at <= ?',
+        [to, opts.nextStepAt, deliveryId, from, opts.dueBy],
+      )
+    : opts.trackingNumber
+      ? await db.execute<ResultSetHeader>(
+          'UPDATE deliveries SET status = ?, next_step_at = ?, tracking_number = ? WHERE id = ? AND status = ?',
+          [to, opts.nextStepAt, opts.trackingNumber, deliveryId, from],
+        )
+      : await db.execute<ResultSetHeader>('UPDATE deliveries SET status = ?, next_step_at = ? WHERE id = ? AND status = ?', [
+          to,
+          opts.nextStepAt,
+          deliveryId,
+          from,
+        ]);
+  return result.affectedRows === 1;
+}
+
+export async function dueDeliveries(db: Db, now: Date, limit: number): Promise<{ id: number; status: DeliveryStatus; deliveryHours: number }[]> {
+  const [rows] = await db.execute<RowDataPacket[]>(
+    `SELECT d.id, d.status, dp.delivery_hours FROM deliveries d JOIN delivery_providers dp ON dp.id = d.provider_id
+      WHERE d.status IN ('shipped', 'in_transit') AND d.next_step_at <= ? ORDER BY d.next_step_at LIMIT ?`,
+    [now, String(limit)],
+  );
+  return rows.map((r) => ({ id: r.id as number, status: r.status as DeliveryStatus, deliveryHours: r.delivery_hours as number }));
+}
+
+export async function insertEvent(db: Db, deliveryId: number, status: DeliveryStatus, note: string, at: Date): Promise<void> {
+  await db.execute('INSERT INTO delivery_events (delivery_id, status, note, created_at) VALUES (?, ?, ?, ?)', [deliveryId, status, note, at]);
+}
+
+export async function listEvents(db: Db, deliveryId: number): Promise<DeliveryEvent[]> {
+  const [rows] = await db.execute<RowDataPacket[]>(
+    'SELECT id, status, note, created_at FROM delivery_events WHERE delivery_id = ? ORDER BY id',
+    [deliveryId],
+  );
+  return rows.map((r) => ({ id: r.id as number, status: r.status as DeliveryStatus, note: r.note as string, createdAt: r.created_at as Date }));
+}

@@ -1,0 +1,131 @@
+// Choosing a delivery, shipping it, and the simulated carrier that moves it along.
+import { randomBytes } from 'node:crypto';
+import { withTransaction, type Db, type Pool, type PoolConnection } from '../db/pool.js';
+import { Conflict, Forbidden, Invalid, NotFound } from '../http/errors.js';
+import * as repo from './deliveries.repo.js';
+import type { Delivery, DeliveryStatus, Provider } from './deliveries.repo.js';
+import * as purchasesRepo from './purchases.repo.js';
+import { assertPending, purchaseOfBuyer } from './purchases.service.js';
+
+export type { Delivery, DeliveryStatus, Provider };
+
+/** Share of the provider's time spent between "shipped" and "in transit"; the rest is until "delivered". */
+const FIRST_LEG = 0.25;
+
+export function legMs(deliveryHours: number, speedup: number, leg: 'first' | 'second'): number {
+  const share = leg === 'first' ? FIRST_LEG : 1 - FIRST_LEG;
+  return Math.max(1, Math.round((deliveryHours * 3_600_000 * share) / speedup));
+}
+
+const TRACKING_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+export function newTrackingNumber(): string {
+  const bytes = randomBytes(10);
+  return 'BS' + Array.from(bytes, (b) => TRACKING_ALPHABET[b % TRACKING_ALPHABET.length]).join('');
+}
+
+export const listProviders = (db: Db, includeRetired = false) => repo.listProviders(db, includeRetired);
+export const findDeliveryByPurchase = repo.findDeliveryByPurchase;
+export const listEvents = repo.listEvents;
+
+/** Sets (or changes) the provider of a pending purchase and adds its cost to the total. */
+export async function chooseDelivery(pool: Pool, buyerId: number, purchaseId: number, providerId: number, now = new Date()): Promise<void> {
+  await withTransaction(pool, async (conn) => {
+    const purchase = await purchaseOfBuyer(conn, purchaseId, buyerId, true);
+    assertPending(purchase, now, 'change its delivery');
+    const provider = await repo.findProvider(conn, providerId);
+    if (!provider || provider.retired) throw new Invalid({ provider_id: 'Choose one of the delivery options listed.' });
+    if (!(await purchasesRepo.setShipping(conn, purchaseId, provider.costCents))) throw new Conflict('This purchase changed meanwhile; its delivery cannot be changed.');
+    const existing = await repo.findDeliveryByPurchase(conn, purchaseId);
+    if (!existing) await repo.insertDelivery(conn, purchaseId, provider.id, provider.costCents);
+    else if (!(await repo.changePendingProvider(conn, purchaseId, provider.id, provider.costCents))) throw new Conflict('This delivery has already started.');
+  });
+}
+
+/** Called inside the payment's transaction: the delivery starts and gets its tracking number. */
+export async function startDelivery(conn: PoolConnection, purchaseId: number, now: Date): Promise<string> {
+  const delivery = await repo.findDeliveryByPurchase(conn, purchaseId);
+  if (!delivery) throw new Conflict('Choose a delivery option before paying.');
+  const tracking = newTrackingNumber();
+  if (!(await repo.moveDelivery(conn, delivery.id, 'pending', 'preparing', { nextStepAt: null, trackingNumber: tracking }))) {
+    throw new Conflict('This delivery has already started.');
+  }
+  await repo.insertEvent(conn, delivery.id, 'preparing', 'Payment received. The seller is preparing the parcel.', now);
+  return tracking;
+}
+
+/** The seller hands their books of a paid purchase to the carrier; when every seller has, it is shipped. */
+export async function ship(pool: Pool, sellerId: number, purchaseId: number, speedup: number, now = new Date()): Promise<void> {
+  await withTransaction(pool, async (conn) => {
+    const purchase = await purchasesRepo.lockPurchase(conn, purchaseId);
+    if (!purchase) throw new NotFound('There is no such purchase.');
+    const items = await purchasesRepo.listItems(conn, purchaseId);
+    if (!items.some((i) => i.sellerId === sellerId)) throw new Forbidden('Only a seller of this purchase can ship it.');
+    if (purchase.status !== 'paid') throw new Conflict(purchase.status === 'cancelled' ? 'This purchase was cancelled; there is nothing to ship.' : 'This purchase has not been paid yet, so it cannot be shipped.');
+    const delivery = await repo.findDeliveryByPurchase(conn, purchaseId);
+    if (!delivery || delivery.status !== 'preparing') throw new Conflict('This purchase has already been shipped.');
+    if ((await purchasesRepo.markItemsShipped(conn, purchaseId, sellerId, now)) === 0) throw new Conflict('You have already shipped your books of this purchase.');
+    if ((await purchasesRepo.countUnshipped(conn, purchaseId)) > 0) {
+      await repo.insertEvent(conn, delivery.id, 'preparing', 'Part of the order was handed to the carrier; waiting for the other sellers.', now);
+      return;
+    }
+    const next = new Date(now.getTime() + legMs(delivery.deliveryHours, speedup, 'first'));
+    if (!(await repo.moveDelivery(conn, delivery.id, 'preparing', 'shipped', { nextStepAt: next }))) throw new Conflict('This purchase has already been shipped.');
+    await repo.insertEvent(conn, delivery.id, 'shipped', `Handed to ${delivery.providerName}.`, now);
+  });
+}
+
+/**
+ * The simulated carrier: moves every due delivery one step (shipped → in_transit → delivered).
+ * Each step is a compare-and-set, so several instances running it at once move each delivery once.
+ */
+export async function advanceDeliveries(pool: Pool, speedup: number, now = new Date(), batch = 200): Promise<number> {
+  let moved = 0;
+  for (const due of await repo.dueDeliveries(pool, now, batch)) {
+    const to: DeliveryStatus = due.status === 'shipped' ? 'in_transit' : 'delivered';
+    const nextStepAt = to === 'in_transit' ? new Date(now.getTime() + legMs(due.deliveryHours, speedup, 'second')) : null;
+    const won = await withTransaction(pool, async (conn) => {
+      if (!(await repo.moveDelivery(conn, due.id, due.status, to, { nextStepAt, dueBy: now }))) return false;
+      await repo.insertEvent(conn, due.id, to, to === 'in_transit' ? 'In transit to the destination.' : 'Delivered.', now);
+      return true;
+    });
+    if (won) moved++;
+  }
+  return moved;
+}
+
+export async function trackingView(db: Db, trackingNumber: string): Promise<{ delivery: Delivery; events: repo.DeliveryEvent[] }> {
+  const delivery = /^BS[A-Z0-9]{10}$/.test(trackingNumber) ? await repo.findDeliveryByTracking(db, trackingNumber) : null;
+  if (!delivery) throw new NotFound('No parcel has this tracking number. Check it and try again.');
+  return { delivery, events: await repo.listEvents(db, delivery.id) };
+}
+
+// ---- Administration of providers ----
+
+export type ProviderInput = Omit<Provider, 'id' | 'retired'>;
+
+export async function createProvider(db: Db, input: ProviderInput): Promise<number> {
+  try {
+    return await repo.insertProvider(db, input);
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ER_DUP_ENTRY') throw new Invalid({ name: 'A provider with this name already exists.' });
+    throw err;
+  }
+}
+
+export async function updateProvider(db: Db, id: number, input: ProviderInput): Promise<void> {
+  if (!(await repo.findProvider(db, id))) throw new NotFound('There is no such delivery provider.');
+  try {
+    await repo.updateProvider(db, id, input);
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ER_DUP_ENTRY') throw new Invalid({ name: 'A provider with this name already exists.' });
+    throw err;
+  }
+}
+
+export async function setProviderRetired(db: Db, id: number, retired: boolean, now = new Date()): Promise<void> {
+  const provider = await repo.findProvider(db, id);
+  if (!provider) throw new NotFound('There is no such delivery provider.');
+  if (!(await repo.setProviderRetired(db, id, retired, now))) throw new Conflict(retired ? 'This provider is already retired.' : 'This provider is already active.');
+}
+
+export const findProvider = repo.findProvider;

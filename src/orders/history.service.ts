@@ -1,0 +1,118 @@
+// Read models for the purchase pages, the sales page, tracking and the status timeline.
+import type { Db } from '../db/pool.js';
+import { Forbidden, NotFound } from '../http/errors.js';
+import * as deliveriesRepo from './deliveries.repo.js';
+import type { Delivery, DeliveryEvent } from './deliveries.repo.js';
+import * as repo from './purchases.repo.js';
+import type { Payment, Purchase, PurchaseItem, PurchaseStatus } from './purchases.repo.js';
+
+export interface TimelineStep {
+  key: string;
+  label: string;
+  at: Date | null;
+  state: 'done' | 'current' | 'todo' | 'cancelled';
+}
+
+function eventTime(events: DeliveryEvent[], status: string): Date | null {
+  return events.find((e) => e.status === status)?.createdAt ?? null;
+}
+
+/** Ordered → Paid → Shipped → In transit → Delivered, or Ordered → Cancelled. */
+export function timeline(purchase: Pick<Purchase, 'status' | 'createdAt' | 'paidAt' | 'cancelledAt'> | null, events: DeliveryEvent[]): TimelineStep[] {
+  if (purchase?.status === 'cancelled') {
+    return [
+      { key: 'ordered', label: 'Ordered', at: purchase.createdAt, state: 'done' },
+      { key: 'cancelled', label: 'Cancelled', at: purchase.cancelledAt, state: 'cancelled' },
+    ];
+  }
+  const raw: Omit<TimelineStep, 'state'>[] = [
+    ...(purchase ? [{ key: 'ordered', label: 'Ordered', at: purchase.createdAt }] : []),
+    { key: 'paid', label: purchase ? 'Paid' : 'Preparing', at: purchase ? purchase.paidAt : eventTime(events, 'preparing') },
+    { key: 'shipped', label: 'Shipped', at: eventTime(events, 'shipped') },
+    { key: 'in_transit', label: 'In transit', at: eventTime(events, 'in_transit') },
+    { key: 'delivered', label: 'Delivered', at: eventTime(events, 'delivered') },
+  ];
+  let currentGiven = false;
+  return raw.map((step) => {
+    if (step.at) return { ...step, state: 'done' };
+    if (!currentGiven) {
+      currentGiven = true;
+      return { ...step, state: 'current' };
+    }
+    return { ...step, state: 'todo' };
+  });
+}
+
+export interface PurchaseDetail {
+  purchase: Purchase;
+  items: PurchaseItem[];
+  delivery: Delivery | null;
+  events: DeliveryEvent[];
+  payment: Payment | null;
+  steps: TimelineStep[];
+}
+
+/** The whole purchase for its buyer (or an administrator). */
+export async function purchaseDetail(db: Db, purchaseId: number, viewer: { id: number; role: string }): Promise<PurchaseDetail> {
+  const purchase = await repo.findPurchase(db, purchaseId);
+  if (!purchase) throw new NotFound('There is no such purchase.');
+  if (purchase.buyerId !== viewer.id && viewer.role !== 'admin') throw new Forbidden('This purchase belongs to another account.');
+  const [items, delivery, payment] = await Promise.all([
+    repo.listItems(db, purchaseId),
+    deliveriesRepo.findDeliveryByPurchase(db, purchaseId),
+    repo.findPayment(db, purchaseId),
+  ]);
+  const events = delivery ? await deliveriesRepo.listEvents(db, delivery.id) : [];
+  return { purchase, items, delivery, events, payment, steps: timeline(purchase, events) };
+}
+
+export async function buyerPurchases(db: Db, buyerId: number, page: number, perPage: number) {
+  const [total, purchases] = await Promise.all([
+    repo.countPurchases(db, { buyerId }),
+    repo.listPurchases(db, { buyerId }, perPage, (page - 1) * perPage),
+  ]);
+  return { total, purchases };
+}
+
+export async function allPurchases(db: Db, status: PurchaseStatus | undefined, page: number, perPage: number) {
+  const filter = status ? { status } : {};
+  const [total, purchases] = await Promise.all([repo.countPurchases(db, filter), repo.listPurchases(db, filter, perPage, (page - 1) * perPage)]);
+  return { total, purchases };
+}
+
+export interface ChartBar {
+  day: string;
+  cents: number;
+  x: number;
+  y: number;
+  height: number;
+}
+
+/** The seller's paid revenue per day over the last 30 days, laid out as SVG bars (drawn on the server). */
+export async function revenueChart(db: Db, sellerId: number, now = new Date()) {
+  const days = 30;
+  const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - (days - 1)));
+  const byDay = new Map((await repo.revenueByDay(db, sellerId, start)).map((r) => [r.day, r.cents]));
+  const width = 600;
+  const height = 160;
+  const barWidth = width / days;
+  const series = Array.from({ length: days }, (_, i) => {
+    const day = new Date(start.getTime() + i * 86_400_000).toISOString().slice(0, 10);
+    return { day, cents: byDay.get(day) ?? 0 };
+  });
+  const max = Math.max(0, ...series.map((s) => s.cents));
+  const bars: ChartBar[] = series.map((s, i) => {
+    const h = max === 0 ? 0 : Math.max(s.cents > 0 ? 2 : 0, Math.round((s.cents / max) * (height - 20)));
+    return { ...s, x: Math.round(i * barWidth * 10) / 10, y: height - h, height: h };
+  });
+  return { bars, width, height, barWidth: Math.round((barWidth - 3) * 10) / 10, maxCents: max, totalCents: series.reduce((a, s) => a + s.cents, 0), first: series[0]?.day ?? '', last: series[days - 1]?.day ?? '' };
+}
+
+export async function sellerSales(db: Db, sellerId: number, page: number, perPage: number) {
+  const [total, sales, totals] = await Promise.all([
+    repo.countSales(db, sellerId),
+    repo.listSales(db, sellerId, perPage, (page - 1) * perPage),
+    repo.salesTotals(db, sellerId),
+  ]);
+  return { total, sales, totals };
+}

@@ -1,0 +1,132 @@
+// One schema per form (and API body); the same schema serves both.
+import { z } from 'zod';
+import { parseMoney } from './money.js';
+import { MAX_CART_QUANTITY } from './cart.repo.js';
+
+const id = (message: string) =>
+  z
+    .union([z.string(), z.number()], { message })
+    .transform((v) => String(v).trim())
+    .refine((v) => /^[1-9]\d{0,9}$/.test(v) && Number(v) <= 4_294_967_295, message)
+    .transform(Number);
+
+const quantity = z
+  .union([z.string(), z.number()], { message: 'Enter how many copies you want.' })
+  .default('1')
+  .transform((v) => String(v).trim())
+  .refine((v) => /^\d{1,6}$/.test(v), 'Enter a whole number of copies, like 1 or 2.')
+  .transform(Number)
+  .refine((n) => n >= 1, 'Choose at least 1 copy.')
+  .refine((n) => n <= MAX_CART_QUANTITY, `You can buy at most ${MAX_CART_QUANTITY} copies at once.`);
+
+export const checkoutToken = z
+  .string({ message: 'This form has no checkout token. Reload the page and try again.' })
+  .regex(/^[A-Za-z0-9-]{16,64}$/, 'This form has an invalid checkout token. Reload the page and try again.');
+
+export const buySchema = z.object({ quantity, checkout_token: checkoutToken });
+export const cartAddSchema = z.object({ book_id: id('Choose a book.'), quantity });
+export const cartUpdateSchema = z.object({
+  book_id: id('Choose a book.'),
+  quantity: z
+    .union([z.string(), z.number()], { message: 'Enter how many copies you want.' })
+    .transform((v) => String(v).trim())
+    .refine((v) => /^\d{1,6}$/.test(v), 'Enter a whole number of copies (0 removes the book).')
+    .transform(Number)
+    .refine((n) => n <= MAX_CART_QUANTITY, `At most ${MAX_CART_QUANTITY} copies.`),
+});
+export const cartRemoveSchema = z.object({ book_id: id('Choose a book.') });
+export const checkoutSchema = z.object({ checkout_token: checkoutToken });
+export const deliverySchema = z.object({ provider_id: id('Choose a delivery option.') });
+
+// ---- Payment ----
+
+export const DECLINED_CARD = '4000000000000002';
+
+export function luhnValid(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = Number(digits[digits.length - 1 - i]);
+    if (i % 2 === 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
+
+export function cardBrand(digits: string): string {
+  if (/^4/.test(digits)) return 'Visa';
+  if (/^(5[1-5]|2(2[2-9]|[3-6]\d|7[01]|720))/.test(digits)) return 'Mastercard';
+  if (/^3[47]/.test(digits)) return 'American Express';
+  if (/^(6011|65|64[4-9])/.test(digits)) return 'Discover';
+  return 'Card';
+}
+
+/** MM/YY that is this month or later (a card is valid through the end of its month). */
+export function expiryValid(text: string, now: Date): boolean {
+  const m = /^(0[1-9]|1[0-2])\s*\/\s*(\d{2})$/.exec(text);
+  if (!m) return false;
+  const month = Number(m[1]);
+  const year = 2000 + Number(m[2]);
+  return year * 12 + month >= now.getUTCFullYear() * 12 + now.getUTCMonth() + 1;
+}
+
+export const methodSchema = z.object({
+  method: z.enum(['credit_card', 'paypal', 'bank_transfer'], { message: 'Choose how you want to pay.' }),
+});
+
+export function cardSchema(now: Date) {
+  return z.object({
+    card_number: z
+      .string({ message: 'Enter the card number.' })
+      .transform((v) => v.replace(/[\s-]/g, ''))
+      .refine((v) => v.length > 0, 'Enter the card number.')
+      .refine((v) => /^\d{12,19}$/.test(v) && luhnValid(v), 'This card number is not valid. Check the digits.'),
+    card_expiry: z
+      .string({ message: 'Enter the expiry date as MM/YY.' })
+      .trim()
+      .refine((v) => /^(0[1-9]|1[0-2])\s*\/\s*\d{2}$/.test(v), 'Enter the expiry date as MM/YY, like 04/29.')
+      .refine((v) => expiryValid(v, now), 'This card has expired.'),
+    card_cvv: z.string({ message: 'Enter the 3 or 4 digit security code.' }).trim().regex(/^\d{3,4}$/, 'Enter the 3 or 4 digit security code.'),
+  });
+}
+
+export const paypalSchema = z.object({
+  paypal_email: z
+    .string({ message: 'Enter your PayPal email address.' })
+    .trim()
+    .min(1, 'Enter your PayPal email address.')
+    .max(254)
+    .pipe(z.email({ message: 'Enter a valid email address, like name@example.com.' })),
+});
+
+export const bankSchema = z.object({
+  bank_name: z.string({ message: 'Enter the name of your bank.' }).trim().min(2, 'Enter the name of your bank.').max(100, 'Use at most 100 characters.'),
+  bank_reference: z
+    .string({ message: 'Enter the transfer reference.' })
+    .trim()
+    .regex(/^[A-Za-z0-9 /-]{4,64}$/, 'Enter the transfer reference (4 to 64 letters, digits, spaces, / or -).'),
+});
+
+// ---- Admin ----
+
+export const providerSchema = z.object({
+  name: z.string({ message: 'Enter a name.' }).trim().min(2, 'Enter a name of at least 2 characters.').max(80, 'Use at most 80 characters.'),
+  coverage: z.string({ message: 'Describe the coverage area.' }).trim().min(2, 'Describe the coverage area.').max(80, 'Use at most 80 characters.'),
+  cost: z
+    .string({ message: 'Enter the cost, like 12.50.' })
+    .transform((v) => parseMoney(v))
+    .refine((v): v is number => v !== null, 'Enter the cost in dollars, like 12.50.')
+    .refine((v) => v !== null && v <= 100_000_000, 'That cost is too high.'),
+  delivery_hours: z
+    .string({ message: 'Enter how many hours a delivery takes.' })
+    .trim()
+    .regex(/^\d{1,4}$/, 'Enter a whole number of hours, like 48.')
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= 2000, 'Use between 1 and 2000 hours.'),
+});
+
+export const roleSchema = z.object({ role: z.enum(['user', 'admin'], { message: 'Choose a role.' }) });
+
+export const purchaseStatusFilter = z.enum(['pending_payment', 'paid', 'cancelled']);

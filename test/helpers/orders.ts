@@ -1,0 +1,92 @@
+// Fixtures and steps for the buying tests: books by direct INSERT, the checkout through HTTP.
+import { randomUUID } from 'node:crypto';
+import type supertest from 'supertest';
+import type { Pool, ResultSetHeader, RowDataPacket } from '../../src/db/pool.js';
+import { csrfFrom } from './users.js';
+
+type Agent = ReturnType<typeof supertest.agent>;
+
+export const GOOD_CARD = { method: 'credit_card', card_number: '4242 4242 4242 4242', card_expiry: '12/39', card_cvv: '123' };
+export const DECLINED_CARD = { ...GOOD_CARD, card_number: '4000 0000 0000 0002' };
+
+export async function createBook(
+  pool: Pool,
+  sellerId: number,
+  opts: { title?: string; author?: string; priceCents?: number; stock?: number; listed?: boolean } = {},
+): Promise<number> {
+  const [result] = await pool.execute<ResultSetHeader>(
+    `INSERT INTO books (seller_id, title, author, isbn, description, book_condition, price_cents, stock, cover_key, listed)
+     VALUES (?, ?, ?, NULL, ?, 'good', ?, ?, NULL, ?)`,
+    [sellerId, opts.title ?? 'The Left Hand of Darkness', opts.author ?? 'Ursula K. Le Guin', 'A well-kept copy.', opts.priceCents ?? 1250, opts.stock ?? 1, opts.listed === false ? 0 : 1],
+  );
+  return result.insertId;
+}
+
+export async function stockOf(pool: Pool, bookId: number): Promise<number> {
+  const [rows] = await pool.execute<RowDataPacket[]>('SELECT stock FROM books WHERE id = ?', [bookId]);
+  return Number(rows[0]?.stock);
+}
+
+export async function purchaseRow(pool: Pool, id: number) {
+  const [rows] = await pool.execute<RowDataPacket[]>(
+    'SELECT id, buyer_id, status, items_cents, shipping_cents, total_cents, expires_at, paid_at FROM purchases WHERE id = ?',
+    [id],
+  );
+  return rows[0];
+}
+
+export async function count(pool: Pool, table: 'purchases' | 'payments' | 'purchase_items' | 'deliveries' | 'delivery_events', where = '1 = 1', params: (string | number)[] = []) {
+  // Test-only helper; `table` and `where` come from the tests themselves.
+  const [rows] = await pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM ' + table + ' WHERE ' + where, params);
+  return Number(rows[0]?.n);
+}
+
+/** The hidden checkout token of the first buy or checkout form on a page. */
+export function checkoutTokenFrom(html: string): string {
+  const match = /name="checkout_token" value="([^"]+)"/.exec(html);
+  if (!match?.[1]) throw new Error('no checkout_token on the page');
+  return match[1];
+}
+
+/** A CSRF token for the agent's session without rendering a heavy page. */
+export async function csrfOf(agent: Agent): Promise<string> {
+  const res = await agent.get('/track');
+  return csrfFrom(res.text);
+}
+
+/** POST /buy/:id with a fresh checkout token; returns the response (302 to /delivery/:id on success). */
+export async function buyNow(agent: Agent, bookId: number, fields: Record<string, string> = {}, csrf?: string) {
+  const token = csrf ?? (await csrfOf(agent));
+  return agent.post(`/buy/${bookId}`).type('form').send({ _csrf: token, quantity: '1', checkout_token: randomUUID(), ...fields });
+}
+
+export function purchaseIdFrom(location: string | undefined): number {
+  const match = /^\/(?:delivery|payment|purchases)\/(\d+)$/.exec(location ?? '');
+  if (!match) throw new Error(`not a purchase redirect: ${location}`);
+  return Number(match[1]);
+}
+
+export async function providerIds(pool: Pool): Promise<{ id: number; name: string; costCents: number }[]> {
+  const [rows] = await pool.execute<RowDataPacket[]>('SELECT id, name, cost_cents FROM delivery_providers WHERE retired_at IS NULL ORDER BY id');
+  return rows.map((r) => ({ id: r.id as number, name: r.name as string, costCents: r.cost_cents as number }));
+}
+
+export async function chooseDelivery(agent: Agent, purchaseId: number, providerId: number, extra: Record<string, string> = {}) {
+  return agent.post(`/delivery/${purchaseId}`).type('form').send({ _csrf: await csrfOf(agent), provider_id: String(providerId), ...extra });
+}
+
+export async function pay(agent: Agent, purchaseId: number, fields: Record<string, string> = GOOD_CARD) {
+  return agent.post(`/payment/${purchaseId}`).type('form').send({ _csrf: await csrfOf(agent), ...fields });
+}
+
+/** buy → delivery → payment for one book; returns the purchase id. */
+export async function buyAndPay(agent: Agent, bookId: number, providerId: number): Promise<number> {
+  const bought = await buyNow(agent, bookId);
+  if (bought.status !== 302) throw new Error(`buy failed: ${bought.status}`);
+  const id = purchaseIdFrom(bought.headers.location);
+  const chosen = await chooseDelivery(agent, id, providerId);
+  if (chosen.status !== 302) throw new Error(`delivery failed: ${chosen.status}`);
+  const paid = await pay(agent, id);
+  if (paid.status !== 302) throw new Error(`payment failed: ${paid.status} ${paid.text.slice(0, 200)}`);
+  return id;
+}
