@@ -79,6 +79,18 @@ describe('certbot + pebble through nginx (webroot)', { skip: tools.skip, timeout
     leDir = mkdirp(work, 'letsencrypt');
     assert.equal(selectCert(layout, DOMAIN, leDir), 'selfsigned');
     procs.start('nginx', tools.bin('nginx'), [...nginxArgs(layout), '-g', 'daemon off;']);
+    // The same watcher the nginx image runs: re-selects the certificate every second
+    // and reloads nginx when it changed.
+    procs.start('tls-watch', 'sh', [path.join(ROOT, 'nginx', 'tls', 'bookstore-tls.sh'), 'watch'], {
+      env: {
+        ...process.env,
+        DOMAIN,
+        NGINX_TLS_DIR: layout.tlsDir,
+        LETSENCRYPT_DIR: leDir,
+        CERT_CHECK_INTERVAL: '1',
+        NGINX_CTL: [tools.bin('nginx'), ...nginxArgs(layout)].join(' '),
+      },
+    });
 
     const pebbleCa = fs.readFileSync(caBundle);
     await waitFor('pebble directory', async () => {
@@ -126,24 +138,22 @@ describe('certbot + pebble through nginx (webroot)', { skip: tools.skip, timeout
     assert.match(access, /"GET \/\.well-known\/acme-challenge\/[\w-]+ HTTP\/1\.1" 200 .*rid=[0-9a-f]{32}/);
   });
 
-  it('nginx switches from the self-signed stand-in to the new certificate on reload', async () => {
-    const before = await peerCertificate(httpsPort, DOMAIN);
-    assert.doesNotMatch(String(before.issuer.CN), /Pebble/i, 'starts with the self-signed stand-in');
-
-    assert.equal(selectCert(layout, DOMAIN, leDir), 'letsencrypt');
-    const t = run(tools.bin('nginx'), [...nginxArgs(layout), '-t']);
-    assert.equal(t.status, 0, t.stderr);
-    const r = run(tools.bin('nginx'), [...nginxArgs(layout), '-s', 'reload']);
-    assert.equal(r.status, 0, r.stderr);
-
-    const issued = new X509Certificate(fs.readFileSync(path.join(leDir, 'live', DOMAIN, 'cert.pem')));
-    const served = await waitFor('nginx to serve the pebble certificate', async () => {
+  const nginxPid = () => fs.readFileSync(path.join(layout.prefix, 'nginx.pid'), 'utf8').trim();
+  const served = (file: string) =>
+    waitFor(`nginx to serve ${file}`, async () => {
+      const want = new X509Certificate(fs.readFileSync(file)).fingerprint256;
       const c = await peerCertificate(httpsPort, DOMAIN);
-      return c.fingerprint256 === issued.fingerprint256 ? c : undefined;
-    });
-    assert.match(String(served.issuer.CN), /Pebble/i);
+      return c.fingerprint256 === want ? c : undefined;
+    }, 20_000);
 
-    // And the chain nginx sends validates against pebble's root, for the domain name.
+  it('nginx switches from the self-signed stand-in to the new certificate by itself (graceful reload)', async () => {
+    const pid = nginxPid();
+    const c = await served(path.join(leDir, 'live', DOMAIN, 'cert.pem'));
+    assert.match(String(c.issuer.CN), /Pebble/i);
+    assert.equal(nginxPid(), pid, 'reloaded, not restarted');
+    await waitFor('the watcher to log the reload', () => Promise.resolve(procs.output('tls-watch').includes('nginx reloaded')), 5_000);
+
+    // The chain nginx sends validates against pebble's root, for the domain name.
     const root = await request('https', pebbleMgmtPort, '/roots/0', { ca: fs.readFileSync(caBundle) });
     assert.equal(root.status, 200);
     const res = await request('https', httpsPort, '/.well-known/acme-challenge/missing', {
@@ -163,5 +173,19 @@ describe('certbot + pebble through nginx (webroot)', { skip: tools.skip, timeout
     // the dry run validated again through nginx (pebble is run without authz reuse)
     const hits = fs.readFileSync(layout.accessLog, 'utf8').match(/GET \/\.well-known\/acme-challenge\/[\w-]+ HTTP\/1\.1" 200/g) ?? [];
     assert.ok(hits.length >= 2, `expected a second http-01 validation, saw ${hits.length}`);
+  });
+
+  it('a renewed certificate is picked up by nginx without a restart', async () => {
+    const live = path.join(leDir, 'live', DOMAIN, 'cert.pem');
+    const old = new X509Certificate(fs.readFileSync(live)).fingerprint256;
+    const pid = nginxPid();
+    const r = run(tools.bin('certbot'), [
+      'renew', '--force-renewal', '--non-interactive', '--no-random-sleep-on-renew',
+      '--server', server(), ...certbotDirs,
+    ], { env: certbotEnv, timeout: 120_000 });
+    assert.equal(r.status, 0, `renew failed:\n${r.stdout}\n${r.stderr}`);
+    assert.notEqual(new X509Certificate(fs.readFileSync(live)).fingerprint256, old, 'a new certificate was issued');
+    await served(live);
+    assert.equal(nginxPid(), pid, 'reloaded, not restarted');
   });
 });
