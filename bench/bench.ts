@@ -1,0 +1,143 @@
+// npm run bench: seeds its own databases (1,000 and 100,000 books), starts the app on a free port
+// for each, measures the catalog with autocannon and prints a table. Drops everything afterwards.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import mysql from 'mysql2/promise';
+import { dropDatabase } from '../src/db/migrate.js';
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '1000,100000' },
+    duration: { type: 'string', default: '8' },
+    connections: { type: 'string', default: '10' },
+    server: { type: 'string', default: process.env.BENCH_DATABASE_SERVER ?? 'mysql://root@127.0.0.1:3306' },
+  },
+});
+const sizes = values.sizes.split(',').map(Number);
+const duration = Number(values.duration);
+const connections = Number(values.connections);
+const SEARCH = 'orwell';
+
+interface Row {
+  books: number;
+  name: string;
+  path: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${args.join(' ')} exited with ${code}`))));
+  });
+}
+
+async function waitForPing(base: string, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error('the app exited during start-up');
+    try {
+      if ((await fetch(`${base}/ping`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the app did not answer /ping within 20 s');
+}
+
+async function measure(url: string, seconds: number): Promise<autocannon.Result> {
+  return autocannon({ url, connections, duration: seconds });
+}
+
+async function benchSize(books: number): Promise<Row[]> {
+  const database = `bookstore_bench_${books}_${randomBytes(3).toString('hex')}`;
+  const databaseUrl = `${values.server}/${database}`;
+  const uploadDir = mkdtempSync(join(tmpdir(), 'bookstore-bench-'));
+  const env = {
+    ...process.env,
+    NODE_ENV: 'production',
+    DATABASE_URL: databaseUrl,
+    UPLOAD_DIR: uploadDir,
+    SESSION_SECRET: randomBytes(32).toString('hex'),
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    LOG_LEVEL: 'warn',
+  };
+  let app: ChildProcess | undefined;
+  try {
+    const started = Date.now();
+    const users = Math.max(10, Math.ceil(books / 100));
+    await run(process.execPath, ['--import', 'tsx', 'src/catalog/seed.cli.ts', '--books', String(books), '--users', String(users), '--covers', '48', '--seed', '42'], env);
+    console.log(`[${books}] seeded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+    const conn = await mysql.createConnection({ uri: databaseUrl });
+    const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT id FROM books WHERE listed = 1 ORDER BY id LIMIT 1 OFFSET ?', [Math.floor(books / 2)]);
+    await conn.end();
+    const bookId = rows[0]?.id as number;
+
+    const port = await freePort();
+    app = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env: { ...env, PORT: String(port) }, stdio: ['ignore', 'inherit', 'inherit'] });
+    const base = `http://127.0.0.1:${port}`;
+    await waitForPing(base, app);
+
+    const targets: [string, string][] = [
+      ['catalog page 1', '/book/catalog'],
+      ['catalog page 400', '/book/catalog?page=400'],
+      [`search "${SEARCH}"`, `/book/catalog?q=${SEARCH}`],
+      ['book page', `/book/${bookId}`],
+    ];
+    const result: Row[] = [];
+    for (const [name, path] of targets) {
+      const check = await fetch(base + path);
+      if (check.status !== 200) throw new Error(`${path} answered ${check.status}`);
+      if (check.headers.get('set-cookie')) throw new Error(`${path} set a cookie for an anonymous visitor`);
+      await measure(base + path, 2); // warm-up: JIT, view cache, buffer pool
+      const r = await measure(base + path, duration);
+      result.push({ books, name, path, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx });
+      console.log(`[${books}] ${name}: ${r.requests.average.toFixed(0)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms`);
+    }
+    return result;
+  } finally {
+    if (app && app.exitCode === null) {
+      const exited = new Promise((r) => app!.once('exit', r));
+      app.kill('SIGTERM');
+      await exited;
+    }
+    await dropDatabase(databaseUrl);
+    rmSync(uploadDir, { recursive: true, force: true });
+  }
+}
+
+const all: Row[] = [];
+for (const size of sizes) all.push(...(await benchSize(size)));
+
+const baseline = all.find((r) => r.books === sizes[0] && r.name === 'catalog page 1');
+console.log(`\nautocannon, ${connections} connections, ${duration} s per row (after a 2 s warm-up); latency in ms.`);
+console.log('| Books | Request | Req/s | p50 | p99 | p50 vs 1k page 1 | Errors |');
+console.log('|---:|---|---:|---:|---:|---:|---:|');
+for (const r of all) {
+  const ratio = baseline ? (r.p50 / Math.max(baseline.p50, 1)).toFixed(2) : '-';
+  console.log(`| ${r.books.toLocaleString('en-US')} | ${r.name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${ratio}× | ${r.errors} |`);
+}
