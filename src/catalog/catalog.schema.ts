@@ -94,7 +94,7 @@ export const bookSchema = z.object({
     .refine((c) => c > 0, 'The price must be more than $0.00.')
     .refine((c) => c <= MAX_PRICE_CENTS, 'The price can be at most $1,000,000.00.'),
   stock: stringOrNumber('Enter how many copies you have, from 0 to 10,000.')
-    .refine((v) => /^\s*\d{1,9}\s*$/.test(v), 'Enter how many copies you have as a whole number, from 0 to 10,000.')
+    .refine((v) => /^\s*\d{1,12}\s*$/.test(v), 'Enter how many copies you have as a whole number, from 0 to 10,000.')
     .transform(Number)
     .refine((n) => n <= MAX_STOCK, 'You can list at most 10,000 copies.'),
 });
