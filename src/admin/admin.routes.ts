@@ -1,19 +1,126 @@
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { Pool } from '../db/pool.js';
 import { countUsers, listUsers } from '../accounts/accounts.repo.js';
+import { Invalid, NotFound } from '../http/errors.js';
+import { flash } from '../http/flash.js';
 import { requireAdmin } from '../http/guards.js';
 import { pageFromQuery, pagination } from '../http/pagination.js';
+import { parseId, parseInput } from '../http/validate.js';
+import * as deliveries from '../orders/deliveries.service.js';
+import * as history from '../orders/history.service.js';
+import { formatMoney } from '../orders/money.js';
+import { providerSchema, purchaseStatusFilter, roleSchema } from '../orders/orders.schema.js';
+import { formatTime, STATUS_LABELS } from '../orders/orders.routes.js';
+import * as admin from './admin.service.js';
 
 const PER_PAGE = 50;
 
+function idParam(value: unknown): number {
+  const id = parseId(value);
+  if (id === null) throw new NotFound();
+  return id;
+}
+
+function typed(body: unknown, keep: string[]): Record<string, string> {
+  const source = (body ?? {}) as Record<string, unknown>;
+  return Object.fromEntries(keep.map((k) => [k, typeof source[k] === 'string' ? source[k] : '']));
+}
+
 export function adminRoutes({ pool }: { pool: Pool }): Router {
   const router = Router();
-  router.use('/admin', requireAdmin);
+  router.use('/admin', requireAdmin, (_req, res, next) => {
+    res.locals.money = formatMoney;
+    res.locals.formatTime = formatTime;
+    res.locals.statusLabel = (s: string) => STATUS_LABELS[s] ?? s;
+    next();
+  });
+
+  // ---- Accounts ----
 
   router.get('/admin/users', async (req, res) => {
     const page = pageFromQuery(req.query.page);
     const [total, users] = await Promise.all([countUsers(pool), listUsers(pool, PER_PAGE, (page - 1) * PER_PAGE)]);
     res.render('admin/users', { title: 'Accounts', users, pager: pagination(page, PER_PAGE, total, req.query) });
+  });
+
+  router.post('/admin/users/:id/role', async (req, res) => {
+    const userId = idParam(req.params.id);
+    const { role } = parseInput(roleSchema, req.body);
+    await admin.changeRole(pool, req.user!.id, userId, role);
+    req.log.info({ event: 'role_changed', userId, role, by: req.user!.id }, 'role changed');
+    flash(req, 'success', `The account is now ${role === 'admin' ? 'an administrator' : 'a regular user'}.`);
+    res.redirect('/admin/users');
+  });
+
+  for (const [action, disabled] of [['disable', true], ['enable', false]] as const) {
+    router.post(`/admin/users/:id/${action}`, async (req, res) => {
+      const userId = idParam(req.params.id);
+      const email = await admin.setDisabled(pool, req.user!.id, userId, disabled);
+      req.log.info({ event: disabled ? 'account_disabled' : 'account_enabled', userId, by: req.user!.id }, `account ${action}d`);
+      flash(req, 'success', disabled ? `${email} is disabled and has been logged out everywhere.` : `${email} can log in again.`);
+      res.redirect('/admin/users');
+    });
+  }
+
+  // ---- Delivery providers ----
+
+  async function renderProviders(res: Response, status: number, errors: Record<string, string>, values: Record<string, string>) {
+    const providers = await deliveries.listProviders(pool, true);
+    res.status(status).render('admin/delivery-providers', { title: 'Delivery providers', providers, errors, values });
+  }
+
+  router.get('/admin/delivery_providers', (_req, res) => renderProviders(res, 200, {}, { delivery_hours: '72' }));
+
+  router.post('/admin/delivery_providers', async (req, res) => {
+    try {
+      const input = parseInput(providerSchema, req.body);
+      await deliveries.createProvider(pool, { name: input.name, coverage: input.coverage, costCents: input.cost, deliveryHours: input.delivery_hours });
+      flash(req, 'success', `${input.name} was added.`);
+      res.redirect('/admin/delivery_providers');
+    } catch (err) {
+      if (!(err instanceof Invalid)) throw err;
+      await renderProviders(res, 422, err.fields, typed(req.body, ['name', 'coverage', 'cost', 'delivery_hours']));
+    }
+  });
+
+  async function renderProviderEdit(req: Request, res: Response, status: number, errors: Record<string, string>, values?: Record<string, string>) {
+    const provider = await deliveries.findProvider(pool, idParam(req.params.id));
+    if (!provider) throw new NotFound('There is no such delivery provider.');
+    const shown = values ?? { name: provider.name, coverage: provider.coverage, cost: (provider.costCents / 100).toFixed(2), delivery_hours: String(provider.deliveryHours) };
+    res.status(status).render('admin/delivery-provider-edit', { title: `Edit ${provider.name}`, provider, errors, values: shown });
+  }
+
+  router.get('/admin/delivery_providers/:id', (req, res) => renderProviderEdit(req, res, 200, {}));
+
+  router.post('/admin/delivery_providers/:id', async (req, res) => {
+    const id = idParam(req.params.id);
+    try {
+      const input = parseInput(providerSchema, req.body);
+      await deliveries.updateProvider(pool, id, { name: input.name, coverage: input.coverage, costCents: input.cost, deliveryHours: input.delivery_hours });
+      flash(req, 'success', `${input.name} was saved. Purchases that already chose it keep their price.`);
+      res.redirect('/admin/delivery_providers');
+    } catch (err) {
+      if (!(err instanceof Invalid)) throw err;
+      await renderProviderEdit(req, res, 422, err.fields, typed(req.body, ['name', 'coverage', 'cost', 'delivery_hours']));
+    }
+  });
+
+  for (const [action, retired] of [['retire', true], ['restore', false]] as const) {
+    router.post(`/admin/delivery_providers/:id/${action}`, async (req, res) => {
+      await deliveries.setProviderRetired(pool, idParam(req.params.id), retired);
+      flash(req, 'success', retired ? 'The provider is retired: buyers no longer see it.' : 'The provider is offered again.');
+      res.redirect('/admin/delivery_providers');
+    });
+  }
+
+  // ---- Purchases ----
+
+  router.get('/admin/purchases', async (req, res) => {
+    const page = pageFromQuery(req.query.page);
+    const parsed = purchaseStatusFilter.safeParse(req.query.status);
+    const status = parsed.success ? parsed.data : undefined;
+    const { total, purchases } = await history.allPurchases(pool, status, page, PER_PAGE);
+    res.render('admin/purchases', { title: 'All purchases', purchases, status: status ?? '', pager: pagination(page, PER_PAGE, total, req.query) });
   });
 
   return router;
