@@ -1,0 +1,163 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { RowDataPacket } from '../../src/db/pool.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+import { insertBook } from '../helpers/books.js';
+import { createUser, loggedInAgent } from '../helpers/users.js';
+
+let t: TestApp;
+let sellerId: number;
+const ids: Record<string, number> = {};
+
+before(async () => {
+  t = await startTestApp();
+  sellerId = (await createUser(t.pool, { name: 'Maria Shelf' })).id;
+  const day = (n: number) => new Date(Date.UTC(2026, 0, 1 + n));
+  ids.dune = await insertBook(t.pool, sellerId, { title: 'Dune', author: 'Frank Herbert', isbn: '9780441172719', priceCents: 899, condition: 'fine', createdAt: day(30) });
+  ids.emma = await insertBook(t.pool, sellerId, { title: 'Emma', author: 'Jane Austen', description: 'A matchmaker in Highbury.', priceCents: 450, stock: 0, condition: 'fair', createdAt: day(29) });
+  ids.it = await insertBook(t.pool, sellerId, { title: 'It', author: 'Stephen King', priceCents: 2000, createdAt: day(28) });
+  ids.xss = await insertBook(t.pool, sellerId, { title: '<script>alert("x")</script>', author: 'Mallory <img src=x onerror=alert(1)>', priceCents: 100, createdAt: day(27) });
+  ids.hidden = await insertBook(t.pool, sellerId, { title: 'Hidden Dune Notes', author: 'Nobody', listed: false, createdAt: day(26) });
+  // Older filler books for paging: 24 a page.
+  for (let i = 0; i < 50; i++) {
+    await insertBook(t.pool, sellerId, { title: `Filler Volume ${String(i).padStart(2, '0')}`, author: 'Series Writer', priceCents: 1000 + i, createdAt: day(-i) });
+  }
+});
+after(() => t.close());
+
+async function sessionRows(): Promise<number> {
+  const [rows] = await t.pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM sessions');
+  return Number(rows[0]?.n);
+}
+
+const titlesIn = (html: string) => [...html.matchAll(/<h2 class="book-title"><a href="\/book\/\d+">([^<]*)<\/a>/g)].map((m) => m[1]);
+
+describe('browsing the catalog', () => {
+  test('anonymous browsing creates no session, sets no cookie and shows a real shop page', async () => {
+    const before = await sessionRows();
+    for (const path of ['/', '/book/catalog', '/book/catalog?q=dune&page=2', `/book/${ids.dune}`, '/book/catalog?page=abc']) {
+      const res = await t.agent().get(path);
+      assert.equal(res.status, 200, path);
+      assert.equal(res.headers['set-cookie'], undefined, `${path} sets no cookie`);
+      assert.doesNotMatch(res.text, /name="_csrf"/, `${path} has no CSRF token`);
+    }
+    assert.equal(await sessionRows(), before);
+    const page = await t.agent().get('/book/catalog');
+    assert.match(page.text, /class="book-grid"/);
+    assert.match(page.text, /\$8\.99/);
+    assert.match(page.text, /Fine/);
+    assert.match(page.text, /Sold by Maria Shelf/);
+    assert.match(page.text, /Log in to buy/);
+    assert.match(page.text, /no-cover\.svg/);
+    assert.equal(titlesIn(page.text).length, 24);
+    assert.equal(titlesIn(page.text)[0], 'Dune', 'newest first');
+    assert.doesNotMatch(page.text, /Hidden Dune Notes/, 'unlisted books are not shown');
+  });
+
+  test('sold-out books say so and have no buy form; in-stock books have one for a logged-in shopper', async () => {
+    const { agent } = await loggedInAgent(t);
+    const emma = await agent.get(`/book/${ids.emma}`);
+    assert.match(emma.text, /Sold out/);
+    assert.doesNotMatch(emma.text, /action="\/buy\//);
+    const dune = await agent.get(`/book/${ids.dune}`);
+    assert.match(dune.text, new RegExp(`action="/buy/${ids.dune}"`));
+    assert.match(dune.text, /name="quantity"/);
+    const catalog = await agent.get('/book/catalog');
+    assert.match(catalog.text, /name="quantity"/);
+  });
+
+  test('a <script> title is escaped on the catalog, the book page and the home page', async () => {
+    for (const path of ['/book/catalog', `/book/${ids.xss}`, '/']) {
+      const res = await t.agent().get(path);
+      assert.ok(!res.text.includes('<script>alert'), `${path} must not contain the raw script`);
+      assert.ok(!res.text.includes('<img src=x'), `${path} must not contain the raw img`);
+      assert.match(res.text, /&lt;script&gt;alert\(&#34;x&#34;\)&lt;\/script&gt;/, path);
+    }
+  });
+
+  test('search finds books by title, author, description and ISBN (both forms, with hyphens)', async () => {
+    const find = async (q: string) => titlesIn((await t.agent().get(`/book/catalog?q=${encodeURIComponent(q)}`)).text);
+    assert.deepEqual(await find('dune'), ['Dune']);
+    assert.deepEqual(await find('Herbert'), ['Dune']);
+    assert.deepEqual(await find('austen emma'), ['Emma']);
+    assert.deepEqual(await find('highbury'), ['Emma']);
+    assert.deepEqual(await find('matchma'), ['Emma'], 'the last word may be a prefix');
+    assert.deepEqual(await find('978-0-441-17271-9'), ['Dune']);
+    assert.deepEqual(await find('0441172717'), ['Dune'], 'the ISBN-10 of the same book');
+    assert.deepEqual(await find('It'), ['It'], 'a word shorter than the FULLTEXT minimum');
+    assert.deepEqual(await find('King It'), ['It']);
+  });
+
+  test('SQL and FULLTEXT metacharacters in q behave like text', async () => {
+    for (const q of ["' OR 1=1 --", '"; DROP TABLE books; --', '+-><()~*"@', '%', '_', '\\', 'dune) OR (1=1']) {
+      const res = await t.agent().get(`/book/catalog?q=${encodeURIComponent(q)}`);
+      assert.equal(res.status, 200, q);
+      assert.ok(titlesIn(res.text).length <= 1, `${q} does not match everything`);
+    }
+    const [rows] = await t.pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM books');
+    assert.equal(Number(rows[0]?.n), 55);
+  });
+
+  test('an empty result says so and offers to clear the search', async () => {
+    const res = await t.agent().get('/book/catalog?q=zzyzx+quux');
+    assert.equal(res.status, 200);
+    assert.match(res.text, /No books match your search/);
+    assert.match(res.text, /href="\/book\/catalog"[^>]*>Clear the search/);
+    assert.match(res.text, /value="zzyzx quux"/, 'the search is kept in the box');
+  });
+
+  test('filters: condition, price range, in stock; sorts by price and title', async () => {
+    const get = async (qs: string) => titlesIn((await t.agent().get(`/book/catalog?${qs}`)).text);
+    assert.deepEqual(await get('condition=fair'), ['Emma']);
+    assert.deepEqual(await get('min_price=4&max_price=9'), ['Dune', 'Emma']);
+    assert.deepEqual(await get('max_price=4.50&in_stock=1'), ['<script>alert("x")</script>'.replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&#34;')]);
+    assert.ok(!(await get('in_stock=1&max_price=5')).includes('Emma'));
+    assert.deepEqual((await get('sort=price_asc')).slice(0, 2), ['&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;', 'Emma']);
+    assert.equal((await get('sort=price_desc'))[0], 'It');
+    assert.equal((await get('sort=title'))[0], '&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;');
+    assert.deepEqual(await get('min_price=9&max_price=4'), ['Dune', 'Emma'], 'a swapped range is read the right way round');
+  });
+
+  test('pages hold 24 books and link to each other keeping the filters', async () => {
+    const first = await t.agent().get('/book/catalog?sort=title');
+    assert.match(first.text, /href="\/book\/catalog\?sort=title&amp;page=2"/);
+    const third = await t.agent().get('/book/catalog?sort=title&page=3');
+    assert.equal(titlesIn(third.text).length, 54 - 48);
+    assert.match(third.text, /Page 3 of 3/);
+    assert.match(third.text, /href="\/book\/catalog\?sort=title&amp;page=2"/);
+    assert.doesNotMatch(third.text, /rel="next"/);
+    const beyond = await t.agent().get('/book/catalog?page=40');
+    assert.equal(beyond.status, 200);
+    assert.match(beyond.text, /There are no books on page 40/);
+  });
+
+  test('malformed parameters fall back and say so, never 500', async () => {
+    for (const qs of ['page=-1', 'page=abc', 'page=0', 'page=1e3', 'page=99999999999', 'min_price=x', 'max_price=-3', 'condition=mint', 'sort=evil', 'in_stock=maybe', 'q[]=a&q[]=b', 'page[x]=1']) {
+      const res = await t.agent().get(`/book/catalog?${qs}`);
+      assert.equal(res.status, 200, qs);
+      assert.ok(titlesIn(res.text).length > 0, qs);
+    }
+    const long = await t.agent().get(`/book/catalog?q=${'a'.repeat(5000)}`);
+    assert.equal(long.status, 200, 'a 5,000-character search');
+    const bad = await t.agent().get('/book/catalog?page=abc&min_price=x');
+    assert.match(bad.text, /There is no page &#34;abc&#34;/);
+    assert.match(bad.text, /is not a price, so it was ignored/);
+  });
+
+  test('book pages: all fields, 404 for abc, unknown ids and unlisted books', async () => {
+    const res = await t.agent().get(`/book/${ids.dune}`);
+    assert.equal(res.status, 200);
+    for (const text of ['Dune', 'Frank Herbert', '9780441172719', 'Fine', '$8.99', 'Maria Shelf', '1 copy in stock']) assert.ok(res.text.includes(text), text);
+    assert.equal((await t.agent().get('/book/abc')).status, 404);
+    assert.equal((await t.agent().get('/book/0')).status, 404);
+    assert.equal((await t.agent().get('/book/99999999')).status, 404);
+    assert.equal((await t.agent().get(`/book/${ids.hidden}`)).status, 404);
+  });
+
+  test('the home page shows recently listed books', async () => {
+    const res = await t.agent().get('/');
+    assert.match(res.text, /Recently listed/);
+    assert.match(res.text, /Dune/);
+    assert.doesNotMatch(res.text, /Hidden Dune Notes/);
+  });
+});
