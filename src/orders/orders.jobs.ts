@@ -4,6 +4,8 @@ import type { Config } from '../config.js';
 import type { Pool } from '../db/pool.js';
 import type { Logger } from '../logger.js';
 import { advanceDeliveries } from './deliveries.service.js';
+import { IDEMPOTENCY_TTL_MS } from './idempotency.js';
+import { purgeOlderThan } from './idempotency.repo.js';
 import { sweepExpired } from './purchases.service.js';
 
 export interface OrderJobs {
@@ -41,6 +43,7 @@ export function startOrderJobs({ pool, config, logger }: { pool: Pool; config: C
   const timers = [
     every(SWEEP_EVERY_MS, 'expire-purchases', () => sweepExpired(pool)),
     every(advanceEveryMs, 'advance-deliveries', () => advanceDeliveries(pool, config.deliverySpeedup)),
+    every(15 * 60_000, 'purge-idempotency-keys', () => purgeOlderThan(pool, new Date(Date.now() - IDEMPOTENCY_TTL_MS))),
   ];
   return {
     async stop() {

@@ -10,7 +10,7 @@ const id = (message: string) =>
     .refine((v) => /^[1-9]\d{0,9}$/.test(v) && Number(v) <= 4_294_967_295, message)
     .transform(Number);
 
-const quantity = z
+export const quantity = z
   .union([z.string(), z.number()], { message: 'Enter how many copies you want.' })
   .default('1')
   .transform((v) => String(v).trim())

@@ -1,0 +1,126 @@
+// The orders JSON API: the same services and rules as the pages, bearer tokens only.
+import { randomUUID } from 'node:crypto';
+import { Router } from 'express';
+import { z } from 'zod';
+import { jsonBody } from '../api/json-body.js';
+import { requireBearer } from '../api/jwt.js';
+import type { Config } from '../config.js';
+import type { Pool } from '../db/pool.js';
+import { NotFound } from '../http/errors.js';
+import { pageFromQuery } from '../http/pagination.js';
+import { parseId, parseInput } from '../http/validate.js';
+import * as deliveries from './deliveries.service.js';
+import * as history from './history.service.js';
+import type { PurchaseDetail } from './history.service.js';
+import { idempotent } from './idempotency.js';
+import { checkoutToken, deliverySchema, quantity } from './orders.schema.js';
+import * as payments from './payments.service.js';
+import type { PurchaseSummary } from './purchases.repo.js';
+import * as purchases from './purchases.service.js';
+
+const PER_PAGE = 20;
+
+// The same rules as the buy form; without a checkout_token, the Idempotency-Key header protects retries.
+const apiBuySchema = z.object({ quantity, checkout_token: checkoutToken.optional() });
+
+function idParam(value: unknown): number {
+  const id = parseId(value);
+  if (id === null) throw new NotFound('There is no such purchase.');
+  return id;
+}
+
+function summaryJson(p: PurchaseSummary) {
+  return {
+    id: p.id,
+    status: p.status,
+    totalCents: p.totalCents,
+    itemCount: p.itemCount,
+    firstTitle: p.firstTitle,
+    deliveryStatus: p.deliveryStatus,
+    createdAt: p.createdAt,
+    expiresAt: p.status === 'pending_payment' ? p.expiresAt : null,
+  };
+}
+
+function detailJson(d: PurchaseDetail) {
+  const { purchase: p } = d;
+  return {
+    id: p.id,
+    status: p.status,
+    itemsCents: p.itemsCents,
+    shippingCents: p.shippingCents,
+    totalCents: p.totalCents,
+    createdAt: p.createdAt,
+    expiresAt: p.expiresAt,
+    paidAt: p.paidAt,
+    cancelledAt: p.cancelledAt,
+    items: d.items.map((i) => ({ bookId: i.bookId, title: i.title, author: i.author, quantity: i.quantity, unitPriceCents: i.unitPriceCents, shippedAt: i.shippedAt })),
+    delivery: d.delivery && {
+      providerId: d.delivery.providerId,
+      provider: d.delivery.providerName,
+      status: d.delivery.status,
+      costCents: d.delivery.costCents,
+      trackingNumber: d.delivery.trackingNumber,
+      events: d.events.map((e) => ({ status: e.status, note: e.note, at: e.createdAt })),
+    },
+    payment: d.payment && {
+      method: d.payment.method,
+      amountCents: d.payment.amountCents,
+      cardBrand: d.payment.cardBrand,
+      cardLast4: d.payment.cardLast4,
+      paidAt: d.payment.createdAt,
+    },
+  };
+}
+
+export function ordersApiRoutes({ config, pool }: { config: Config; pool: Pool }): Router {
+  const router = Router();
+  const bearer = requireBearer({ config, pool });
+  const once = idempotent(pool);
+  router.use(['/purchases', '/buy', '/delivery', '/payment', '/delivery_providers'], jsonBody, bearer);
+
+  router.get('/delivery_providers', async (_req, res) => {
+    const providers = await deliveries.listProviders(pool);
+    res.json({ providers: providers.map((p) => ({ id: p.id, name: p.name, coverage: p.coverage, costCents: p.costCents, deliveryHours: p.deliveryHours })) });
+  });
+
+  router.get('/purchases', async (req, res) => {
+    const page = pageFromQuery(req.query.page);
+    const { total, purchases: list } = await history.buyerPurchases(pool, req.apiUser!.id, page, PER_PAGE);
+    res.json({ purchases: list.map(summaryJson), page, pages: Math.max(1, Math.ceil(total / PER_PAGE)), total });
+  });
+
+  router.get('/purchases/:id', async (req, res) => {
+    res.json({ purchase: detailJson(await history.purchaseDetail(pool, idParam(req.params.id), req.apiUser!)) });
+  });
+
+  router.post('/buy/:book_id', once, async (req, res) => {
+    const bookId = parseId(req.params.book_id);
+    if (bookId === null) throw new NotFound('This book is not for sale.');
+    const input = parseInput(apiBuySchema, req.body);
+    const { purchase, created } = await purchases.createPurchase(pool, {
+      buyerId: req.apiUser!.id,
+      lines: [{ bookId, quantity: input.quantity }],
+      checkoutToken: input.checkout_token ?? randomUUID(),
+      ttlMinutes: config.purchaseTtlMinutes,
+    });
+    const detail = await history.purchaseDetail(pool, purchase.id, req.apiUser!);
+    res.status(created ? 201 : 200).json({ purchase: detailJson(detail), created });
+  });
+
+  router.post('/delivery/:id', once, async (req, res) => {
+    const id = idParam(req.params.id);
+    const input = parseInput(deliverySchema, req.body);
+    await deliveries.chooseDelivery(pool, req.apiUser!.id, id, input.provider_id);
+    res.json({ purchase: detailJson(await history.purchaseDetail(pool, id, req.apiUser!)) });
+  });
+
+  router.post('/payment/:id', once, async (req, res) => {
+    const id = idParam(req.params.id);
+    const { trackingNumber } = await payments.pay(pool, req.apiUser!.id, id, req.body);
+    req.log.info({ event: 'purchase_paid', purchaseId: id, userId: req.apiUser!.id, via: 'api' }, 'purchase paid');
+    res.status(201).json({ purchase: detailJson(await history.purchaseDetail(pool, id, req.apiUser!)), trackingNumber });
+  });
+
+  return router;
+}

@@ -1,0 +1,124 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+import { count, createBook, providerIds, stockOf } from '../helpers/orders.js';
+import { createUser, loggedInAgent } from '../helpers/users.js';
+
+let t: TestApp;
+before(async () => {
+  t = await startTestApp();
+});
+after(() => t.close());
+
+async function tokenFor(email: string): Promise<string> {
+  const res = await t.agent().post('/api/login').send({ email, password: 'correct horse battery staple' });
+  assert.equal(res.status, 200, res.text);
+  return (res.body as { token: string }).token;
+}
+
+async function apiUser() {
+  const user = await createUser(t.pool);
+  const token = await tokenFor(user.email);
+  const auth = { Authorization: `Bearer ${token}` };
+  return { user, auth };
+}
+
+describe('orders JSON API', () => {
+  test('buy → delivery → payment with bearer tokens; prices from the database; the same rules as the pages', async () => {
+    const seller = await createUser(t.pool);
+    const book = await createBook(t.pool, seller.id, { priceCents: 1999, stock: 2 });
+    const { auth } = await apiUser();
+    const api = t.agent();
+
+    const providers = await api.get('/api/delivery_providers').set(auth);
+    assert.equal(providers.status, 200);
+    const provider = (providers.body as { providers: { id: number; costCents: number }[] }).providers[0]!;
+
+    const bought = await api.post(`/api/buy/${book}`).set(auth).send({ quantity: 1, price_cents: 1, unit_price_cents: 1 });
+    assert.equal(bought.status, 201, bought.text);
+    const purchase = (bought.body as { purchase: { id: number; itemsCents: number; status: string } }).purchase;
+    assert.equal(purchase.itemsCents, 1999);
+    assert.equal(purchase.status, 'pending_payment');
+    assert.equal(await stockOf(t.pool, book), 1);
+
+    const early = await api.post(`/api/payment/${purchase.id}`).set(auth).send({ method: 'paypal', paypal_email: 'a@example.com' });
+    assert.equal(early.status, 409);
+    const chosen = await api.post(`/api/delivery/${purchase.id}`).set(auth).send({ provider_id: provider.id, cost_cents: 0 });
+    assert.equal(chosen.status, 200);
+    assert.equal((chosen.body as { purchase: { totalCents: number } }).purchase.totalCents, 1999 + provider.costCents);
+
+    const declined = await api.post(`/api/payment/${purchase.id}`).set(auth).send({ method: 'credit_card', card_number: '4000000000000002', card_expiry: '12/39', card_cvv: '123' });
+    assert.equal(declined.status, 402);
+    const invalid = await api.post(`/api/payment/${purchase.id}`).set(auth).send({ method: 'credit_card', card_number: '1234', card_expiry: '1/2', card_cvv: 'x' });
+    assert.equal(invalid.status, 422);
+    assert.ok((invalid.body as { error: { fields: Record<string, string> } }).error.fields.card_number);
+
+    const paid = await api.post(`/api/payment/${purchase.id}`).set(auth).send({ method: 'credit_card', card_number: '4242424242424242', card_expiry: '12/39', card_cvv: '123', amount_cents: 1 });
+    assert.equal(paid.status, 201, paid.text);
+    const body = paid.body as { purchase: { status: string; payment: { amountCents: number; cardLast4: string } }; trackingNumber: string };
+    assert.equal(body.purchase.status, 'paid');
+    assert.equal(body.purchase.payment.amountCents, 1999 + provider.costCents);
+    assert.equal(body.purchase.payment.cardLast4, '4242');
+    assert.match(body.trackingNumber, /^BS[A-Z0-9]{10}$/);
+    assert.equal((await api.post(`/api/payment/${purchase.id}`).set(auth).send({ method: 'paypal', paypal_email: 'a@example.com' })).status, 409);
+
+    const list = await api.get('/api/purchases').set(auth);
+    assert.equal(list.status, 200);
+    assert.equal((list.body as { total: number }).total, 1);
+    assert.equal((await api.get(`/api/purchases/${purchase.id}`).set(auth)).status, 200);
+  });
+
+  test('another user gets 403, unknown ids 404, no token or a session cookie 401, text bodies 415', async () => {
+    const seller = await createUser(t.pool);
+    const book = await createBook(t.pool, seller.id, { stock: 3 });
+    const owner = await apiUser();
+    const other = await apiUser();
+    const api = t.agent();
+    const bought = await api.post(`/api/buy/${book}`).set(owner.auth).send({ quantity: 1 });
+    const id = (bought.body as { purchase: { id: number } }).purchase.id;
+    const [provider] = await providerIds(t.pool);
+
+    assert.equal((await api.get(`/api/purchases/${id}`).set(other.auth)).status, 403);
+    assert.equal((await api.post(`/api/delivery/${id}`).set(other.auth).send({ provider_id: provider!.id })).status, 403);
+    assert.equal((await api.post(`/api/payment/${id}`).set(other.auth).send({ method: 'paypal', paypal_email: 'x@example.com' })).status, 403);
+    assert.equal((await api.get('/api/purchases/999999').set(owner.auth)).status, 404);
+    assert.equal((await api.post('/api/buy/999999').set(owner.auth).send({ quantity: 1 })).status, 404);
+    assert.equal((await api.post(`/api/buy/${book}`).set(owner.auth).send({ quantity: 0 })).status, 422);
+    assert.equal((await api.post(`/api/buy/${book}`).set(owner.auth).send({ quantity: 9 })).status, 409);
+    assert.equal((await api.post(`/api/buy/${book}`).set(owner.auth).type('text/plain').send('quantity=1')).status, 415);
+    const ownBook = await createBook(t.pool, owner.user.id);
+    assert.equal((await api.post(`/api/buy/${ownBook}`).set(owner.auth).send({ quantity: 1 })).status, 403);
+
+    assert.equal((await api.get('/api/purchases')).status, 401);
+    assert.equal((await api.get('/api/purchases').set({ Authorization: 'Bearer not.a.token' })).status, 401);
+    const web = await loggedInAgent(t);
+    assert.equal((await web.agent.get('/api/purchases')).status, 401, 'a session cookie does not authenticate the API');
+    assert.equal(await stockOf(t.pool, book), 2);
+  });
+
+  test('Idempotency-Key: a retried POST replays the first answer; the key with another body is 422', async () => {
+    const seller = await createUser(t.pool);
+    const book = await createBook(t.pool, seller.id, { stock: 5 });
+    const { auth, user } = await apiUser();
+    const api = t.agent();
+    const key = 'retry-key-0001';
+    const first = await api.post(`/api/buy/${book}`).set(auth).set('Idempotency-Key', key).send({ quantity: 2 });
+    assert.equal(first.status, 201);
+    const retry = await api.post(`/api/buy/${book}`).set(auth).set('Idempotency-Key', key).send({ quantity: 2 });
+    assert.equal(retry.status, 201);
+    assert.equal(retry.headers['idempotent-replayed'], 'true');
+    assert.deepEqual(retry.body, first.body);
+    assert.equal(await stockOf(t.pool, book), 3);
+    assert.equal(await count(t.pool, 'purchases', 'buyer_id = ?', [user.id]), 1);
+
+    const reused = await api.post(`/api/buy/${book}`).set(auth).set('Idempotency-Key', key).send({ quantity: 1 });
+    assert.equal(reused.status, 422);
+    assert.equal((await api.post(`/api/buy/${book}`).set(auth).set('Idempotency-Key', 'bad key!').send({ quantity: 1 })).status, 400);
+
+    // Concurrent retries: one purchase.
+    const burst = await Promise.all(Array.from({ length: 5 }, () => api.post(`/api/buy/${book}`).set(auth).set('Idempotency-Key', 'burst-key-0001').send({ quantity: 1 })));
+    assert.equal(burst.filter((r) => r.status === 201).length >= 1, true);
+    assert.ok(burst.every((r) => r.status === 201 || r.status === 409));
+    assert.equal(await stockOf(t.pool, book), 2);
+  });
+});
