@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import mysql from 'mysql2/promise';
 import { dropDatabase } from '../src/db/migrate.js';
+import { printCheckoutResult, runCheckoutBench } from './checkout.js';
 
 const { values } = parseArgs({
   options: {
@@ -141,3 +142,6 @@ for (const r of all) {
   const ratio = baseline ? (r.p50 / Math.max(baseline.p50, 1)).toFixed(2) : '-';
   console.log(`| ${r.books.toLocaleString('en-US')} | ${r.name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${ratio}× | ${r.errors} |`);
 }
+
+// Orders: the checkout scenario (bench/checkout.ts).
+printCheckoutResult(await runCheckoutBench({ server: values.server }));
