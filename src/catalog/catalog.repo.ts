@@ -117,19 +117,51 @@ function where(filter: BookFilter): { sql: string; params: (string | number)[] }
   return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
 }
 
+/** Where a row sits in a sort order: the sort column's value and the id that breaks ties. */
+export interface SortKey {
+  value: Date | number | string;
+  id: number;
+}
+
+const SORT_COLUMN: Record<Sort, 'created_at' | 'price_cents' | 'title'> = {
+  newest: 'created_at',
+  price_asc: 'price_cents',
+  price_desc: 'price_cents',
+  title: 'title',
+};
+
+// Rows strictly after a key in each order, written so the index range starts at the key.
+const AFTER: Record<Sort, string> = {
+  newest: 'created_at <= ? AND (created_at < ? OR id < ?)',
+  price_asc: 'price_cents >= ? AND (price_cents > ? OR id > ?)',
+  price_desc: 'price_cents <= ? AND (price_cents < ? OR id < ?)',
+  title: 'title >= ? AND (title > ? OR id > ?)',
+};
+
 /**
- * The ids of one page (plus look-ahead rows, so the caller knows whether more pages follow).
- * Only indexed columns are read here; the rows themselves are fetched for these ids alone.
+ * The ids (and sort keys) of one page plus look-ahead rows, so the caller knows whether more
+ * pages follow. Only indexed columns are read. With `after`, the page starts after that key
+ * (keyset pagination: no rows are skipped); otherwise `offset` rows are skipped in the index.
  */
-export async function findBookIds(db: Db, filter: BookFilter, sort: Sort, limit: number, offset: number): Promise<number[]> {
+export async function findBookKeys(db: Db, filter: BookFilter, sort: Sort, limit: number, offset: number, after?: SortKey): Promise<SortKey[]> {
   const { sql, params } = where(filter);
+  const column = SORT_COLUMN[sort];
+  let condition = sql;
+  const values: (string | number | Date)[] = [...params];
+  if (after) {
+    condition = (sql ? sql + ' AND ' : 'WHERE ') + AFTER[sort];
+    values.push(after.value, after.value, after.id);
+  }
   // LIMIT values go as strings: mysql2's execute() with numbers fails on MySQL 8.0.22+.
-  const [rows] = await db.execute<RowDataPacket[]>('SELECT id FROM books ' + sql + ' ORDER BY ' + ORDER[sort] + ' LIMIT ? OFFSET ?', [
-    ...params,
-    String(limit),
-    String(offset),
-  ]);
-  return rows.map((r) => r.id as number);
+  const [rows] = await db.execute<RowDataPacket[]>(
+    'SELECT id, ' + column + ' AS sort_value FROM books ' + condition + ' ORDER BY ' + ORDER[sort] + ' LIMIT ? OFFSET ?',
+    [...values, String(limit), String(after ? 0 : offset)],
+  );
+  return rows.map((r) => ({ id: r.id as number, value: r.sort_value as Date | number | string }));
+}
+
+export async function findBookIds(db: Db, filter: BookFilter, sort: Sort, limit: number, offset: number): Promise<number[]> {
+  return (await findBookKeys(db, filter, sort, limit, offset)).map((k) => k.id);
 }
 
 /** The books with these ids, in the order of the ids. */

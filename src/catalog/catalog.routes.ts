@@ -85,10 +85,11 @@ function pagerFor(result: catalog.CatalogPage, query: Record<string, string>, ba
 
 export function catalogRoutes({ pool, uploadDir }: Deps): Router {
   const router = Router();
+  const pageStarts = new catalog.PageStarts();
 
   router.get('/book/catalog', async (req, res) => {
     const { query, notices, values } = parseCatalogQuery(req.query);
-    const result = await catalog.listCatalog(pool, query);
+    const result = await catalog.listCatalog(pool, query, pageStarts);
     const filtered = Boolean(values.q || values.condition || values.min_price || values.max_price || values.in_stock);
     res.render('catalog/catalog', {
       title: values.q ? `Search: ${values.q}` : 'Catalog',

@@ -3,7 +3,7 @@
 import { withTransaction, type Db, type Pool } from '../db/pool.js';
 import { Forbidden, NotFound } from '../http/errors.js';
 import * as repo from './catalog.repo.js';
-import type { Book, BookFilter, Condition, Sort } from './catalog.repo.js';
+import type { Book, BookFilter, Condition, Sort, SortKey } from './catalog.repo.js';
 import { isbnForms, isValidIsbn, normaliseIsbn, toFields, type BookInput } from './catalog.schema.js';
 import { removeCover, storeCover, type EncodedCover } from './covers.js';
 
@@ -56,24 +56,71 @@ export function searchFilter(q: string): Pick<BookFilter, 'isbns' | 'fulltext' |
   return { prefix: text };
 }
 
-async function listPage(db: Db, filter: BookFilter, sort: Sort, page: number, perPage = PER_PAGE): Promise<CatalogPage> {
+/**
+ * Where deep pages start, learnt from earlier page queries: page N of a given search and sort
+ * begins after the key of the last row of page N-1. A page whose start is known is read with a
+ * keyset query (no OFFSET scan), so page 400 costs what page 1 costs once anyone has been near
+ * it. Entries live for a short while, so a cached start lags new listings by at most that long.
+ * One cache per app instance; losing it only makes the next deep page a little slower.
+ */
+export class PageStarts {
+  private readonly entries = new Map<string, { key: SortKey; at: number }>();
+  constructor(
+    private readonly ttlMs = 30_000,
+    private readonly maxEntries = 5_000,
+  ) {}
+
+  get(scope: string, page: number, now = Date.now()): SortKey | undefined {
+    const entry = this.entries.get(`${scope}#${page}`);
+    if (!entry || now - entry.at > this.ttlMs) return undefined;
+    return entry.key;
+  }
+
+  set(scope: string, page: number, key: SortKey, now = Date.now()): void {
+    const id = `${scope}#${page}`;
+    this.entries.delete(id);
+    this.entries.set(id, { key, at: now });
+    // Map keeps insertion order: the first entries are the oldest.
+    while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+  }
+}
+
+async function listPage(db: Db, filter: BookFilter, sort: Sort, page: number, starts?: PageStarts, perPage = PER_PAGE): Promise<CatalogPage> {
   const offset = (page - 1) * perPage;
-  const ids = await repo.findBookIds(db, filter, sort, perPage * (LOOKAHEAD_PAGES + 1) + 1, offset);
-  const books = await repo.findBooksByIds(db, ids.slice(0, perPage));
-  const reachedEnd = ids.length <= perPage * (LOOKAHEAD_PAGES + 1);
-  const seen = offset + ids.length;
+  const want = perPage * (LOOKAHEAD_PAGES + 1) + 1;
+  const scope = JSON.stringify([filter, sort]);
+  const start = page > 1 ? starts?.get(scope, page) : undefined;
+  let keys: SortKey[];
+  if (start) {
+    keys = await repo.findBookKeys(db, filter, sort, want, 0, start);
+  } else if (offset > 0 && starts) {
+    // One row earlier than the page: its key is where this page starts.
+    const rows = await repo.findBookKeys(db, filter, sort, want + 1, offset - 1);
+    if (rows[0]) starts.set(scope, page, rows[0]);
+    keys = rows.slice(1);
+  } else {
+    keys = await repo.findBookKeys(db, filter, sort, want, offset);
+  }
+  // Remember where the following pages start (the look-ahead rows tell us).
+  for (let p = 1; starts && p <= LOOKAHEAD_PAGES && p * perPage <= keys.length; p++) {
+    const last = keys[p * perPage - 1];
+    if (last && keys.length > p * perPage) starts.set(scope, page + p, last);
+  }
+  const books = await repo.findBooksByIds(db, keys.slice(0, perPage).map((k) => k.id));
+  const reachedEnd = keys.length < want;
+  const seen = offset + keys.length;
   return {
     books,
     page,
     total: reachedEnd ? seen : null,
     atLeast: seen,
-    hasNext: ids.length > perPage,
+    hasNext: keys.length > perPage,
     lastPage: reachedEnd ? Math.max(1, Math.ceil(seen / perPage)) : null,
   };
 }
 
 /** One page of the public catalog: listed books only. */
-export function listCatalog(db: Db, query: CatalogQuery): Promise<CatalogPage> {
+export function listCatalog(db: Db, query: CatalogQuery, starts?: PageStarts): Promise<CatalogPage> {
   const filter: BookFilter = {
     ...searchFilter(query.q),
     condition: query.condition,
@@ -81,7 +128,7 @@ export function listCatalog(db: Db, query: CatalogQuery): Promise<CatalogPage> {
     maxCents: query.maxCents,
     inStock: query.inStock,
   };
-  return listPage(db, filter, query.sort, query.page);
+  return listPage(db, filter, query.sort, query.page, starts);
 }
 
 /** The seller's own books, sold-out and unlisted ones included. */
