@@ -124,7 +124,10 @@ async function benchSize(books: number): Promise<Row[]> {
     if (app && app.exitCode === null) {
       const exited = new Promise((r) => app!.once('exit', r));
       app.kill('SIGTERM');
+      // Load-generator sockets can hold a graceful shutdown open; do not wait out its deadline.
+      const timer = setTimeout(() => app!.kill('SIGKILL'), 2000);
       await exited;
+      clearTimeout(timer);
     }
     await dropDatabase(databaseUrl);
     rmSync(uploadDir, { recursive: true, force: true });
