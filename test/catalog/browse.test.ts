@@ -30,7 +30,7 @@ async function sessionRows(): Promise<number> {
   return Number(rows[0]?.n);
 }
 
-const titlesIn = (html: string) => [...html.matchAll(/<h2 class="book-title"><a href="\/book\/\d+">([^<]*)<\/a>/g)].map((m) => m[1]);
+const titlesIn = (html: string): string[] => [...html.matchAll(/<h2 class="book-title"><a href="\/book\/\d+">([^<]*)<\/a>/g)].map((m) => m[1] ?? '');
 
 describe('browsing the catalog', () => {
   test('anonymous browsing creates no session, sets no cookie and shows a real shop page', async () => {
