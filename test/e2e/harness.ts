@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import { createLogger } from '../../src/logger.js';
+import { startOrderJobs } from '../../src/orders/orders.jobs.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SIZES = {
@@ -30,8 +32,10 @@ export interface Site {
   close(): Promise<void>;
 }
 
+/** The app on a free port with a fresh database, its periodic jobs running, and a browser. */
 export async function startSite(env: Record<string, string> = {}): Promise<Site> {
   const t = await startTestApp({ LOG_LEVEL: 'warn', ...env });
+  const jobs = startOrderJobs({ pool: t.pool, config: t.config, logger: createLogger('warn') });
   const server: Server = createServer(t.app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -46,6 +50,7 @@ export async function startSite(env: Record<string, string> = {}): Promise<Site>
     browser,
     async close() {
       await browser.close();
+      await jobs.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await t.close();
@@ -94,6 +99,15 @@ export class Tab {
     const page = await context.newPage();
     page.setDefaultTimeout(10_000);
     return new Tab(page, context, size, site.baseUrl);
+  }
+
+  /** Presses Tab until the element has focus: proves it can be reached by keyboard. */
+  async tabTo(locator: ReturnType<Page['locator']>, maxPresses = 80): Promise<void> {
+    for (let i = 0; i < maxPresses; i++) {
+      if (await locator.evaluate((el) => el === document.activeElement)) return;
+      await this.page.keyboard.press('Tab');
+    }
+    throw new Error(`could not reach ${locator.toString()} with the Tab key`);
   }
 
   async goto(path: string): Promise<void> {

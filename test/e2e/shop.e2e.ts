@@ -1,0 +1,220 @@
+// The whole shop in real Chromium, at desktop and phone size: sell, find, buy, pay, ship, deliver.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { chromiumMissing, SIZES, startSite, Tab, type Site, type SizeName } from './harness.js';
+import { insertBook, jpeg } from '../helpers/books.js';
+import { createUser, PASSWORD, uniqueEmail } from '../helpers/users.js';
+
+const missing = chromiumMissing();
+if (missing && process.env.CI === 'true') throw new Error(missing);
+
+let site: Site;
+let coverPath: string;
+before(async () => {
+  if (missing) return;
+  // Deliveries that take hours are simulated in well under a second each.
+  site = await startSite({ DELIVERY_SPEEDUP: '200000' });
+  coverPath = join(mkdtempSync(join(tmpdir(), 'bookstore-e2e-')), 'my-cover photo.jpg');
+  writeFileSync(coverPath, await jpeg(600, 900, '#2f5d62'));
+});
+after(async () => {
+  if (site) await site.close();
+});
+
+async function logIn(tab: Tab, email: string, password = PASSWORD): Promise<void> {
+  await tab.goto('/login');
+  await tab.page.getByLabel('Email').fill(email);
+  await tab.page.getByLabel('Password').fill(password);
+  await tab.page.getByRole('button', { name: 'Log in' }).click();
+  await tab.page.waitForURL((url) => !url.pathname.startsWith('/login'));
+}
+
+async function logOut(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.waitForURL('**/login?logged_out=1');
+}
+
+const SELLER_PASSWORD = 'my shelves are far too full';
+const mainText = (page: Page) => page.locator('main').innerText();
+
+for (const size of Object.keys(SIZES) as SizeName[]) {
+  describe(`the shop in Chromium (${size})`, { skip: missing ?? false }, () => {
+    const author = `Octavia Test-${size}`;
+    const title = `Parable of the Sower (${size})`;
+    let sellerEmail = '';
+    let bookPath = '';
+
+    test('a seller registers, publishes a book with a cover photo, sees a field error, edits it, logs out', async () => {
+      const tab = await Tab.open(site, size);
+      const { page } = tab;
+      try {
+        sellerEmail = uniqueEmail('seller');
+        await tab.goto('/register');
+        await page.getByLabel('Your name').fill('Sam Seller');
+        await page.getByLabel('Email').fill(sellerEmail);
+        await page.getByLabel('Password', { exact: true }).fill(SELLER_PASSWORD);
+        await page.getByLabel('Repeat the password').fill(SELLER_PASSWORD);
+        await page.getByRole('button', { name: 'Create account' }).click();
+        await page.waitForURL('**/book/catalog');
+
+        await page.getByRole('link', { name: 'Sell' }).click();
+        await page.waitForURL('**/book/add_book');
+        await page.getByLabel('Title').fill(title);
+        await page.getByLabel('Author').fill(author);
+        await page.getByLabel('ISBN (optional)').fill('978-0-14-143951-9'); // wrong check digit
+        await page.getByLabel('Description').fill('First edition paperback, a little sun-faded.');
+        await page.getByLabel('Condition').selectOption('very_good');
+        await page.getByLabel('Price ($)').fill('-3');
+        await page.getByLabel('Copies in stock').fill('2');
+        await page.getByLabel('Cover photo (optional)').setInputFiles(coverPath);
+        await page.getByRole('button', { name: 'List the book' }).click();
+        await page.locator('[data-error-summary]').waitFor();
+        assert.ok(await page.locator('#price-error').isVisible(), 'the price error is next to the price field');
+        assert.ok(await page.locator('#isbn-error').isVisible(), 'the ISBN error is next to the ISBN field');
+        assert.equal(await page.getByLabel('Title').inputValue(), title, 'input is kept');
+        await tab.check('sell-errors');
+
+        await page.getByLabel('ISBN (optional)').fill('978-0-14-143951-8');
+        await page.getByLabel('Price ($)').fill('12.50');
+        await page.getByLabel('Cover photo (optional)').setInputFiles(coverPath); // files are never kept by browsers
+        await page.getByRole('button', { name: 'List the book' }).click();
+        await page.waitForURL(/\/book\/\d+$/);
+        bookPath = new URL(page.url()).pathname;
+        const cover = page.locator('img.cover-large');
+        assert.match(String(await cover.getAttribute('src')), /^\/uploads\/covers\/[\w-]+\.webp$/);
+        assert.match(String(await cover.getAttribute('alt')), /Cover photo of Parable/);
+        assert.ok(await cover.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0), 'the cover loads');
+        await tab.check('book');
+
+        await page.getByRole('button', { name: 'Edit' }).click();
+        await page.getByLabel('Price ($)').fill('11.00');
+        await page.getByRole('button', { name: 'Save changes' }).click();
+        await page.waitForURL((url) => url.pathname === bookPath);
+        assert.match(await mainText(page), /\$11\.00/);
+        await logOut(page);
+        assert.deepEqual(tab.problems, []);
+      } finally {
+        await tab.close();
+      }
+    });
+
+    test('a shopper finds the book by author, fills a cart from two sellers, is declined, pays, and follows the delivery', async () => {
+      // A second seller's book, and a shopper.
+      const other = await createUser(site.t.pool, { name: 'Olga Other' });
+      const otherTitle = `Kindred (${size})`;
+      await insertBook(site.t.pool, other.id, { title: otherTitle, author: 'Another Writer', priceCents: 900, stock: 3 });
+      const tab = await Tab.open(site, size);
+      const { page } = tab;
+      try {
+        const shopperEmail = uniqueEmail('shopper');
+        await tab.goto('/register');
+        await page.getByLabel('Your name').fill('Paula Shopper');
+        await page.getByLabel('Email').fill(shopperEmail);
+        await page.getByLabel('Password', { exact: true }).fill('reading on the night bus');
+        await page.getByLabel('Repeat the password').fill('reading on the night bus');
+        await page.getByRole('button', { name: 'Create account' }).click();
+        await page.waitForURL('**/book/catalog');
+
+        await page.getByLabel(/Search by title/).fill(author);
+        await page.getByLabel(/Search by title/).press('Enter');
+        await page.waitForURL(/q=/);
+        await tab.check('catalog-search');
+        await page.getByRole('link', { name: title }).click();
+        await page.waitForURL((url) => url.pathname === bookPath);
+        await page.getByRole('button', { name: 'Add to cart' }).click();
+        await page.waitForURL('**/cart');
+
+        await tab.goto(`/book/catalog?q=${encodeURIComponent('Kindred')}`);
+        await page.getByRole('link', { name: otherTitle }).click();
+        await page.getByRole('button', { name: 'Add to cart' }).click();
+        await page.waitForURL('**/cart');
+        const cart = await mainText(page);
+        assert.match(cart, new RegExp(title.replace(/[()]/g, '\\$&')));
+        assert.match(cart, new RegExp(otherTitle.replace(/[()]/g, '\\$&')));
+        assert.match(cart, /\$20\.00/, 'the cart total is 11.00 + 9.00');
+        await tab.check('cart');
+
+        await page.getByRole('button', { name: 'Check out' }).click();
+        await page.waitForURL(/\/delivery\/\d+$/);
+        const purchasePath = new URL(page.url()).pathname.replace('/delivery/', '/purchases/');
+        await page.getByRole('radio', { name: /Servientrega/ }).check();
+        await tab.check('checkout-delivery');
+        await page.getByRole('button', { name: 'Continue to payment' }).click();
+        await page.waitForURL(/\/payment\/\d+$/);
+        assert.match(await page.locator('h1').innerText(), /Pay \$35\.00/, '20.00 + 15.00 shipping');
+
+        await page.getByLabel('Card number').fill('4000 0000 0000 0002');
+        await page.getByLabel('Expiry (MM/YY)').fill('12/39');
+        await page.getByLabel('Security code').fill('123');
+        await page.getByRole('button', { name: /^Pay/ }).click();
+        await page.locator('[data-error-summary]').waitFor();
+        assert.match(await mainText(page), /declined/i);
+        await tab.check('checkout-declined');
+
+        await page.getByLabel('Card number').fill('4242 4242 4242 4242');
+        await page.getByLabel('Expiry (MM/YY)').fill('12/39');
+        await page.getByLabel('Security code').fill('123');
+        await page.getByRole('button', { name: /^Pay/ }).click();
+        await page.waitForURL((url) => url.pathname === purchasePath);
+        assert.match(await mainText(page), /Paid|Preparing/i);
+        assert.equal(await page.locator('.timeline').count(), 1, 'a graphical timeline');
+
+        // The sellers ship their items; the simulated carrier does the rest.
+        const sellerTab = await Tab.open(site, size);
+        for (const [email, password] of [[sellerEmail, SELLER_PASSWORD], [other.email, PASSWORD]] as const) {
+          await logIn(sellerTab, email, password);
+          await sellerTab.goto('/sales');
+          await sellerTab.page.getByRole('button', { name: 'Mark shipped' }).first().click();
+          await sellerTab.page.waitForURL('**/sales');
+          await sellerTab.check('sales');
+          await logOut(sellerTab.page);
+        }
+        assert.deepEqual(sellerTab.problems, []);
+        await sellerTab.close();
+
+        const deliveryStatus = page.locator('dt:text-is("Status") + dd');
+        for (let i = 0; i < 40 && (await deliveryStatus.innerText()) !== 'Delivered'; i++) {
+          await page.waitForTimeout(500);
+          await page.reload();
+        }
+        assert.equal(await deliveryStatus.innerText(), 'Delivered');
+        const steps = await page.locator('.timeline-step').evaluateAll((els) => els.map((el) => `${el.textContent?.trim().split(/\s+/)[0]}:${el.className}`));
+        assert.ok(steps.every((s) => /timeline-(done|current)/.test(s)), `every step reached: ${steps.join(', ')}`);
+        await tab.check('purchase-timeline');
+
+        await page.getByRole('link', { name: 'Orders' }).click();
+        await page.waitForURL('**/purchases');
+        assert.match(await mainText(page), new RegExp(`#${purchasePath.split('/').pop()}`));
+        await tab.check('purchases');
+        assert.deepEqual(tab.problems, []);
+      } finally {
+        await tab.close();
+      }
+    });
+
+    test('an admin retires a delivery provider', async () => {
+      const admin = await createUser(site.t.pool, { role: 'admin', name: 'Ada Admin' });
+      const tab = await Tab.open(site, size);
+      const { page } = tab;
+      try {
+        await logIn(tab, admin.email);
+        await page.getByRole('link', { name: 'Admin' }).click();
+        await page.getByRole('link', { name: /Delivery providers/ }).click();
+        await page.waitForURL('**/admin/delivery_providers');
+        const name = size === 'desktop' ? 'DHL' : 'FedEx';
+        const row = page.getByRole('row').filter({ hasText: name });
+        await row.getByRole('button', { name: 'Retire' }).click();
+        await page.waitForURL('**/admin/delivery_providers');
+        assert.ok(await page.getByRole('row').filter({ hasText: name }).getByRole('button', { name: 'Offer again' }).isVisible());
+        await tab.check('admin-providers');
+        assert.deepEqual(tab.problems, []);
+      } finally {
+        await tab.close();
+      }
+    });
+  });
+}
