@@ -27,7 +27,13 @@ if (config.migrateOnStart) {
 const pool = createPool(config.databaseUrl);
 const database = decodeURIComponent(new URL(config.databaseUrl).pathname.slice(1));
 const bookstore = createApp({ config, pool, logger, database });
-const server = createServer(bookstore.app);
+let stopping = false;
+const server = createServer((req, res) => {
+  // While shutting down, each answer also closes its keep-alive connection, so clients
+  // (and the proxy) reconnect to another instance instead of reusing this one.
+  if (stopping) res.setHeader('Connection', 'close');
+  bookstore.app(req, res);
+});
 // Behind a proxy with keep-alive, idle sockets must outlive the proxy's own idle timeout.
 server.keepAliveTimeout = 65_000;
 
@@ -39,7 +45,6 @@ server.listen(config.port, () => {
 // Expiry sweep and delivery simulation: safe on every instance (compare-and-set updates).
 const orderJobs = startOrderJobs({ pool, config, logger });
 
-let stopping = false;
 function shutdown(signal: string): void {
   if (stopping) return;
   stopping = true;
@@ -49,8 +54,10 @@ function shutdown(signal: string): void {
     process.exit(1);
   }, config.shutdownTimeoutMs);
   deadline.unref();
-  // Idle keep-alive sockets are closed now; busy ones close after their response.
+  // Idle keep-alive sockets are closed now, and again as busy ones finish their response.
+  const closeIdle = setInterval(() => server.closeIdleConnections(), 250);
   server.close((err) => {
+    clearInterval(closeIdle);
     void (async () => {
       await orderJobs.stop();
       await bookstore.close();

@@ -56,7 +56,7 @@ describe('server process', () => {
     const socket = connect(port, '127.0.0.1');
     await once(socket, 'connect');
     const body = 'email=slow%40example.com&password=x';
-    socket.write(`POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`);
+    socket.write(`POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\nConnection: keep-alive\r\n\r\n`);
     let response = '';
     socket.on('data', (c: Buffer) => (response += c.toString()));
     await new Promise((r) => setTimeout(r, 300));
@@ -67,6 +67,7 @@ describe('server process', () => {
     socket.write(body);
     await once(socket, 'close');
     assert.match(response, /^HTTP\/1\.1 403 /, 'the in-flight request got its full answer (403: it had no CSRF token)');
+    assert.match(response, /\r\nConnection: close\r\n/i, 'a keep-alive connection is closed after its last answer, not held open');
     const [code] = (await exited) as [number];
     assert.equal(code, 0);
     assert.ok(Date.now() - sentAt < 10_000);
