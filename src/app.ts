@@ -73,9 +73,9 @@ export function createApp({ config, pool, logger, database }: AppDeps): BookStor
   app.use(absoluteTimeout(config));
   app.use(passport.initialize());
   app.use(passport.session());
+  app.use(pageLocals); // before the CSRF check, so its 403 page has the layout's locals too
   app.use(formBody);
   app.use(csrfProtection);
-  app.use(pageLocals);
 
   app.use(homeRoutes({ pool }));
   app.use(accountsRoutes({ pool, passport, loginLimiter }));

@@ -1,6 +1,6 @@
 // The only module with side effects at start: read config, connect, migrate, listen, and
 // shut down gracefully so a load balancer scaling in loses no request.
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { migrate } from './db/migrate.js';
@@ -28,10 +28,13 @@ const pool = createPool(config.databaseUrl);
 const database = decodeURIComponent(new URL(config.databaseUrl).pathname.slice(1));
 const bookstore = createApp({ config, pool, logger, database });
 let stopping = false;
+const inFlight = new Set<ServerResponse>();
 const server = createServer((req, res) => {
   // While shutting down, each answer also closes its keep-alive connection, so clients
   // (and the proxy) reconnect to another instance instead of reusing this one.
   if (stopping) res.setHeader('Connection', 'close');
+  inFlight.add(res);
+  res.on('close', () => inFlight.delete(res));
   bookstore.app(req, res);
 });
 // Behind a proxy with keep-alive, idle sockets must outlive the proxy's own idle timeout.
@@ -54,6 +57,7 @@ function shutdown(signal: string): void {
     process.exit(1);
   }, config.shutdownTimeoutMs);
   deadline.unref();
+  for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
   // Idle keep-alive sockets are closed now, and again as busy ones finish their response.
   const closeIdle = setInterval(() => server.closeIdleConnections(), 250);
   server.close((err) => {

@@ -51,6 +51,12 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
     res.json({ error: { status: view.status, message: view.message, ...(view.fields ? { fields: view.fields } : {}) }, requestId });
     return;
   }
+  // Errors raised before the page locals were set (a failing session store, say) still get the layout.
+  res.locals.user ??= null;
+  res.locals.currentPath ??= req.path;
+  res.locals.flash ??= [];
+  res.locals.csrfToken ??= () => '';
+  res.locals.newCheckoutToken ??= () => '';
   const page = view.status === 404 ? 'errors/404' : view.status >= 500 ? 'errors/500' : 'errors/4xx';
   render(res, page, { ...view, requestId, title: view.title }, `${view.title}. ${view.message} (request id ${requestId})`);
 };

@@ -90,6 +90,8 @@ describe('registration', () => {
     const missing = await agent.post('/register').type('form').send(fields);
     assert.equal(missing.status, 403);
     assert.match(missing.text, /form has expired/);
+    assert.match(String(missing.headers['content-type']), /text\/html/);
+    assert.match(missing.text, /<nav/, 'the refusal is a page in the site layout');
     const wrong = await agent.post('/register').type('form').send({ ...fields, _csrf: 'not-the-token' });
     assert.equal(wrong.status, 403);
     // A token from another session does not work either.

@@ -68,6 +68,7 @@ describe('server process', () => {
     await once(socket, 'close');
     assert.match(response, /^HTTP\/1\.1 403 /, 'the in-flight request got its full answer (403: it had no CSRF token)');
     assert.match(response, /\r\nConnection: close\r\n/i, 'a keep-alive connection is closed after its last answer, not held open');
+    assert.match(response, /Content-Type: text\/html/, 'the refusal is the site\'s own page');
     const [code] = (await exited) as [number];
     assert.equal(code, 0);
     assert.ok(Date.now() - sentAt < 10_000);
