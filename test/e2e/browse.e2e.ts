@@ -2,6 +2,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromiumMissing, SIZES, startSite, Tab, type Site, type SizeName } from './harness.js';
+import sharp from 'sharp';
+import { encodeCover, storeCover } from '../../src/catalog/covers.js';
 import { insertBook } from '../helpers/books.js';
 import { createUser, PASSWORD } from '../helpers/users.js';
 
@@ -9,6 +11,15 @@ const missing = chromiumMissing();
 if (missing && process.env.CI === 'true') throw new Error(missing);
 
 const CONDITIONS = ['as_new', 'fine', 'very_good', 'good', 'fair', 'poor'];
+
+/** A simple designed cover, stored the way an upload is (WebP, random name). */
+async function cover(uploadDir: string, title: string, hue: number): Promise<string> {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="600" height="900">
+    <rect width="600" height="900" fill="hsl(${hue},42%,34%)"/><rect x="40" y="40" width="520" height="820" fill="none" stroke="hsl(${hue},40%,80%)" stroke-width="6"/>
+    <circle cx="300" cy="600" r="120" fill="hsl(${(hue + 40) % 360},60%,62%)"/>
+    <text x="300" y="260" font-family="serif" font-size="64" fill="#fbf7f0" text-anchor="middle">${title}</text></svg>`;
+  return storeCover(uploadDir, await encodeCover(await sharp(Buffer.from(svg)).jpeg().toBuffer()));
+}
 let site: Site;
 before(async () => {
   if (missing) return;
@@ -16,7 +27,7 @@ before(async () => {
   const seller = await createUser(site.t.pool, { name: 'Bruno Bookseller' });
   // 30 books: two pages of 24; five of them in "poor" condition; prices 5.00 to 34.00.
   for (let i = 0; i < 30; i++) {
-    await insertBook(site.t.pool, seller.id, {
+    const id = await insertBook(site.t.pool, seller.id, {
       title: `Shelf Book ${String(i + 1).padStart(2, '0')}`,
       author: i % 2 ? 'Ana Odd' : 'Eva Even',
       condition: CONDITIONS[i % 6],
@@ -24,6 +35,11 @@ before(async () => {
       stock: i === 3 ? 0 : 2,
       createdAt: new Date(Date.now() - (30 - i) * 60_000),
     });
+    // Most sellers add a photo; some books keep the placeholder.
+    if (i % 5 !== 2) {
+      const key = await cover(site.t.uploadDir, `Shelf ${i + 1}`, (i * 47) % 360);
+      await site.t.pool.execute('UPDATE books SET cover_key = ? WHERE id = ?', [key, id]);
+    }
   }
 });
 after(async () => {

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { chromiumMissing, SIZES, startSite, Tab, type Site, type SizeName } from './harness.js';
-import { insertBook, jpeg } from '../helpers/books.js';
+import sharp from 'sharp';
+import { insertBook } from '../helpers/books.js';
 import { createUser, PASSWORD, uniqueEmail } from '../helpers/users.js';
 
 const missing = chromiumMissing();
@@ -19,7 +20,7 @@ before(async () => {
   // Deliveries that take hours are simulated in well under a second each.
   site = await startSite({ DELIVERY_SPEEDUP: '200000' });
   coverPath = join(mkdtempSync(join(tmpdir(), 'bookstore-e2e-')), 'my-cover photo.jpg');
-  writeFileSync(coverPath, await jpeg(600, 900, '#2f5d62'));
+  writeFileSync(coverPath, await coverPhoto());
 });
 after(async () => {
   if (site) await site.close();
@@ -36,6 +37,20 @@ async function logIn(tab: Tab, email: string, password = PASSWORD): Promise<void
 async function logOut(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Log out' }).click();
   await page.waitForURL('**/login?logged_out=1');
+}
+
+/** A photo-like JPEG of a book cover (the seller's upload). */
+function coverPhoto(): Promise<Buffer> {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="600" height="900">
+    <defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="#2f5d62"/><stop offset="1" stop-color="#1d3a3d"/></linearGradient></defs>
+    <rect width="600" height="900" fill="url(#g)"/>
+    <circle cx="300" cy="560" r="150" fill="#dfa34a" opacity="0.85"/>
+    <path d="M0 700 Q150 620 300 690 T600 660 V900 H0 Z" fill="#13292b"/>
+    <text x="300" y="170" font-family="serif" font-size="58" fill="#fbf7f0" text-anchor="middle">Parable of</text>
+    <text x="300" y="240" font-family="serif" font-size="58" fill="#fbf7f0" text-anchor="middle">the Sower</text>
+    <text x="300" y="320" font-family="sans-serif" font-size="28" fill="#dfa34a" text-anchor="middle" letter-spacing="4">OCTAVIA E. BUTLER</text>
+  </svg>`;
+  return sharp(Buffer.from(svg)).jpeg({ quality: 85 }).toBuffer();
 }
 
 const SELLER_PASSWORD = 'my shelves are far too full';
@@ -186,6 +201,9 @@ for (const size of Object.keys(SIZES) as SizeName[]) {
         assert.ok(steps.every((s) => /timeline-(done|current)/.test(s)), `every step reached: ${steps.join(', ')}`);
         await tab.check('purchase-timeline');
 
+        await tab.goto('/');
+        await tab.check('home-with-books');
+        await tab.goto(purchasePath);
         await page.getByRole('link', { name: 'Orders' }).click();
         await page.waitForURL('**/purchases');
         assert.match(await mainText(page), new RegExp(`#${purchasePath.split('/').pop()}`));
