@@ -5,13 +5,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import bcrypt from 'bcrypt';
 import mysql from 'mysql2/promise';
+import { freePort, waitForPing } from './app-process.js';
 import { dropDatabase, migrate } from '../src/db/migrate.js';
 
 export interface CheckoutBenchOptions {
@@ -32,31 +32,7 @@ export interface CheckoutBenchResult {
 
 const PASSWORD = 'bench checkout passphrase';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
-async function waitForPing(base: string, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error('the app exited during start-up');
-    try {
-      if ((await fetch(`${base}/ping`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('the app did not answer /ping within 20 s');
-}
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;

@@ -4,7 +4,7 @@ import type { Pool } from '../db/pool.js';
 import { Invalid } from '../http/errors.js';
 import { flash } from '../http/flash.js';
 import { requireLogin } from '../http/guards.js';
-import { parseInput } from '../http/validate.js';
+import { parseInput, typedValues } from '../http/validate.js';
 import type { User } from './accounts.repo.js';
 import { changePasswordSchema, loginSchema, registerSchema, safeNext } from './accounts.schema.js';
 import * as accounts from './accounts.service.js';
@@ -20,11 +20,6 @@ interface Deps {
 
 type Values = Record<string, unknown>;
 
-/** Keeps what the user typed for the form, never the passwords. */
-function typedValues(body: unknown, keep: string[]): Record<string, string> {
-  const source = (body ?? {}) as Values;
-  return Object.fromEntries(keep.map((k) => [k, typeof source[k] === 'string' ? source[k] : '']));
-}
 
 /** Logs the user in on a fresh session id (passport regenerates it) and starts the absolute timer. */
 function startSession(req: Request, user: User): Promise<void> {

@@ -5,7 +5,7 @@ import { Invalid, NotFound } from '../http/errors.js';
 import { flash } from '../http/flash.js';
 import { requireAdmin } from '../http/guards.js';
 import { pageFromQuery, pagination } from '../http/pagination.js';
-import { parseId, parseInput } from '../http/validate.js';
+import { parseInput, requireId, typedValues } from '../http/validate.js';
 import * as deliveries from '../orders/deliveries.service.js';
 import * as history from '../orders/history.service.js';
 import { formatMoney } from '../orders/money.js';
@@ -15,16 +15,6 @@ import * as admin from './admin.service.js';
 
 const PER_PAGE = 50;
 
-function idParam(value: unknown): number {
-  const id = parseId(value);
-  if (id === null) throw new NotFound();
-  return id;
-}
-
-function typed(body: unknown, keep: string[]): Record<string, string> {
-  const source = (body ?? {}) as Record<string, unknown>;
-  return Object.fromEntries(keep.map((k) => [k, typeof source[k] === 'string' ? source[k] : '']));
-}
 
 export function adminRoutes({ pool }: { pool: Pool }): Router {
   const router = Router();
@@ -44,7 +34,7 @@ export function adminRoutes({ pool }: { pool: Pool }): Router {
   });
 
   router.post('/admin/users/:id/role', async (req, res) => {
-    const userId = idParam(req.params.id);
+    const userId = requireId(req.params.id);
     const { role } = parseInput(roleSchema, req.body);
     await admin.changeRole(pool, req.user!.id, userId, role);
     req.log.info({ event: 'role_changed', userId, role, by: req.user!.id }, 'role changed');
@@ -54,7 +44,7 @@ export function adminRoutes({ pool }: { pool: Pool }): Router {
 
   for (const [action, disabled] of [['disable', true], ['enable', false]] as const) {
     router.post(`/admin/users/:id/${action}`, async (req, res) => {
-      const userId = idParam(req.params.id);
+      const userId = requireId(req.params.id);
       const email = await admin.setDisabled(pool, req.user!.id, userId, disabled);
       req.log.info({ event: disabled ? 'account_disabled' : 'account_enabled', userId, by: req.user!.id }, `account ${action}d`);
       flash(req, 'success', disabled ? `${email} is disabled and has been logged out everywhere.` : `${email} can log in again.`);
@@ -79,12 +69,12 @@ export function adminRoutes({ pool }: { pool: Pool }): Router {
       res.redirect('/admin/delivery_providers');
     } catch (err) {
       if (!(err instanceof Invalid)) throw err;
-      await renderProviders(res, 422, err.fields, typed(req.body, ['name', 'coverage', 'cost', 'delivery_hours']));
+      await renderProviders(res, 422, err.fields, typedValues(req.body, ['name', 'coverage', 'cost', 'delivery_hours']));
     }
   });
 
   async function renderProviderEdit(req: Request, res: Response, status: number, errors: Record<string, string>, values?: Record<string, string>) {
-    const provider = await deliveries.findProvider(pool, idParam(req.params.id));
+    const provider = await deliveries.findProvider(pool, requireId(req.params.id));
     if (!provider) throw new NotFound('There is no such delivery provider.');
     const shown = values ?? { name: provider.name, coverage: provider.coverage, cost: (provider.costCents / 100).toFixed(2), delivery_hours: String(provider.deliveryHours) };
     res.status(status).render('admin/delivery-provider-edit', { title: `Edit ${provider.name}`, provider, errors, values: shown });
@@ -93,7 +83,7 @@ export function adminRoutes({ pool }: { pool: Pool }): Router {
   router.get('/admin/delivery_providers/:id', (req, res) => renderProviderEdit(req, res, 200, {}));
 
   router.post('/admin/delivery_providers/:id', async (req, res) => {
-    const id = idParam(req.params.id);
+    const id = requireId(req.params.id);
     try {
       const input = parseInput(providerSchema, req.body);
       await deliveries.updateProvider(pool, id, { name: input.name, coverage: input.coverage, costCents: input.cost, deliveryHours: input.delivery_hours });
@@ -101,13 +91,13 @@ export function adminRoutes({ pool }: { pool: Pool }): Router {
       res.redirect('/admin/delivery_providers');
     } catch (err) {
       if (!(err instanceof Invalid)) throw err;
-      await renderProviderEdit(req, res, 422, err.fields, typed(req.body, ['name', 'coverage', 'cost', 'delivery_hours']));
+      await renderProviderEdit(req, res, 422, err.fields, typedValues(req.body, ['name', 'coverage', 'cost', 'delivery_hours']));
     }
   });
 
   for (const [action, retired] of [['retire', true], ['restore', false]] as const) {
     router.post(`/admin/delivery_providers/:id/${action}`, async (req, res) => {
-      await deliveries.setProviderRetired(pool, idParam(req.params.id), retired);
+      await deliveries.setProviderRetired(pool, requireId(req.params.id), retired);
       flash(req, 'success', retired ? 'The provider is retired: buyers no longer see it.' : 'The provider is offered again.');
       res.redirect('/admin/delivery_providers');
     });

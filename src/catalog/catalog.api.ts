@@ -1,9 +1,8 @@
 // Books over JSON: the same schema and ownership rules as the pages (covers are set through the pages).
 import { Router, type RequestHandler } from 'express';
 import type { Pool } from '../db/pool.js';
-import { NotFound } from '../http/errors.js';
 import { pageFromQuery } from '../http/pagination.js';
-import { parseId, parseInput } from '../http/validate.js';
+import { parseInput, requireId } from '../http/validate.js';
 import { bookSchema } from './catalog.schema.js';
 import * as catalog from './catalog.service.js';
 import { toJson } from './catalog.view.js';
@@ -14,17 +13,12 @@ interface Deps {
   bearer: RequestHandler;
 }
 
-function idParam(value: unknown): number {
-  const id = parseId(value);
-  if (id === null) throw new NotFound('There is no book with this id.');
-  return id;
-}
 
 export function booksApiRoutes({ pool, uploadDir, bearer }: Deps): Router {
   const router = Router();
 
   router.get('/book/:id', bearer, async (req, res) => {
-    const book = await catalog.getVisibleBook(pool, idParam(req.params.id), req.apiUser!.id);
+    const book = await catalog.getVisibleBook(pool, requireId(req.params.id, 'There is no book with this id.'), req.apiUser!.id);
     res.json({ book: toJson(book) });
   });
 
@@ -43,7 +37,7 @@ export function booksApiRoutes({ pool, uploadDir, bearer }: Deps): Router {
   });
 
   router.put('/edit_book/:id', bearer, async (req, res) => {
-    const id = idParam(req.params.id);
+    const id = requireId(req.params.id, 'There is no book with this id.');
     await catalog.getOwnBook(pool, id, req.apiUser!.id); // 404/403 before 422
     const input = parseInput(bookSchema, req.body);
     await catalog.editBook(pool, uploadDir, id, req.apiUser!.id, input, { cover: null, removeCover: false });
@@ -52,7 +46,7 @@ export function booksApiRoutes({ pool, uploadDir, bearer }: Deps): Router {
   });
 
   router.delete('/delete_book/:id', bearer, async (req, res) => {
-    const outcome = await catalog.removeBook(pool, uploadDir, idParam(req.params.id), req.apiUser!.id);
+    const outcome = await catalog.removeBook(pool, uploadDir, requireId(req.params.id, 'There is no book with this id.'), req.apiUser!.id);
     req.log.info({ event: `book_${outcome}`, bookId: req.params.id, userId: req.apiUser!.id, via: 'api' }, `book ${outcome}`);
     res.json({ outcome });
   });

@@ -1,11 +1,11 @@
 // Catalog pages. Anonymous browsing reads only: no session, no CSRF token, no writes.
 import { Router, type Request } from 'express';
 import type { Pool } from '../db/pool.js';
-import { Invalid, NotFound, type FieldErrors } from '../http/errors.js';
+import { Invalid, type FieldErrors } from '../http/errors.js';
 import { flash } from '../http/flash.js';
 import { requireLogin } from '../http/guards.js';
 import { pageFromQuery, type Pager } from '../http/pagination.js';
-import { parseId } from '../http/validate.js';
+import { requireId, typedValues } from '../http/validate.js';
 import type { Book } from './catalog.repo.js';
 import { parseCatalogQuery } from './catalog.query.js';
 import { bookSchema, CONDITION_LABELS, type BookInput } from './catalog.schema.js';
@@ -22,16 +22,9 @@ const FORM_FIELDS = ['title', 'author', 'isbn', 'description', 'condition', 'pri
 const conditions = Object.entries(CONDITION_LABELS).map(([value, label]) => ({ value, label }));
 
 function bookId(req: Request): number {
-  const id = parseId(req.params.id);
-  if (id === null) throw new NotFound('This book is not in the catalog.');
-  return id;
+  return requireId(req.params.id, 'This book is not in the catalog.');
 }
 
-/** What the user typed, to put back into the form. */
-function typedValues(body: unknown): Record<string, string> {
-  const source = (body ?? {}) as Record<string, unknown>;
-  return Object.fromEntries(FORM_FIELDS.map((k) => [k, typeof source[k] === 'string' ? source[k] : '']));
-}
 
 function bookValues(book: Book): Record<string, string> {
   return {
@@ -123,7 +116,7 @@ export function catalogRoutes({ pool, uploadDir }: Deps): Router {
       res.redirect(`/book/${id}`);
     } catch (err) {
       if (!(err instanceof Invalid)) throw err;
-      res.status(422).render('catalog/form', { title: 'Sell a book', mode: 'add', book: null, values: typedValues(req.body), errors: err.fields, conditions });
+      res.status(422).render('catalog/form', { title: 'Sell a book', mode: 'add', book: null, values: typedValues(req.body, FORM_FIELDS), errors: err.fields, conditions });
     }
   });
 
@@ -144,7 +137,7 @@ export function catalogRoutes({ pool, uploadDir }: Deps): Router {
       res.redirect(`/book/${id}`);
     } catch (err) {
       if (!(err instanceof Invalid)) throw err;
-      res.status(422).render('catalog/form', { title: `Edit ${book.title}`, mode: 'edit', book, values: typedValues(req.body), errors: err.fields, conditions });
+      res.status(422).render('catalog/form', { title: `Edit ${book.title}`, mode: 'edit', book, values: typedValues(req.body, FORM_FIELDS), errors: err.fields, conditions });
     }
   });
 

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { Invalid, type FieldErrors } from './errors.js';
+import { Invalid, NotFound, type FieldErrors } from './errors.js';
 
 /** Parses input with a schema; on failure throws Invalid with one message per field. */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
@@ -18,4 +18,17 @@ export function parseId(value: unknown): number | null {
   if (typeof value !== 'string' || !/^[1-9]\d{0,9}$/.test(value)) return null;
   const id = Number(value);
   return id <= 4_294_967_295 ? id : null;
+}
+
+/** A route's id parameter, or a 404 with the given message. */
+export function requireId(value: unknown, message?: string): number {
+  const id = parseId(value);
+  if (id === null) throw new NotFound(message);
+  return id;
+}
+
+/** What the user typed into these fields, to put back into a re-rendered form (never passwords). */
+export function typedValues(body: unknown, keep: readonly string[]): Record<string, string> {
+  const source = (body ?? {}) as Record<string, unknown>;
+  return Object.fromEntries(keep.map((k) => [k, typeof source[k] === 'string' ? source[k] : '']));
 }

@@ -8,7 +8,7 @@ import type { Config } from '../config.js';
 import type { Pool } from '../db/pool.js';
 import { NotFound } from '../http/errors.js';
 import { pageFromQuery } from '../http/pagination.js';
-import { parseId, parseInput } from '../http/validate.js';
+import { parseId, parseInput, requireId } from '../http/validate.js';
 import * as deliveries from './deliveries.service.js';
 import * as history from './history.service.js';
 import type { PurchaseDetail } from './history.service.js';
@@ -23,11 +23,6 @@ const PER_PAGE = 20;
 // The same rules as the buy form; without a checkout_token, the Idempotency-Key header protects retries.
 const apiBuySchema = z.object({ quantity, checkout_token: checkoutToken.optional() });
 
-function idParam(value: unknown): number {
-  const id = parseId(value);
-  if (id === null) throw new NotFound('There is no such purchase.');
-  return id;
-}
 
 function summaryJson(p: PurchaseSummary) {
   return {
@@ -91,7 +86,7 @@ export function ordersApiRoutes({ config, pool }: { config: Config; pool: Pool }
   });
 
   router.get('/purchases/:id', async (req, res) => {
-    res.json({ purchase: detailJson(await history.purchaseDetail(pool, idParam(req.params.id), req.apiUser!)) });
+    res.json({ purchase: detailJson(await history.purchaseDetail(pool, requireId(req.params.id, 'There is no such purchase.'), req.apiUser!)) });
   });
 
   router.post('/buy/:book_id', once, async (req, res) => {
@@ -109,14 +104,14 @@ export function ordersApiRoutes({ config, pool }: { config: Config; pool: Pool }
   });
 
   router.post('/delivery/:id', once, async (req, res) => {
-    const id = idParam(req.params.id);
+    const id = requireId(req.params.id, 'There is no such purchase.');
     const input = parseInput(deliverySchema, req.body);
     await deliveries.chooseDelivery(pool, req.apiUser!.id, id, input.provider_id);
     res.json({ purchase: detailJson(await history.purchaseDetail(pool, id, req.apiUser!)) });
   });
 
   router.post('/payment/:id', once, async (req, res) => {
-    const id = idParam(req.params.id);
+    const id = requireId(req.params.id, 'There is no such purchase.');
     const { trackingNumber } = await payments.pay(pool, req.apiUser!.id, id, req.body);
     req.log.info({ event: 'purchase_paid', purchaseId: id, userId: req.apiUser!.id, via: 'api' }, 'purchase paid');
     res.status(201).json({ purchase: detailJson(await history.purchaseDetail(pool, id, req.apiUser!)), trackingNumber });

@@ -6,7 +6,7 @@ import { Invalid, NotFound } from '../http/errors.js';
 import { flash } from '../http/flash.js';
 import { requireLogin } from '../http/guards.js';
 import { pageFromQuery, pagination } from '../http/pagination.js';
-import { parseId, parseInput } from '../http/validate.js';
+import { parseInput, requireId, typedValues } from '../http/validate.js';
 import * as cart from './cart.service.js';
 import * as deliveries from './deliveries.service.js';
 import * as history from './history.service.js';
@@ -35,16 +35,6 @@ export const STATUS_LABELS: Record<string, string> = {
   delivered: 'Delivered',
 };
 
-function idParam(value: unknown): number {
-  const id = parseId(value);
-  if (id === null) throw new NotFound();
-  return id;
-}
-
-function typed(body: unknown, keep: string[]): Record<string, string> {
-  const source = (body ?? {}) as Record<string, unknown>;
-  return Object.fromEntries(keep.map((k) => [k, typeof source[k] === 'string' ? source[k] : '']));
-}
 
 /** Where a purchase continues: delivery, then payment, then its page. */
 export function nextStepHref(purchase: Purchase, hasDelivery: boolean): string {
@@ -69,7 +59,7 @@ export function ordersRoutes({ pool, config }: { pool: Pool; config: Config }): 
   // ---- Buy now ----
 
   async function renderBuy(req: Request, res: Response, status: number, errors: Record<string, string>, values: Record<string, string>) {
-    const book = await findBook(pool, idParam(req.params.book_id));
+    const book = await findBook(pool, requireId(req.params.book_id));
     if (!book || !book.listed) throw new NotFound('This book is not for sale.');
     res.status(status).render('orders/buy', { title: `Buy ${book.title}`, book, errors, values });
   }
@@ -77,7 +67,7 @@ export function ordersRoutes({ pool, config }: { pool: Pool; config: Config }): 
   router.get('/buy/:book_id', requireLogin, (req, res) => renderBuy(req, res, 200, {}, { quantity: '1' }));
 
   router.post('/buy/:book_id', requireLogin, async (req, res) => {
-    const bookId = idParam(req.params.book_id);
+    const bookId = requireId(req.params.book_id);
     try {
       const input = parseInput(buySchema, req.body);
       const { purchase, created } = await purchases.createPurchase(pool, {
@@ -92,7 +82,7 @@ export function ordersRoutes({ pool, config }: { pool: Pool; config: Config }): 
       res.redirect(created ? `/delivery/${purchase.id}` : nextStepHref(purchase, delivery !== null));
     } catch (err) {
       if (err instanceof SoldOut) return soldOut(res, err);
-      if (err instanceof Invalid) return renderBuy(req, res, 422, err.fields, typed(req.body, ['quantity']));
+      if (err instanceof Invalid) return renderBuy(req, res, 422, err.fields, typedValues(req.body, ['quantity']));
       throw err;
     }
   });
@@ -146,7 +136,7 @@ export function ordersRoutes({ pool, config }: { pool: Pool; config: Config }): 
   // ---- Delivery, then payment ----
 
   async function renderDelivery(req: Request, res: Response, status: number, errors: Record<string, string>) {
-    const purchaseId = idParam(req.params.purchase_id);
+    const purchaseId = requireId(req.params.purchase_id);
     const purchase = await purchases.purchaseOfBuyer(pool, purchaseId, req.user!.id);
     purchases.assertPending(purchase, new Date(), 'choose its delivery');
     const detail = await history.purchaseDetail(pool, purchaseId, req.user!);
@@ -157,7 +147,7 @@ export function ordersRoutes({ pool, config }: { pool: Pool; config: Config }): 
   router.get('/delivery/:purchase_id', requireLogin, (req, res) => renderDelivery(req, res, 200, {}));
 
   router.post('/delivery/:purchase_id', requireLogin, async (req, res) => {
-    const purchaseId = idParam(req.params.purchase_id);
+    const purchaseId = requireId(req.params.purchase_id);
     try {
       const input = parseInput(deliverySchema, req.body);
       await deliveries.chooseDelivery(pool, req.user!.id, purchaseId, input.provider_id);
@@ -169,7 +159,7 @@ export function ordersRoutes({ pool, config }: { pool: Pool; config: Config }): 
   });
 
   async function renderPayment(req: Request, res: Response, status: number, errors: Record<string, string>, values: Record<string, string>, declined: string | null = null) {
-    const purchaseId = idParam(req.params.purchase_id);
+    const purchaseId = requireId(req.params.purchase_id);
     const purchase = await purchases.purchaseOfBuyer(pool, purchaseId, req.user!.id);
     purchases.assertPending(purchase, new Date(), 'pay for it');
     const detail = await history.purchaseDetail(pool, purchaseId, req.user!);
@@ -183,9 +173,9 @@ export function ordersRoutes({ pool, config }: { pool: Pool; config: Config }): 
   router.get('/payment/:purchase_id', requireLogin, (req, res) => renderPayment(req, res, 200, {}, { method: 'credit_card' }));
 
   router.post('/payment/:purchase_id', requireLogin, async (req, res) => {
-    const purchaseId = idParam(req.params.purchase_id);
+    const purchaseId = requireId(req.params.purchase_id);
     // The card number and CVV are never sent back to the page.
-    const values = typed(req.body, ['method', 'card_expiry', 'paypal_email', 'bank_name', 'bank_reference']);
+    const values = typedValues(req.body, ['method', 'card_expiry', 'paypal_email', 'bank_name', 'bank_reference']);
     try {
       const { trackingNumber } = await payments.pay(pool, req.user!.id, purchaseId, req.body);
       req.log.info({ event: 'purchase_paid', purchaseId, userId: req.user!.id }, 'purchase paid');
@@ -210,12 +200,12 @@ export function ordersRoutes({ pool, config }: { pool: Pool; config: Config }): 
   });
 
   router.get('/purchases/:id', requireLogin, async (req, res) => {
-    const detail = await history.purchaseDetail(pool, idParam(req.params.id), req.user!);
+    const detail = await history.purchaseDetail(pool, requireId(req.params.id), req.user!);
     res.render('orders/purchase', { title: `Purchase #${detail.purchase.id}`, ...detail, now: new Date() });
   });
 
   router.post('/purchases/:id/cancel', requireLogin, async (req, res) => {
-    const purchaseId = idParam(req.params.id);
+    const purchaseId = requireId(req.params.id);
     await purchases.cancelByBuyer(pool, req.user!.id, purchaseId);
     req.log.info({ event: 'purchase_cancelled', purchaseId, userId: req.user!.id }, 'purchase cancelled by buyer');
     flash(req, 'success', 'Your purchase was cancelled and nothing was charged.');
@@ -234,7 +224,7 @@ export function ordersRoutes({ pool, config }: { pool: Pool; config: Config }): 
   });
 
   router.post('/sales/:purchase_id/ship', requireLogin, async (req, res) => {
-    const purchaseId = idParam(req.params.purchase_id);
+    const purchaseId = requireId(req.params.purchase_id);
     await deliveries.ship(pool, req.user!.id, purchaseId, config.deliverySpeedup);
     req.log.info({ event: 'purchase_shipped', purchaseId, userId: req.user!.id }, 'shipped');
     flash(req, 'success', `Purchase #${purchaseId} is marked as shipped.`);
