@@ -82,7 +82,7 @@ export function createApp({ config, pool, logger, database }: AppDeps): BookStor
   app.use(adminRoutes({ pool }));
   // (Feature page routers are mounted here.)
   app.use(ordersRoutes({ pool, config }));
-  app.use(catalogRoutes({ pool, uploadDir }));
+  app.use(catalogRoutes({ pool, uploadDir, listingsPerDay: config.listingsPerDay }));
 
   app.use(notFound);
   app.use(errorHandler);

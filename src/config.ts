@@ -42,6 +42,7 @@ const schema = z
     SESSION_MAX_HOURS: positiveInt(24),
     LOGIN_MAX_FAILURES: positiveInt(10),
     LOGIN_WINDOW_MINUTES: positiveInt(15),
+    LISTINGS_PER_DAY: positiveInt(50),
     PURCHASE_TTL_MINUTES: positiveInt(30),
     DELIVERY_SPEEDUP: z.coerce.number({ message: 'must be a number' }).positive('must be positive').default(1),
     SHUTDOWN_TIMEOUT_MS: positiveInt(9000),
@@ -68,6 +69,7 @@ export interface Config {
   sessionMaxMs: number;
   loginMaxFailures: number;
   loginWindowSeconds: number;
+  listingsPerDay: number;
   purchaseTtlMinutes: number;
   deliverySpeedup: number;
   shutdownTimeoutMs: number;
@@ -103,6 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionMaxMs: e.SESSION_MAX_HOURS * 3_600_000,
     loginMaxFailures: e.LOGIN_MAX_FAILURES,
     loginWindowSeconds: e.LOGIN_WINDOW_MINUTES * 60,
+    listingsPerDay: e.LISTINGS_PER_DAY,
     purchaseTtlMinutes: e.PURCHASE_TTL_MINUTES,
     deliverySpeedup: e.DELIVERY_SPEEDUP,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

@@ -44,6 +44,6 @@ export function apiRoutes(deps: ApiDeps): Router {
     res.json({ token: await issueToken(config, user), tokenType: 'Bearer', expiresIn: TOKEN_TTL_SECONDS });
   });
 
-  router.use(booksApiRoutes({ pool, uploadDir: deps.uploadDir, bearer: requireBearer({ config, pool }) }));
+  router.use(booksApiRoutes({ pool, uploadDir: deps.uploadDir, listingsPerDay: config.listingsPerDay, bearer: requireBearer({ config, pool }) }));
   return router;
 }

@@ -10,11 +10,12 @@ import { toJson } from './catalog.view.js';
 interface Deps {
   pool: Pool;
   uploadDir: string;
+  listingsPerDay: number;
   bearer: RequestHandler;
 }
 
 
-export function booksApiRoutes({ pool, uploadDir, bearer }: Deps): Router {
+export function booksApiRoutes({ pool, uploadDir, listingsPerDay, bearer }: Deps): Router {
   const router = Router();
 
   router.get('/book/:id', bearer, async (req, res) => {
@@ -30,7 +31,7 @@ export function booksApiRoutes({ pool, uploadDir, bearer }: Deps): Router {
 
   router.post('/add_book', bearer, async (req, res) => {
     const input = parseInput(bookSchema, req.body);
-    const id = await catalog.addBook(pool, uploadDir, req.apiUser!.id, input, null);
+    const id = await catalog.addBook(pool, uploadDir, req.apiUser!.id, input, null, listingsPerDay);
     req.log.info({ event: 'book_added', bookId: id, userId: req.apiUser!.id, via: 'api' }, 'book added');
     const book = await catalog.getBook(pool, id);
     res.status(201).location(`/api/book/${id}`).json({ book: toJson(book!) });

@@ -187,6 +187,12 @@ export async function lockBook(db: Db, id: number): Promise<{ sellerId: number; 
   return row ? { sellerId: row.seller_id as number, coverKey: (row.cover_key as string | null) ?? null } : null;
 }
 
+/** Books the seller listed since the given time (uses idx_books_seller). */
+export async function countBooksListedSince(db: Db, sellerId: number, since: Date): Promise<number> {
+  const [rows] = await db.execute<RowDataPacket[]>('SELECT COUNT(*) AS n FROM books WHERE seller_id = ? AND created_at >= ?', [sellerId, since]);
+  return Number(rows[0]?.n ?? 0);
+}
+
 export async function insertBook(db: Db, sellerId: number, book: BookFields, coverKey: string | null): Promise<number> {
   const [result] = await db.execute<ResultSetHeader>(
     `INSERT INTO books (seller_id, title, author, isbn, description, book_condition, price_cents, stock, cover_key)

@@ -16,6 +16,7 @@ import { encodeCover, type EncodedCover } from './covers.js';
 interface Deps {
   pool: Pool;
   uploadDir: string;
+  listingsPerDay: number;
 }
 
 const FORM_FIELDS = ['title', 'author', 'isbn', 'description', 'condition', 'price', 'stock'] as const;
@@ -76,7 +77,7 @@ function pagerFor(result: catalog.CatalogPage, query: Record<string, string>, ba
   };
 }
 
-export function catalogRoutes({ pool, uploadDir }: Deps): Router {
+export function catalogRoutes({ pool, uploadDir, listingsPerDay }: Deps): Router {
   const router = Router();
   const pageStarts = new catalog.PageStarts();
 
@@ -110,7 +111,7 @@ export function catalogRoutes({ pool, uploadDir }: Deps): Router {
   router.post('/book/add_book', requireLogin, async (req, res) => {
     try {
       const { input, cover } = await readBookForm(req);
-      const id = await catalog.addBook(pool, uploadDir, req.user!.id, input, cover);
+      const id = await catalog.addBook(pool, uploadDir, req.user!.id, input, cover, listingsPerDay);
       req.log.info({ event: 'book_added', bookId: id, userId: req.user!.id }, 'book added');
       flash(req, 'success', `"${input.title}" is now listed in the catalog.`);
       res.redirect(`/book/${id}`);

@@ -1,7 +1,7 @@
 // Catalog rules: who sees which book, who may change it, how a search becomes a query,
 // and how covers follow their book. Other features (orders) look books up through getBook.
 import { withTransaction, type Db, type Pool } from '../db/pool.js';
-import { Forbidden, NotFound } from '../http/errors.js';
+import { Forbidden, NotFound, TooManyRequests } from '../http/errors.js';
 import * as repo from './catalog.repo.js';
 import type { Book, BookFilter, Condition, Sort, SortKey } from './catalog.repo.js';
 import { isbnForms, isValidIsbn, normaliseIsbn, toFields, type BookInput } from './catalog.schema.js';
@@ -167,7 +167,16 @@ async function lockOwn(db: Db, id: number, userId: number) {
   return row;
 }
 
-export async function addBook(pool: Pool, uploadDir: string, sellerId: number, input: BookInput, cover: EncodedCover | null): Promise<number> {
+/**
+ * Lists a new book. A seller may list at most `listingsPerDay` books in 24 hours, which keeps a
+ * stolen or scripted account from flooding the catalog and the upload volume. (Two requests at the
+ * same instant may both pass the count: a soft cap is all this needs.)
+ */
+export async function addBook(pool: Pool, uploadDir: string, sellerId: number, input: BookInput, cover: EncodedCover | null, listingsPerDay: number): Promise<number> {
+  const since = new Date(Date.now() - 24 * 3_600_000);
+  if ((await repo.countBooksListedSince(pool, sellerId, since)) >= listingsPerDay) {
+    throw new TooManyRequests(`You have listed ${listingsPerDay} books in the last 24 hours, the most we allow. Please try again tomorrow.`, 3600);
+  }
   const coverKey = cover ? await storeCover(uploadDir, cover) : null;
   try {
     return await repo.insertBook(pool, sellerId, toFields(input), coverKey);

@@ -176,6 +176,18 @@ describe('sessions', () => {
     assert.equal((await agent.get('/account')).status, 200);
   });
 
+  test('a session idle past its limit is ended', async () => {
+    const user = await createUser(t.pool);
+    const agent = t.agent();
+    const cookie = sessionCookie(await login(agent, user.email))!;
+    const sid = decodeURIComponent(cookie.split('=')[1]!).slice(2).split('.')[0]!;
+    // The store keeps the idle deadline (SESSION_IDLE_MINUTES after the last request).
+    await t.pool.execute('UPDATE sessions SET expires = UNIX_TIMESTAMP() - 1 WHERE session_id = ?', [sid]);
+    const res = await agent.get('/account');
+    assert.equal(res.status, 302);
+    assert.match(String(res.headers.location), /^\/login/);
+  });
+
   test('a session older than the absolute limit is ended', async () => {
     const user = await createUser(t.pool);
     const agent = t.agent();

@@ -173,6 +173,21 @@ describe('selling: add a book', () => {
     assert.deepEqual(coverFiles(t.uploadDir), before);
     assert.equal(await countBooks(t.pool, 'seller_id = ?', [user.id]), 0);
   });
+
+  test('a seller who listed LISTINGS_PER_DAY books in 24 hours is told to wait, and nothing is written', async () => {
+    const { agent, user } = await loggedInAgent(t);
+    for (let i = 0; i < t.config.listingsPerDay; i++) await insertBook(t.pool, user.id, { title: `Listing ${i}` });
+    const before = coverFiles(t.uploadDir);
+    const res = await postBook(agent, bookForm(), { bytes: await jpeg() });
+    assert.equal(res.status, 429);
+    assert.match(res.text, /listed 50 books in the last 24 hours/);
+    assert.deepEqual(coverFiles(t.uploadDir), before);
+    assert.equal(await countBooks(t.pool, 'seller_id = ?', [user.id]), t.config.listingsPerDay);
+    // Older listings do not count against today's.
+    await t.pool.execute('UPDATE books SET created_at = created_at - INTERVAL 2 DAY WHERE seller_id = ?', [user.id]);
+    const later = await postBook(agent, bookForm(), { bytes: await jpeg() });
+    assert.equal(later.status, 302);
+  });
 });
 
 describe('selling: edit and delete', () => {
