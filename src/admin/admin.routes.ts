@@ -10,7 +10,7 @@ import * as deliveries from '../orders/deliveries.service.js';
 import * as history from '../orders/history.service.js';
 import { formatMoney } from '../orders/money.js';
 import { providerSchema, purchaseStatusFilter, roleSchema } from '../orders/orders.schema.js';
-import { formatTime, STATUS_LABELS } from '../orders/orders.routes.js';
+import { formatTime, STATUS_LABELS } from '../orders/orders.view.js';
 import * as admin from './admin.service.js';
 
 const PER_PAGE = 50;

@@ -6,6 +6,7 @@ import * as repo from './deliveries.repo.js';
 import type { Delivery, DeliveryStatus, Provider } from './deliveries.repo.js';
 import * as purchasesRepo from './purchases.repo.js';
 import { assertPending, purchaseOfBuyer } from './purchases.service.js';
+import * as salesRepo from './sales.repo.js';
 
 export type { Delivery, DeliveryStatus, Provider };
 
@@ -63,8 +64,8 @@ export async function ship(pool: Pool, sellerId: number, purchaseId: number, spe
     if (purchase.status !== 'paid') throw new Conflict(purchase.status === 'cancelled' ? 'This purchase was cancelled; there is nothing to ship.' : 'This purchase has not been paid yet, so it cannot be shipped.');
     const delivery = await repo.findDeliveryByPurchase(conn, purchaseId);
     if (!delivery || delivery.status !== 'preparing') throw new Conflict('This purchase has already been shipped.');
-    if ((await purchasesRepo.markItemsShipped(conn, purchaseId, sellerId, now)) === 0) throw new Conflict('You have already shipped your books of this purchase.');
-    if ((await purchasesRepo.countUnshipped(conn, purchaseId)) > 0) {
+    if ((await salesRepo.markItemsShipped(conn, purchaseId, sellerId, now)) === 0) throw new Conflict('You have already shipped your books of this purchase.');
+    if ((await salesRepo.countUnshipped(conn, purchaseId)) > 0) {
       await repo.insertEvent(conn, delivery.id, 'preparing', 'Part of the order was handed to the carrier; waiting for the other sellers.', now);
       return;
     }

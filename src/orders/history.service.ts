@@ -3,8 +3,11 @@ import type { Db } from '../db/pool.js';
 import { Forbidden, NotFound } from '../http/errors.js';
 import * as deliveriesRepo from './deliveries.repo.js';
 import type { Delivery, DeliveryEvent } from './deliveries.repo.js';
+import * as paymentsRepo from './payments.repo.js';
+import type { Payment } from './payments.repo.js';
 import * as repo from './purchases.repo.js';
-import type { Payment, Purchase, PurchaseItem, PurchaseStatus } from './purchases.repo.js';
+import type { Purchase, PurchaseItem, PurchaseStatus } from './purchases.repo.js';
+import * as salesRepo from './sales.repo.js';
 
 export interface TimelineStep {
   key: string;
@@ -60,7 +63,7 @@ export async function purchaseDetail(db: Db, purchaseId: number, viewer: { id: n
   const [items, delivery, payment] = await Promise.all([
     repo.listItems(db, purchaseId),
     deliveriesRepo.findDeliveryByPurchase(db, purchaseId),
-    repo.findPayment(db, purchaseId),
+    paymentsRepo.findPayment(db, purchaseId),
   ]);
   const events = delivery ? await deliveriesRepo.listEvents(db, delivery.id) : [];
   return { purchase, items, delivery, events, payment, steps: timeline(purchase, events) };
@@ -92,7 +95,7 @@ export interface ChartBar {
 export async function revenueChart(db: Db, sellerId: number, now = new Date()) {
   const days = 30;
   const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - (days - 1)));
-  const byDay = new Map((await repo.revenueByDay(db, sellerId, start)).map((r) => [r.day, r.cents]));
+  const byDay = new Map((await salesRepo.revenueByDay(db, sellerId, start)).map((r) => [r.day, r.cents]));
   const width = 600;
   const height = 160;
   const barWidth = width / days;
@@ -110,9 +113,9 @@ export async function revenueChart(db: Db, sellerId: number, now = new Date()) {
 
 export async function sellerSales(db: Db, sellerId: number, page: number, perPage: number) {
   const [total, sales, totals] = await Promise.all([
-    repo.countSales(db, sellerId),
-    repo.listSales(db, sellerId, perPage, (page - 1) * perPage),
-    repo.salesTotals(db, sellerId),
+    salesRepo.countSales(db, sellerId),
+    salesRepo.listSales(db, sellerId, perPage, (page - 1) * perPage),
+    salesRepo.salesTotals(db, sellerId),
   ]);
   return { total, sales, totals };
 }

@@ -5,8 +5,9 @@ import { parseInput } from '../http/validate.js';
 import { findDeliveryByPurchase, startDelivery } from './deliveries.service.js';
 import { PaymentDeclined } from './orders.errors.js';
 import { bankSchema, cardBrand, cardSchema, DECLINED_CARD, methodSchema, paypalSchema } from './orders.schema.js';
-import * as repo from './purchases.repo.js';
-import type { Payment } from './purchases.repo.js';
+import * as repo from './payments.repo.js';
+import type { Payment } from './payments.repo.js';
+import * as purchasesRepo from './purchases.repo.js';
 import { assertPending, purchaseOfBuyer } from './purchases.service.js';
 
 type PaymentDetails = Omit<Payment, 'id' | 'purchaseId' | 'amountCents' | 'createdAt'>;
@@ -42,7 +43,7 @@ export async function pay(pool: Pool, buyerId: number, purchaseId: number, body:
     return await withTransaction(pool, async (conn) => {
       const purchase = await purchaseOfBuyer(conn, purchaseId, buyerId, true);
       assertPending(purchase, now, 'pay for it');
-      if (!(await repo.markPaid(conn, purchaseId, now))) throw new Conflict('This purchase changed meanwhile and cannot be paid.');
+      if (!(await purchasesRepo.markPaid(conn, purchaseId, now))) throw new Conflict('This purchase changed meanwhile and cannot be paid.');
       const paymentId = await repo.insertPayment(conn, { purchaseId, amountCents: purchase.totalCents, ...details }, now);
       const trackingNumber = await startDelivery(conn, purchaseId, now);
       return { payment: { id: paymentId, purchaseId, amountCents: purchase.totalCents, createdAt: now, ...details }, trackingNumber };

@@ -1,4 +1,4 @@
-// Purchases, their line items and payments, and the stock they take. SQL only here.
+// Purchases, their line items and the stock they take. SQL only here.
 import type { Db, ResultSetHeader, RowDataPacket } from '../db/pool.js';
 
 export type PurchaseStatus = 'pending_payment' | 'paid' | 'cancelled';
@@ -42,19 +42,6 @@ export interface BookForSale {
   coverKey: string | null;
 }
 
-export interface Payment {
-  id: number;
-  purchaseId: number;
-  amountCents: number;
-  method: 'credit_card' | 'paypal' | 'bank_transfer';
-  cardBrand: string | null;
-  cardLast4: string | null;
-  paypalEmail: string | null;
-  bankName: string | null;
-  bankReference: string | null;
-  createdAt: Date;
-}
-
 const PURCHASE_COLUMNS =
   'id, buyer_id, checkout_token, status, items_cents, shipping_cents, total_cents, expires_at, paid_at, cancelled_at, cancel_reason, created_at';
 const PURCHASE_COLUMNS_P =
@@ -77,7 +64,8 @@ function toPurchase(row: RowDataPacket): Purchase {
   };
 }
 
-function toItem(row: RowDataPacket): PurchaseItem {
+/** Maps a purchase_items row; the sales queries select the same columns. */
+export function toItem(row: RowDataPacket): PurchaseItem {
   return {
     id: row.id as number,
     purchaseId: row.purchase_id as number,
@@ -101,21 +89,6 @@ function toBook(row: RowDataPacket): BookForSale {
     stock: row.stock as number,
     listed: Boolean(row.listed),
     coverKey: row.cover_key as string | null,
-  };
-}
-
-function toPayment(row: RowDataPacket): Payment {
-  return {
-    id: row.id as number,
-    purchaseId: row.purchase_id as number,
-    amountCents: row.amount_cents as number,
-    method: row.method as Payment['method'],
-    cardBrand: row.card_brand as string | null,
-    cardLast4: row.card_last4 as string | null,
-    paypalEmail: row.paypal_email as string | null,
-    bankName: row.bank_name as string | null,
-    bankReference: row.bank_reference as string | null,
-    createdAt: row.created_at as Date,
   };
 }
 
@@ -230,23 +203,6 @@ export async function expiredPurchaseIds(db: Db, now: Date, limit: number): Prom
   return rows.map((r) => r.id as number);
 }
 
-export async function insertPayment(db: Db, p: Omit<Payment, 'id' | 'createdAt'>, now: Date): Promise<number> {
-  const [result] = await db.execute<ResultSetHeader>(
-    `INSERT INTO payments (purchase_id, amount_cents, method, status, card_brand, card_last4, paypal_email, bank_name, bank_reference, created_at)
-     VALUES (?, ?, ?, 'captured', ?, ?, ?, ?, ?, ?)`,
-    [p.purchaseId, p.amountCents, p.method, p.cardBrand, p.cardLast4, p.paypalEmail, p.bankName, p.bankReference, now],
-  );
-  return result.insertId;
-}
-
-export async function findPayment(db: Db, purchaseId: number): Promise<Payment | null> {
-  const [rows] = await db.execute<RowDataPacket[]>(
-    'SELECT id, purchase_id, amount_cents, method, card_brand, card_last4, paypal_email, bank_name, bank_reference, created_at FROM payments WHERE purchase_id = ?',
-    [purchaseId],
-  );
-  return rows[0] ? toPayment(rows[0]) : null;
-}
-
 // ---- Histories ----
 
 export interface PurchaseSummary extends Purchase {
@@ -290,76 +246,6 @@ export async function listPurchases(
     [filter.buyerId ?? null, filter.buyerId ?? null, filter.status ?? null, filter.status ?? null, String(limit), String(offset)],
   );
   return rows.map(toSummary);
-}
-
-// ---- Sales ----
-
-export interface SaleRow extends PurchaseItem {
-  purchaseStatus: PurchaseStatus;
-  paidAt: Date | null;
-  deliveryStatus: string | null;
-  trackingNumber: string | null;
-}
-
-export async function countSales(db: Db, sellerId: number): Promise<number> {
-  const [rows] = await db.execute<RowDataPacket[]>(
-    "SELECT COUNT(*) AS n FROM purchase_items i JOIN purchases p ON p.id = i.purchase_id WHERE i.seller_id = ? AND p.status = 'paid'",
-    [sellerId],
-  );
-  return Number(rows[0]?.n ?? 0);
-}
-
-export async function listSales(db: Db, sellerId: number, limit: number, offset: number): Promise<SaleRow[]> {
-  const [rows] = await db.execute<RowDataPacket[]>(
-    `SELECT i.id, i.purchase_id, i.book_id, i.seller_id, i.title, i.author, i.quantity, i.unit_price_cents, i.shipped_at,
-            p.status AS purchase_status, p.paid_at, d.status AS delivery_status, d.tracking_number
-       FROM purchase_items i JOIN purchases p ON p.id = i.purchase_id LEFT JOIN deliveries d ON d.purchase_id = p.id
-      WHERE i.seller_id = ? AND p.status = 'paid'
-      ORDER BY p.paid_at DESC, i.id DESC LIMIT ? OFFSET ?`,
-    [sellerId, String(limit), String(offset)],
-  );
-  return rows.map((row) => ({
-    ...toItem(row),
-    purchaseStatus: row.purchase_status as PurchaseStatus,
-    paidAt: row.paid_at as Date | null,
-    deliveryStatus: row.delivery_status as string | null,
-    trackingNumber: row.tracking_number as string | null,
-  }));
-}
-
-export async function salesTotals(db: Db, sellerId: number): Promise<{ revenueCents: number; copies: number }> {
-  const [rows] = await db.execute<RowDataPacket[]>(
-    `SELECT COALESCE(SUM(i.quantity * i.unit_price_cents), 0) AS revenue, COALESCE(SUM(i.quantity), 0) AS copies
-       FROM purchase_items i JOIN purchases p ON p.id = i.purchase_id WHERE i.seller_id = ? AND p.status = 'paid'`,
-    [sellerId],
-  );
-  return { revenueCents: Number(rows[0]?.revenue ?? 0), copies: Number(rows[0]?.copies ?? 0) };
-}
-
-/** Revenue per UTC day since `since`, for the chart on /sales. */
-export async function revenueByDay(db: Db, sellerId: number, since: Date): Promise<{ day: string; cents: number }[]> {
-  const [rows] = await db.execute<RowDataPacket[]>(
-    `SELECT DATE_FORMAT(p.paid_at, '%Y-%m-%d') AS day, SUM(i.quantity * i.unit_price_cents) AS cents
-       FROM purchase_items i JOIN purchases p ON p.id = i.purchase_id
-      WHERE i.seller_id = ? AND p.status = 'paid' AND p.paid_at >= ?
-      GROUP BY DATE_FORMAT(p.paid_at, '%Y-%m-%d') ORDER BY day`,
-    [sellerId, since],
-  );
-  return rows.map((r) => ({ day: r.day as string, cents: Number(r.cents) }));
-}
-
-/** Marks this seller's items of the purchase shipped; 0 when there were none left to ship. */
-export async function markItemsShipped(db: Db, purchaseId: number, sellerId: number, now: Date): Promise<number> {
-  const [result] = await db.execute<ResultSetHeader>(
-    'UPDATE purchase_items SET shipped_at = ? WHERE purchase_id = ? AND seller_id = ? AND shipped_at IS NULL',
-    [now, purchaseId, sellerId],
-  );
-  return result.affectedRows;
-}
-
-export async function countUnshipped(db: Db, purchaseId: number): Promise<number> {
-  const [rows] = await db.execute<RowDataPacket[]>('SELECT COUNT(*) AS n FROM purchase_items WHERE purchase_id = ? AND shipped_at IS NULL', [purchaseId]);
-  return Number(rows[0]?.n ?? 0);
 }
 
 export async function setItemsTotal(db: Db, purchaseId: number, itemsCents: number): Promise<void> {

@@ -1,0 +1,102 @@
+// Pages for starting a purchase: buy now, the cart and its checkout.
+import { Router, type Request, type Response } from 'express';
+import type { Config } from '../config.js';
+import type { Pool } from '../db/pool.js';
+import { Invalid, NotFound } from '../http/errors.js';
+import { flash } from '../http/flash.js';
+import { requireLogin } from '../http/guards.js';
+import { parseInput, requireId, typedValues } from '../http/validate.js';
+import * as cart from './cart.service.js';
+import * as deliveries from './deliveries.service.js';
+import { SoldOut } from './orders.errors.js';
+import { buySchema, cartAddSchema, cartRemoveSchema, cartUpdateSchema, checkoutSchema } from './orders.schema.js';
+import { nextStepHref } from './orders.view.js';
+import * as purchases from './purchases.service.js';
+import { findBook } from './purchases.repo.js';
+
+export function cartRoutes({ pool, config }: { pool: Pool; config: Config }): Router {
+  const router = Router();
+  const ttl = config.purchaseTtlMinutes;
+
+  const soldOut = (res: Response, err: SoldOut) =>
+    res.status(409).render('orders/sold-out', { title: 'Sold out', message: err.message, bookId: err.bookId });
+
+  // ---- Buy now ----
+
+  async function renderBuy(req: Request, res: Response, status: number, errors: Record<string, string>, values: Record<string, string>) {
+    const book = await findBook(pool, requireId(req.params.book_id));
+    if (!book || !book.listed) throw new NotFound('This book is not for sale.');
+    res.status(status).render('orders/buy', { title: `Buy ${book.title}`, book, errors, values });
+  }
+
+  router.get('/buy/:book_id', requireLogin, (req, res) => renderBuy(req, res, 200, {}, { quantity: '1' }));
+
+  router.post('/buy/:book_id', requireLogin, async (req, res) => {
+    const bookId = requireId(req.params.book_id);
+    try {
+      const input = parseInput(buySchema, req.body);
+      const { purchase, created } = await purchases.createPurchase(pool, {
+        buyerId: req.user!.id,
+        lines: [{ bookId, quantity: input.quantity }],
+        checkoutToken: input.checkout_token,
+        ttlMinutes: ttl,
+      });
+      if (!created) flash(req, 'info', 'You already placed this order; here it is.');
+      else req.log.info({ event: 'purchase_created', purchaseId: purchase.id, userId: req.user!.id }, 'purchase created');
+      const delivery = await deliveries.findDeliveryByPurchase(pool, purchase.id);
+      res.redirect(created ? `/delivery/${purchase.id}` : nextStepHref(purchase, delivery !== null));
+    } catch (err) {
+      if (err instanceof SoldOut) return soldOut(res, err);
+      if (err instanceof Invalid) return renderBuy(req, res, 422, err.fields, typedValues(req.body, ['quantity']));
+      throw err;
+    }
+  });
+
+  // ---- Cart ----
+
+  router.get('/cart', requireLogin, async (req, res) => {
+    res.render('orders/cart', { title: 'Your cart', cart: await cart.viewCart(pool, req.user!.id) });
+  });
+
+  router.post('/cart/add', requireLogin, async (req, res) => {
+    const input = parseInput(cartAddSchema, req.body);
+    const title = await cart.addToCart(pool, req.user!.id, input.book_id, input.quantity);
+    flash(req, 'success', `"${title}" is in your cart.`);
+    res.redirect('/cart');
+  });
+
+  router.post('/cart/update', requireLogin, async (req, res) => {
+    try {
+      const input = parseInput(cartUpdateSchema, req.body);
+      await cart.updateCart(pool, req.user!.id, input.book_id, input.quantity);
+      flash(req, 'success', input.quantity === 0 ? 'The book was removed from your cart.' : 'Your cart was updated.');
+      res.redirect('/cart');
+    } catch (err) {
+      if (!(err instanceof Invalid)) throw err;
+      res.status(422).render('orders/cart', { title: 'Your cart', cart: await cart.viewCart(pool, req.user!.id), errors: err.fields });
+    }
+  });
+
+  router.post('/cart/remove', requireLogin, async (req, res) => {
+    const input = parseInput(cartRemoveSchema, req.body);
+    await cart.removeFromCart(pool, req.user!.id, input.book_id);
+    flash(req, 'success', 'The book was removed from your cart.');
+    res.redirect('/cart');
+  });
+
+  router.post('/cart/checkout', requireLogin, async (req, res) => {
+    try {
+      const input = parseInput(checkoutSchema, req.body);
+      const { purchase, created } = await cart.checkout(pool, req.user!.id, input.checkout_token, ttl);
+      if (!created) flash(req, 'info', 'You already placed this order; here it is.');
+      else req.log.info({ event: 'purchase_created', purchaseId: purchase.id, userId: req.user!.id, fromCart: true }, 'purchase created');
+      const delivery = await deliveries.findDeliveryByPurchase(pool, purchase.id);
+      res.redirect(created ? `/delivery/${purchase.id}` : nextStepHref(purchase, delivery !== null));
+    } catch (err) {
+      if (err instanceof SoldOut) return soldOut(res, err);
+      throw err;
+    }
+  });
+
+  return router;
+}

@@ -1,0 +1,71 @@
+// Sales: a seller's paid purchase items, their totals and revenue per day, and shipping them. SQL only here.
+import type { Db, ResultSetHeader, RowDataPacket } from '../db/pool.js';
+import { toItem, type PurchaseItem, type PurchaseStatus } from './purchases.repo.js';
+
+export interface SaleRow extends PurchaseItem {
+  purchaseStatus: PurchaseStatus;
+  paidAt: Date | null;
+  deliveryStatus: string | null;
+  trackingNumber: string | null;
+}
+
+export async function countSales(db: Db, sellerId: number): Promise<number> {
+  const [rows] = await db.execute<RowDataPacket[]>(
+    "SELECT COUNT(*) AS n FROM purchase_items i JOIN purchases p ON p.id = i.purchase_id WHERE i.seller_id = ? AND p.status = 'paid'",
+    [sellerId],
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+export async function listSales(db: Db, sellerId: number, limit: number, offset: number): Promise<SaleRow[]> {
+  const [rows] = await db.execute<RowDataPacket[]>(
+    `SELECT i.id, i.purchase_id, i.book_id, i.seller_id, i.title, i.author, i.quantity, i.unit_price_cents, i.shipped_at,
+            p.status AS purchase_status, p.paid_at, d.status AS delivery_status, d.tracking_number
+       FROM purchase_items i JOIN purchases p ON p.id = i.purchase_id LEFT JOIN deliveries d ON d.purchase_id = p.id
+      WHERE i.seller_id = ? AND p.status = 'paid'
+      ORDER BY p.paid_at DESC, i.id DESC LIMIT ? OFFSET ?`,
+    [sellerId, String(limit), String(offset)],
+  );
+  return rows.map((row) => ({
+    ...toItem(row),
+    purchaseStatus: row.purchase_status as PurchaseStatus,
+    paidAt: row.paid_at as Date | null,
+    deliveryStatus: row.delivery_status as string | null,
+    trackingNumber: row.tracking_number as string | null,
+  }));
+}
+
+export async function salesTotals(db: Db, sellerId: number): Promise<{ revenueCents: number; copies: number }> {
+  const [rows] = await db.execute<RowDataPacket[]>(
+    `SELECT COALESCE(SUM(i.quantity * i.unit_price_cents), 0) AS revenue, COALESCE(SUM(i.quantity), 0) AS copies
+       FROM purchase_items i JOIN purchases p ON p.id = i.purchase_id WHERE i.seller_id = ? AND p.status = 'paid'`,
+    [sellerId],
+  );
+  return { revenueCents: Number(rows[0]?.revenue ?? 0), copies: Number(rows[0]?.copies ?? 0) };
+}
+
+/** Revenue per UTC day since `since`, for the chart on /sales. */
+export async function revenueByDay(db: Db, sellerId: number, since: Date): Promise<{ day: string; cents: number }[]> {
+  const [rows] = await db.execute<RowDataPacket[]>(
+    `SELECT DATE_FORMAT(p.paid_at, '%Y-%m-%d') AS day, SUM(i.quantity * i.unit_price_cents) AS cents
+       FROM purchase_items i JOIN purchases p ON p.id = i.purchase_id
+      WHERE i.seller_id = ? AND p.status = 'paid' AND p.paid_at >= ?
+      GROUP BY DATE_FORMAT(p.paid_at, '%Y-%m-%d') ORDER BY day`,
+    [sellerId, since],
+  );
+  return rows.map((r) => ({ day: r.day as string, cents: Number(r.cents) }));
+}
+
+/** Marks this seller's items of the purchase shipped; 0 when there were none left to ship. */
+export async function markItemsShipped(db: Db, purchaseId: number, sellerId: number, now: Date): Promise<number> {
+  const [result] = await db.execute<ResultSetHeader>(
+    'UPDATE purchase_items SET shipped_at = ? WHERE purchase_id = ? AND seller_id = ? AND shipped_at IS NULL',
+    [now, purchaseId, sellerId],
+  );
+  return result.affectedRows;
+}
+
+export async function countUnshipped(db: Db, purchaseId: number): Promise<number> {
+  const [rows] = await db.execute<RowDataPacket[]>('SELECT COUNT(*) AS n FROM purchase_items WHERE purchase_id = ? AND shipped_at IS NULL', [purchaseId]);
+  return Number(rows[0]?.n ?? 0);
+}
