@@ -44,4 +44,4 @@ export async function userForSession(db: Db, id: number, sessionVersion: number)
   return user;
 }
 
-export const findUserById = repo.findUserById;
+export const { findUserById, countUsers, listUsers } = repo;

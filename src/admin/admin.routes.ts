@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import type { Pool } from '../db/pool.js';
-import { countUsers, listUsers } from '../accounts/accounts.repo.js';
+import { countUsers, listUsers } from '../accounts/accounts.service.js';
 import { Invalid, NotFound } from '../http/errors.js';
 import { flash } from '../http/flash.js';
 import { requireAdmin } from '../http/guards.js';
@@ -8,22 +8,15 @@ import { pageFromQuery, pagination } from '../http/pagination.js';
 import { parseInput, requireId, typedValues } from '../http/validate.js';
 import * as deliveries from '../orders/deliveries.service.js';
 import * as history from '../orders/history.service.js';
-import { formatMoney } from '../orders/money.js';
 import { providerSchema, purchaseStatusFilter, roleSchema } from '../orders/orders.schema.js';
-import { formatTime, STATUS_LABELS } from '../orders/orders.view.js';
+import { ordersLocals } from '../orders/orders.view.js';
 import * as admin from './admin.service.js';
 
 const PER_PAGE = 50;
 
-
 export function adminRoutes({ pool }: { pool: Pool }): Router {
   const router = Router();
-  router.use('/admin', requireAdmin, (_req, res, next) => {
-    res.locals.money = formatMoney;
-    res.locals.formatTime = formatTime;
-    res.locals.statusLabel = (s: string) => STATUS_LABELS[s] ?? s;
-    next();
-  });
+  router.use('/admin', requireAdmin, ordersLocals);
 
   // ---- Accounts ----
 
