@@ -110,6 +110,10 @@ for (const size of Object.keys(SIZES) as SizeName[]) {
         await page.getByRole('button', { name: 'Save changes' }).click();
         await page.waitForURL((url) => url.pathname === bookPath);
         assert.match(await mainText(page), /\$11\.00/);
+        await page.getByRole('link', { name: 'My books' }).click();
+        await page.waitForURL('**/book/my_books');
+        assert.match(await mainText(page), new RegExp(title.replace(/[()]/g, '\\$&')));
+        await tab.check('my-books');
         await logOut(page);
         assert.deepEqual(tab.problems, []);
       } finally {
@@ -200,6 +204,14 @@ for (const size of Object.keys(SIZES) as SizeName[]) {
         const steps = await page.locator('.timeline-step').evaluateAll((els) => els.map((el) => `${el.textContent?.trim().split(/\s+/)[0]}:${el.className}`));
         assert.ok(steps.every((s) => /timeline-(done|current)/.test(s)), `every step reached: ${steps.join(', ')}`);
         await tab.check('purchase-timeline');
+
+        // The public tracking page: the status, no names or emails.
+        await page.locator('dt:text-is("Tracking") + dd a').click();
+        await page.waitForURL(/\/track\/\w+$/);
+        const tracking = await mainText(page);
+        assert.match(tracking, /Delivered/);
+        assert.doesNotMatch(tracking, /Paula|Shopper|@example\.com|Sam Seller/);
+        await tab.check('track');
 
         await tab.goto('/');
         await tab.check('home-with-books');
