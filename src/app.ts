@@ -18,7 +18,6 @@ import { errorHandler, notFound } from './http/error-handler.js';
 import { pageLocals } from './http/locals.js';
 import { requestId } from './http/request-id.js';
 import { securityHeaders } from './http/security-headers.js';
-import { ordersApiRoutes } from './orders/orders.api.js';
 import { ordersRoutes } from './orders/orders.routes.js';
 import { absoluteTimeout, createSessionStore, sessionCookieName, sessionMiddleware, type SessionStore } from './http/session.js';
 import { healthRoutes, homeRoutes } from './site/site.routes.js';
@@ -63,7 +62,6 @@ export function createApp({ config, pool, logger, database }: AppDeps): BookStor
   // (API routers are mounted here.)
   const loginLimiter = new LoginLimiter(pool, config, database);
   app.use('/api', apiRoutes({ config, pool, loginLimiter, uploadDir }));
-  app.use('/api', ordersApiRoutes({ config, pool }));
 
   // Pages: sessions, form bodies, CSRF, then the features.
   const store: SessionStore = createSessionStore(pool);

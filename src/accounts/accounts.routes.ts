@@ -84,16 +84,9 @@ export function accountsRoutes({ pool, passport, loginLimiter }: Deps): Router {
       if (err instanceof Invalid) return renderLogin(422, err.fields);
       throw err;
     }
-    const ip = req.ip ?? 'unknown';
-    await loginLimiter.assertAllowed(credentials.email, ip);
-    const user = await checkCredentials(passport, req, res);
-    if (!user) {
-      req.log.warn({ event: 'login_failed', email: credentials.email, ip }, 'failed login');
-      await loginLimiter.recordFailure(credentials.email, ip);
-      // One message whether the email is unknown or the password wrong.
-      return renderLogin(401, { _form: 'The email or password is not correct.' });
-    }
-    await loginLimiter.reset(credentials.email, ip);
+    const user = await loginLimiter.attempt(credentials.email, req.ip ?? 'unknown', req.log, () => checkCredentials(passport, req, res));
+    // One message whether the email is unknown or the password wrong.
+    if (!user) return renderLogin(401, { _form: 'The email or password is not correct.' });
     await startSession(req, user);
     req.log.info({ event: 'login', userId: user.id }, 'logged in');
     flash(req, 'success', `Welcome back, ${user.name}.`);

@@ -1,6 +1,7 @@
 import { RateLimiterMySQL, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Pool } from '../db/pool.js';
 import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
 import { TooManyRequests } from '../http/errors.js';
 
 /**
@@ -30,13 +31,29 @@ export class LoginLimiter {
     return `${email.toLowerCase()}|${ip}`;
   }
 
-  /** Throws 429 when this email+IP has used up its failures. */
-  async assertAllowed(email: string, ip: string): Promise<void> {
+  /**
+   * One login attempt under the limit, the same for the form and the API: 429 once this email+IP
+   * has used up its failures; a failure is logged and counted (the one over the limit gets 429),
+   * a success clears the count. Returns what `check` found.
+   */
+  async attempt<T>(email: string, ip: string, log: Logger, check: () => Promise<T | null>): Promise<T | null> {
+    await this.assertAllowed(email, ip);
+    const found = await check();
+    if (found) {
+      await this.reset(email, ip);
+      return found;
+    }
+    log.warn({ event: 'login_failed', email, ip }, 'failed login');
+    await this.recordFailure(email, ip);
+    return null;
+  }
+
+  private async assertAllowed(email: string, ip: string): Promise<void> {
     const state = await this.limiter.get(this.key(email, ip));
     if (state && state.consumedPoints >= this.maxFailures) throw tooMany(state.msBeforeNext);
   }
 
-  async recordFailure(email: string, ip: string): Promise<void> {
+  private async recordFailure(email: string, ip: string): Promise<void> {
     try {
       await this.limiter.consume(this.key(email, ip));
     } catch (res) {
@@ -45,7 +62,7 @@ export class LoginLimiter {
     }
   }
 
-  async reset(email: string, ip: string): Promise<void> {
+  private async reset(email: string, ip: string): Promise<void> {
     await this.limiter.delete(this.key(email, ip));
   }
 }

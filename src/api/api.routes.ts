@@ -7,6 +7,7 @@ import type { LoginLimiter } from '../accounts/login-limiter.js';
 import { loginSchema } from '../accounts/accounts.schema.js';
 import { authenticate } from '../accounts/accounts.service.js';
 import { booksApiRoutes } from '../catalog/catalog.api.js';
+import { ordersApiRoutes } from '../orders/orders.api.js';
 import { Unauthorized } from '../http/errors.js';
 import { parseInput } from '../http/validate.js';
 import { jsonBody } from './json-body.js';
@@ -31,19 +32,15 @@ export function apiRoutes(deps: ApiDeps): Router {
   // Same credentials check and the same per email+IP failure limit as the login form.
   router.post('/login', async (req, res) => {
     const credentials = parseInput(loginSchema, req.body);
-    const ip = req.ip ?? 'unknown';
-    await loginLimiter.assertAllowed(credentials.email, ip);
-    const user = await authenticate(pool, credentials.email, credentials.password);
-    if (!user) {
-      req.log.warn({ event: 'login_failed', email: credentials.email, ip, via: 'api' }, 'failed login');
-      await loginLimiter.recordFailure(credentials.email, ip);
-      throw new Unauthorized('The email or password is not correct.');
-    }
-    await loginLimiter.reset(credentials.email, ip);
+    const log = req.log.child({ via: 'api' });
+    const user = await loginLimiter.attempt(credentials.email, req.ip ?? 'unknown', log, () => authenticate(pool, credentials.email, credentials.password));
+    if (!user) throw new Unauthorized('The email or password is not correct.');
     req.log.info({ event: 'login', userId: user.id, via: 'api' }, 'api token issued');
     res.json({ token: await issueToken(config, user), tokenType: 'Bearer', expiresIn: TOKEN_TTL_SECONDS });
   });
 
-  router.use(booksApiRoutes({ pool, uploadDir: deps.uploadDir, listingsPerDay: config.listingsPerDay, bearer: requireBearer({ config, pool }) }));
+  const bearer = requireBearer({ config, pool });
+  router.use(booksApiRoutes({ pool, uploadDir: deps.uploadDir, listingsPerDay: config.listingsPerDay, bearer }));
+  router.use(ordersApiRoutes({ config, pool, bearer }));
   return router;
 }

@@ -1,14 +1,11 @@
 // The orders JSON API: the same services and rules as the pages, bearer tokens only.
 import { randomUUID } from 'node:crypto';
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { jsonBody } from '../api/json-body.js';
-import { requireBearer } from '../api/jwt.js';
 import type { Config } from '../config.js';
 import type { Pool } from '../db/pool.js';
-import { NotFound } from '../http/errors.js';
 import { pageFromQuery } from '../http/pagination.js';
-import { parseId, parseInput, requireId } from '../http/validate.js';
+import { parseInput, requireId } from '../http/validate.js';
 import * as deliveries from './deliveries.service.js';
 import * as history from './history.service.js';
 import type { PurchaseDetail } from './history.service.js';
@@ -22,7 +19,6 @@ const PER_PAGE = 20;
 
 // The same rules as the buy form; without a checkout_token, the Idempotency-Key header protects retries.
 const apiBuySchema = z.object({ quantity, checkout_token: checkoutToken.optional() });
-
 
 function summaryJson(p: PurchaseSummary) {
   return {
@@ -68,11 +64,11 @@ function detailJson(d: PurchaseDetail) {
   };
 }
 
-export function ordersApiRoutes({ config, pool }: { config: Config; pool: Pool }): Router {
+/** Mounted by the API router, which has already parsed the JSON body. */
+export function ordersApiRoutes({ config, pool, bearer }: { config: Config; pool: Pool; bearer: RequestHandler }): Router {
   const router = Router();
-  const bearer = requireBearer({ config, pool });
   const once = idempotent(pool);
-  router.use(['/purchases', '/buy', '/delivery', '/payment', '/delivery_providers'], jsonBody, bearer);
+  router.use(['/purchases', '/buy', '/delivery', '/payment', '/delivery_providers'], bearer);
 
   router.get('/delivery_providers', async (_req, res) => {
     const providers = await deliveries.listProviders(pool);
@@ -90,8 +86,7 @@ export function ordersApiRoutes({ config, pool }: { config: Config; pool: Pool }
   });
 
   router.post('/buy/:book_id', once, async (req, res) => {
-    const bookId = parseId(req.params.book_id);
-    if (bookId === null) throw new NotFound('This book is not for sale.');
+    const bookId = requireId(req.params.book_id, 'This book is not for sale.');
     const input = parseInput(apiBuySchema, req.body);
     const { purchase, created } = await purchases.createPurchase(pool, {
       buyerId: req.apiUser!.id,
