@@ -4,8 +4,8 @@ import type { Pool } from '../db/pool.js';
 import { Invalid, type FieldErrors } from '../http/errors.js';
 import { flash } from '../http/flash.js';
 import { requireLogin } from '../http/guards.js';
-import { pageFromQuery, type Pager } from '../http/pagination.js';
-import { requireId, typedValues } from '../http/validate.js';
+import { pageFromQuery, pageHref, pager, type Pager } from '../http/pagination.js';
+import { parseInput, requireId, typedValues } from '../http/validate.js';
 import type { Book } from './catalog.repo.js';
 import { parseCatalogQuery } from './catalog.query.js';
 import { bookSchema, CONDITION_LABELS, type BookInput } from './catalog.schema.js';
@@ -26,7 +26,6 @@ function bookId(req: Request): number {
   return requireId(req.params.id, 'This book is not in the catalog.');
 }
 
-
 function bookValues(book: Book): Record<string, string> {
   return {
     title: book.title,
@@ -41,9 +40,14 @@ function bookValues(book: Book): Record<string, string> {
 
 /** Validates the fields and the cover together, so every message shows at once. */
 async function readBookForm(req: Request): Promise<{ input: BookInput; cover: EncodedCover | null }> {
-  const parsed = bookSchema.safeParse(req.body ?? {});
-  const fields: FieldErrors = {};
-  if (!parsed.success) for (const issue of parsed.error.issues) fields[String(issue.path[0] ?? '_form')] ??= issue.message;
+  let input: BookInput | null = null;
+  let fields: FieldErrors = {};
+  try {
+    input = parseInput(bookSchema, req.body);
+  } catch (err) {
+    if (!(err instanceof Invalid)) throw err;
+    fields = { ...err.fields };
+  }
   let cover: EncodedCover | null = null;
   if (req.file && req.file.size > 0) {
     try {
@@ -53,28 +57,13 @@ async function readBookForm(req: Request): Promise<{ input: BookInput; cover: En
       Object.assign(fields, err.fields);
     }
   }
-  if (!parsed.success || Object.keys(fields).length) throw new Invalid(fields);
-  return { input: parsed.data, cover };
+  if (!input || Object.keys(fields).length) throw new Invalid(fields);
+  return { input, cover };
 }
 
-/** A link to page p that keeps the other (already validated) parameters. */
-function pageHref(query: Record<string, string>, p: number): string {
-  const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(query)) if (k !== 'page' && v !== '') params.set(k, v);
-  if (p > 1) params.set('page', String(p));
-  const qs = params.toString();
-  return qs ? `/book/catalog?${qs}` : '/book/catalog';
-}
-
-function pagerFor(result: catalog.CatalogPage, query: Record<string, string>, base = pageHref): Pager {
-  const href = (p: number) => base(query, p);
-  return {
-    page: result.page,
-    pages: result.lastPage ?? 0, // 0: unknown (more than the look-ahead), the pager then shows "Page N"
-    total: result.total ?? result.atLeast,
-    prevHref: result.page > 1 ? href(result.page - 1) : null,
-    nextHref: result.hasNext ? href(result.page + 1) : null,
-  };
+/** The catalog knows its page count only near the end of a list (it never counts it all). */
+function catalogPager(result: catalog.CatalogPage, path: string, query: Record<string, string>): Pager {
+  return pager({ page: result.page, pages: result.lastPage ?? 0, total: result.total ?? result.atLeast, hasNext: result.hasNext }, path, query);
 }
 
 export function catalogRoutes({ pool, uploadDir, listingsPerDay }: Deps): Router {
@@ -89,8 +78,8 @@ export function catalogRoutes({ pool, uploadDir, listingsPerDay }: Deps): Router
       title: values.q ? `Search: ${values.q}` : 'Catalog',
       books: result.books.map(present),
       result,
-      pager: pagerFor(result, values),
-      firstHref: pageHref(values, 1),
+      pager: catalogPager(result, '/book/catalog', values),
+      firstHref: pageHref('/book/catalog', values, 1),
       values,
       notices,
       filtered,
@@ -101,7 +90,7 @@ export function catalogRoutes({ pool, uploadDir, listingsPerDay }: Deps): Router
   router.get('/book/my_books', requireLogin, async (req, res) => {
     const page = pageFromQuery(req.query.page);
     const result = await catalog.listSellerBooks(pool, req.user!.id, page);
-    res.render('catalog/my-books', { title: 'My books', books: result.books.map(present), result, pager: pagerFor(result, {}, (_q, p) => (p > 1 ? `/book/my_books?page=${p}` : '/book/my_books')) });
+    res.render('catalog/my-books', { title: 'My books', books: result.books.map(present), result, pager: catalogPager(result, '/book/my_books', {}) });
   });
 
   router.get('/book/add_book', requireLogin, (_req, res) => {
