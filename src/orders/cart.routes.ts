@@ -18,6 +18,17 @@ export function cartRoutes({ pool, config }: { pool: Pool; config: Config }): Ro
   const router = Router();
   const ttl = config.purchaseTtlMinutes;
 
+  /** After buy now or checkout: a new purchase goes on to delivery; a repeated submit to where it stands. */
+  async function continuePurchase(req: Request, res: Response, { purchase, created }: purchases.PurchaseResult, fromCart: boolean) {
+    if (created) {
+      req.log.info({ event: 'purchase_created', purchaseId: purchase.id, userId: req.user!.id, fromCart }, 'purchase created');
+      return res.redirect(`/delivery/${purchase.id}`);
+    }
+    flash(req, 'info', 'You already placed this order; here it is.');
+    const delivery = await deliveries.findDeliveryByPurchase(pool, purchase.id);
+    res.redirect(nextStepHref(purchase, delivery !== null));
+  }
+
   const soldOut = (res: Response, err: SoldOut) =>
     res.status(409).render('orders/sold-out', { title: 'Sold out', message: err.message, bookId: err.bookId });
 
@@ -35,16 +46,13 @@ export function cartRoutes({ pool, config }: { pool: Pool; config: Config }): Ro
     const bookId = requireId(req.params.book_id);
     try {
       const input = parseInput(buySchema, req.body);
-      const { purchase, created } = await purchases.createPurchase(pool, {
+      const result = await purchases.createPurchase(pool, {
         buyerId: req.user!.id,
         lines: [{ bookId, quantity: input.quantity }],
         checkoutToken: input.checkout_token,
         ttlMinutes: ttl,
       });
-      if (!created) flash(req, 'info', 'You already placed this order; here it is.');
-      else req.log.info({ event: 'purchase_created', purchaseId: purchase.id, userId: req.user!.id }, 'purchase created');
-      const delivery = await deliveries.findDeliveryByPurchase(pool, purchase.id);
-      res.redirect(created ? `/delivery/${purchase.id}` : nextStepHref(purchase, delivery !== null));
+      await continuePurchase(req, res, result, false);
     } catch (err) {
       if (err instanceof SoldOut) return soldOut(res, err);
       if (err instanceof Invalid) return renderBuy(req, res, 422, err.fields, typedValues(req.body, ['quantity']));
@@ -87,11 +95,7 @@ export function cartRoutes({ pool, config }: { pool: Pool; config: Config }): Ro
   router.post('/cart/checkout', requireLogin, async (req, res) => {
     try {
       const input = parseInput(checkoutSchema, req.body);
-      const { purchase, created } = await cart.checkout(pool, req.user!.id, input.checkout_token, ttl);
-      if (!created) flash(req, 'info', 'You already placed this order; here it is.');
-      else req.log.info({ event: 'purchase_created', purchaseId: purchase.id, userId: req.user!.id, fromCart: true }, 'purchase created');
-      const delivery = await deliveries.findDeliveryByPurchase(pool, purchase.id);
-      res.redirect(created ? `/delivery/${purchase.id}` : nextStepHref(purchase, delivery !== null));
+      await continuePurchase(req, res, await cart.checkout(pool, req.user!.id, input.checkout_token, ttl), true);
     } catch (err) {
       if (err instanceof SoldOut) return soldOut(res, err);
       throw err;

@@ -15,13 +15,17 @@ import * as purchases from './purchases.service.js';
 export function checkoutRoutes({ pool }: { pool: Pool }): Router {
   const router = Router();
 
+  /** The viewer's own purchase (not even an admin may pay for another), still waiting for payment. */
+  async function pendingDetail(req: Request, action: string): Promise<history.PurchaseDetail> {
+    const detail = await history.purchaseDetail(pool, requireId(req.params.purchase_id), { id: req.user!.id, role: 'buyer' });
+    purchases.assertPending(detail.purchase, new Date(), action);
+    return detail;
+  }
+
   // ---- Delivery, then payment ----
 
   async function renderDelivery(req: Request, res: Response, status: number, errors: Record<string, string>) {
-    const purchaseId = requireId(req.params.purchase_id);
-    const purchase = await purchases.purchaseOfBuyer(pool, purchaseId, req.user!.id);
-    purchases.assertPending(purchase, new Date(), 'choose its delivery');
-    const detail = await history.purchaseDetail(pool, purchaseId, req.user!);
+    const detail = await pendingDetail(req, 'choose its delivery');
     const providers = await deliveries.listProviders(pool);
     res.status(status).render('orders/delivery', { title: 'Choose a delivery', ...detail, providers, errors });
   }
@@ -41,13 +45,10 @@ export function checkoutRoutes({ pool }: { pool: Pool }): Router {
   });
 
   async function renderPayment(req: Request, res: Response, status: number, errors: Record<string, string>, values: Record<string, string>, declined: string | null = null) {
-    const purchaseId = requireId(req.params.purchase_id);
-    const purchase = await purchases.purchaseOfBuyer(pool, purchaseId, req.user!.id);
-    purchases.assertPending(purchase, new Date(), 'pay for it');
-    const detail = await history.purchaseDetail(pool, purchaseId, req.user!);
+    const detail = await pendingDetail(req, 'pay for it');
     if (!detail.delivery) {
       flash(req, 'info', 'Choose a delivery option first: its cost is part of the total.');
-      return res.redirect(`/delivery/${purchaseId}`);
+      return res.redirect(`/delivery/${detail.purchase.id}`);
     }
     res.status(status).render('orders/payment', { title: 'Payment', ...detail, errors, values, declined });
   }

@@ -1,6 +1,6 @@
 // Choosing a delivery, shipping it, and the simulated carrier that moves it along.
 import { randomBytes } from 'node:crypto';
-import { withTransaction, type Db, type Pool, type PoolConnection } from '../db/pool.js';
+import { isDuplicateKey, withTransaction, type Db, type Pool, type PoolConnection } from '../db/pool.js';
 import { Conflict, Forbidden, Invalid, NotFound } from '../http/errors.js';
 import * as repo from './deliveries.repo.js';
 import type { Delivery, DeliveryStatus, Provider } from './deliveries.repo.js';
@@ -19,6 +19,9 @@ export function legMs(deliveryHours: number, speedup: number, leg: 'first' | 'se
 }
 
 const TRACKING_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+/** What newTrackingNumber makes: anything else is not a tracking number. */
+export const TRACKING_NUMBER = /^BS[A-Z0-9]{10}$/;
+
 export function newTrackingNumber(): string {
   const bytes = randomBytes(10);
   return 'BS' + Array.from(bytes, (b) => TRACKING_ALPHABET[b % TRACKING_ALPHABET.length]).join('');
@@ -95,7 +98,7 @@ export async function advanceDeliveries(pool: Pool, speedup: number, now = new D
 }
 
 export async function trackingView(db: Db, trackingNumber: string): Promise<{ delivery: Delivery; events: repo.DeliveryEvent[] }> {
-  const delivery = /^BS[A-Z0-9]{10}$/.test(trackingNumber) ? await repo.findDeliveryByTracking(db, trackingNumber) : null;
+  const delivery = TRACKING_NUMBER.test(trackingNumber) ? await repo.findDeliveryByTracking(db, trackingNumber) : null;
   if (!delivery) throw new NotFound('No parcel has this tracking number. Check it and try again.');
   return { delivery, events: await repo.listEvents(db, delivery.id) };
 }
@@ -104,23 +107,23 @@ export async function trackingView(db: Db, trackingNumber: string): Promise<{ de
 
 export type ProviderInput = Omit<Provider, 'id' | 'retired'>;
 
-export async function createProvider(db: Db, input: ProviderInput): Promise<number> {
+/** Provider names are unique: the database's unique key says so, in the form's words. */
+async function uniqueName<T>(write: () => Promise<T>): Promise<T> {
   try {
-    return await repo.insertProvider(db, input);
+    return await write();
   } catch (err) {
-    if ((err as { code?: string }).code === 'ER_DUP_ENTRY') throw new Invalid({ name: 'A provider with this name already exists.' });
+    if (isDuplicateKey(err)) throw new Invalid({ name: 'A provider with this name already exists.' });
     throw err;
   }
 }
 
+export function createProvider(db: Db, input: ProviderInput): Promise<number> {
+  return uniqueName(() => repo.insertProvider(db, input));
+}
+
 export async function updateProvider(db: Db, id: number, input: ProviderInput): Promise<void> {
   if (!(await repo.findProvider(db, id))) throw new NotFound('There is no such delivery provider.');
-  try {
-    await repo.updateProvider(db, id, input);
-  } catch (err) {
-    if ((err as { code?: string }).code === 'ER_DUP_ENTRY') throw new Invalid({ name: 'A provider with this name already exists.' });
-    throw err;
-  }
+  await uniqueName(() => repo.updateProvider(db, id, input));
 }
 
 export async function setProviderRetired(db: Db, id: number, retired: boolean, now = new Date()): Promise<void> {

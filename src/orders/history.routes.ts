@@ -59,7 +59,7 @@ export function historyRoutes({ pool, config }: { pool: Pool; config: Config }):
 
   router.get('/track', (req, res) => {
     const q = typeof req.query.tracking_number === 'string' ? req.query.tracking_number.trim().toUpperCase() : '';
-    if (/^BS[A-Z0-9]{10}$/.test(q)) return res.redirect(`/track/${q}`);
+    if (deliveries.TRACKING_NUMBER.test(q)) return res.redirect(`/track/${q}`);
     res.status(q ? 404 : 200).render('orders/track-form', { title: 'Track a parcel', query: q, notFound: q !== '' });
   });
 
