@@ -57,6 +57,9 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
   res.locals.flash ??= [];
   res.locals.csrfToken ??= () => '';
   res.locals.newCheckoutToken ??= () => '';
+  // Forms catch Invalid and re-render themselves; one that reaches here (a button posting a bad
+  // id, say) has no form "below", so its page lists the messages instead.
+  if (view.fields) view.message = 'This could not be done:';
   const page = view.status === 404 ? 'errors/404' : view.status >= 500 ? 'errors/500' : 'errors/4xx';
   render(res, page, { ...view, requestId, title: view.title }, `${view.title}. ${view.message} (request id ${requestId})`);
 };

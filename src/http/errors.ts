@@ -45,7 +45,7 @@ export class UnsupportedMediaType extends HttpError {
 export class Invalid extends HttpError {
   constructor(
     readonly fields: FieldErrors,
-    message = 'Please correct the errors below.',
+    message = 'Some fields are not valid.',
   ) {
     super(422, message, 'Please check the form');
   }

@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config.js';
 import { createPool } from '../../src/db/pool.js';
 import { createLogger } from '../../src/logger.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { loggedInAgent } from '../helpers/users.js';
+import { csrfFrom, loggedInAgent } from '../helpers/users.js';
 
 let t: TestApp;
 before(async () => {
@@ -81,6 +81,16 @@ describe('error pages', () => {
     } finally {
       await own.close();
     }
+  });
+
+  test('bad input from a button (not a form that re-renders) gets a 422 page listing what was wrong', async () => {
+    const { agent } = await loggedInAgent(t);
+    const page = await agent.get('/account');
+    const res = await agent.post('/cart/add').type('form').send({ _csrf: csrfFrom(page.text), book_id: 'abc', quantity: '1' });
+    assert.equal(res.status, 422);
+    assert.match(res.text, /This could not be done:/);
+    assert.match(res.text, /<li>Choose a book\.<\/li>/);
+    assert.doesNotMatch(res.text, /errors below/);
   });
 
   test('a body that is not valid form data gets 400, not 500', async () => {
