@@ -1,6 +1,5 @@
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
-import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from './config.js';
@@ -47,8 +46,7 @@ export function createApp({ config, pool, logger, database }: AppDeps): BookStor
   app.set('view engine', 'ejs');
   if (config.isProduction) app.set('view cache', true);
 
-  const uploadDir = resolve(config.uploadDir);
-  mkdirSync(uploadDir, { recursive: true });
+  const uploadDir = resolve(config.uploadDir); // created by the first cover written into it
 
   app.use(pinoHttp({ logger, genReqId: requestId, customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info') }));
   app.use(securityHeaders());

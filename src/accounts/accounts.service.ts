@@ -6,8 +6,10 @@ import * as repo from './accounts.repo.js';
 import type { User } from './accounts.repo.js';
 
 export const BCRYPT_COST = 12;
-// Compared against when the email is unknown, so both failures take the same time.
-const DUMMY_HASH = bcrypt.hashSync('timing-equaliser-not-a-password', BCRYPT_COST);
+// Compared against when the email is unknown, so both failures take the same time. Made on first
+// use (and off the event loop), not at import: importing a module must not cost a quarter second.
+let dummyHash: Promise<string> | undefined;
+const timingEqualiser = () => (dummyHash ??= bcrypt.hash('timing-equaliser-not-a-password', BCRYPT_COST));
 
 export async function register(db: Db, input: { name: string; email: string; password: string }): Promise<User> {
   const passwordHash = await bcrypt.hash(input.password, BCRYPT_COST);
@@ -25,7 +27,7 @@ export async function register(db: Db, input: { name: string; email: string; pas
 /** The user for these credentials, or null: the caller cannot tell an unknown email from a wrong password. */
 export async function authenticate(db: Db, email: string, password: string): Promise<User | null> {
   const user = await repo.findUserByEmail(db, email);
-  const ok = await bcrypt.compare(password, user?.passwordHash ?? DUMMY_HASH);
+  const ok = await bcrypt.compare(password, user?.passwordHash ?? (await timingEqualiser()));
   if (!user || !ok || user.disabled) return null;
   const { passwordHash: _hash, ...safe } = user;
   return safe;
