@@ -5,23 +5,7 @@ export const CONDITIONS = ['as_new', 'fine', 'very_good', 'good', 'fair', 'poor'
 export type Condition = (typeof CONDITIONS)[number];
 export type Sort = 'newest' | 'price_asc' | 'price_desc' | 'title';
 
-export interface Book {
-  id: number;
-  sellerId: number;
-  sellerName: string;
-  title: string;
-  author: string;
-  isbn: string | null;
-  description: string;
-  condition: Condition;
-  priceCents: number;
-  stock: number;
-  listed: boolean;
-  coverKey: string | null;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
+/** What a seller types about a book. */
 export interface BookFields {
   title: string;
   author: string;
@@ -30,6 +14,16 @@ export interface BookFields {
   condition: Condition;
   priceCents: number;
   stock: number;
+}
+
+export interface Book extends BookFields {
+  id: number;
+  sellerId: number;
+  sellerName: string;
+  listed: boolean;
+  coverKey: string | null;
+  createdAt: Date;
+  updatedAt: Date;
 }
 
 /** What a list query may filter on; `text` is already split by the service into SQL-ready parts. */
