@@ -3,7 +3,7 @@
 #   target `web`:             nginx + public/  docker build --target web -t bookstore-web .
 # docker-compose.yml builds both.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 ARG NGINX_IMAGE=nginx:1.28
 
 # ---- build: compile the TypeScript, copy the vendored CSS into public/ -------------
