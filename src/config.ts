@@ -42,6 +42,10 @@ const schema = z
     SESSION_MAX_HOURS: positiveInt(24),
     LOGIN_MAX_FAILURES: positiveInt(10),
     LOGIN_WINDOW_MINUTES: positiveInt(15),
+    LOGIN_ADDRESS_MAX_FAILURES: positiveInt(100),
+    LOGIN_ADDRESS_WINDOW_MINUTES: positiveInt(15),
+    HTTP_HEADERS_TIMEOUT_MS: positiveInt(10_000),
+    HTTP_REQUEST_TIMEOUT_MS: positiveInt(30_000),
     LISTINGS_PER_DAY: positiveInt(50),
     PURCHASE_TTL_MINUTES: positiveInt(30),
     DELIVERY_SPEEDUP: z.coerce.number({ message: 'must be a number' }).positive('must be positive').default(1),
@@ -69,6 +73,12 @@ export interface Config {
   sessionMaxMs: number;
   loginMaxFailures: number;
   loginWindowSeconds: number;
+  /** Failed logins from one client address, across every email, before it gets 429. */
+  loginAddressMaxFailures: number;
+  loginAddressWindowSeconds: number;
+  /** Slow clients are cut off: all headers within this time, and the whole request within the next. */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
   listingsPerDay: number;
   purchaseTtlMinutes: number;
   deliverySpeedup: number;
@@ -105,6 +115,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionMaxMs: e.SESSION_MAX_HOURS * 3_600_000,
     loginMaxFailures: e.LOGIN_MAX_FAILURES,
     loginWindowSeconds: e.LOGIN_WINDOW_MINUTES * 60,
+    loginAddressMaxFailures: e.LOGIN_ADDRESS_MAX_FAILURES,
+    loginAddressWindowSeconds: e.LOGIN_ADDRESS_WINDOW_MINUTES * 60,
+    headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: Math.max(e.HTTP_REQUEST_TIMEOUT_MS, e.HTTP_HEADERS_TIMEOUT_MS),
     listingsPerDay: e.LISTINGS_PER_DAY,
     purchaseTtlMinutes: e.PURCHASE_TTL_MINUTES,
     deliverySpeedup: e.DELIVERY_SPEEDUP,

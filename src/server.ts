@@ -1,10 +1,11 @@
 // The only module with side effects at start: read config, connect, migrate, listen, and
 // shut down gracefully so a load balancer scaling in loses no request.
-import { createServer, type ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { migrate } from './db/migrate.js';
 import { createPool } from './db/pool.js';
+import { createHttpServer } from './http/http-server.js';
 import { createLogger } from './logger.js';
 import { startOrderJobs } from './orders/orders.jobs.js';
 
@@ -29,7 +30,7 @@ const database = decodeURIComponent(new URL(config.databaseUrl).pathname.slice(1
 const bookstore = createApp({ config, pool, logger, database });
 let stopping = false;
 const inFlight = new Set<ServerResponse>();
-const server = createServer((req, res) => {
+const server = createHttpServer(config, (req, res) => {
   // While shutting down, each answer also closes its keep-alive connection, so clients
   // (and the proxy) reconnect to another instance instead of reusing this one.
   if (stopping) res.setHeader('Connection', 'close');
@@ -37,9 +38,6 @@ const server = createServer((req, res) => {
   res.on('close', () => inFlight.delete(res));
   bookstore.app(req, res);
 });
-// Behind a proxy with keep-alive, idle sockets must outlive the proxy's own idle timeout.
-server.keepAliveTimeout = 65_000;
-
 server.listen(config.port, () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -45,8 +45,8 @@ export const registerSchema = z
   .refine(...passwordsMatch);
 
 export const loginSchema = z.object({
-  email: z.string({ message: 'Enter your email address.' }).trim().min(1, 'Enter your email address.').max(254).transform((e) => e.toLowerCase()),
-  password: z.string({ message: 'Enter your password.' }).min(1, 'Enter your password.').max(1024),
+  email: z.string({ message: 'Enter your email address.' }).trim().min(1, 'Enter your email address.').max(254, 'Use an email address of at most 254 characters.').transform((e) => e.toLowerCase()),
+  password: z.string({ message: 'Enter your password.' }).min(1, 'Enter your password.').max(1024, 'The password is too long.'),
 });
 
 export const changePasswordSchema = z

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { RateLimiterMySQL, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Pool } from '../db/pool.js';
 import type { Config } from '../config.js';
@@ -5,74 +6,94 @@ import type { Logger } from '../logger.js';
 import { TooManyRequests } from '../http/errors.js';
 
 /**
- * Failed logins counted per email+IP in MySQL, so every app instance shares the count.
- * After `loginMaxFailures` failures in the window the next attempt gets 429.
+ * Failed logins counted in MySQL, so every app instance shares the counts, under two limits:
+ * - per account and client address (`loginMaxFailures` in the window): guessing one password;
+ * - per client address across every email (`loginAddressMaxFailures`): credential stuffing.
+ * The first one over either limit, and every attempt after it, gets 429 before any bcrypt work.
  */
 export class LoginLimiter {
-  private readonly limiter: RateLimiterMySQL;
-  private readonly maxFailures: number;
+  private readonly perAccount: Limit;
+  private readonly perAddress: Limit;
 
   constructor(pool: Pool, config: Config, database: string) {
-    this.maxFailures = config.loginMaxFailures;
-    this.limiter = new RateLimiterMySQL({
-      storeClient: pool.pool,
-      storeType: 'pool',
-      dbName: database,
-      tableName: 'login_limits',
-      tableCreated: true, // made by migration 001
-      clearExpiredByTimeout: false, // expired rows are ignored and overwritten; no timers in the app
-      keyPrefix: 'login',
-      points: config.loginMaxFailures,
-      duration: config.loginWindowSeconds,
-    });
-  }
-
-  private key(email: string, ip: string): string {
-    return `${email.toLowerCase()}|${ip}`;
+    const store = { storeClient: pool.pool, storeType: 'pool' as const, dbName: database, tableName: 'login_limits' };
+    this.perAccount = new Limit(store, 'login', config.loginMaxFailures, config.loginWindowSeconds, 'Too many failed logins for this account from your network.');
+    this.perAddress = new Limit(store, 'addr', config.loginAddressMaxFailures, config.loginAddressWindowSeconds, 'Too many failed logins from your network.');
   }
 
   /**
-   * One login attempt under the limit, the same for the form and the API: 429 once this email+IP
-   * has used up its failures; a failure is logged and counted (the one over the limit gets 429),
-   * a success clears the count. Returns what `check` found.
+   * One login attempt under the limits, the same for the form and the API: 429 once either limit
+   * is used up; a failure is logged and counted on both (the one over a limit gets 429); a success
+   * clears the account's count but not the address's, so a valid account of the attacker's own
+   * cannot reset the stuffing limit. Returns what `check` found.
    */
   async attempt<T>(email: string, ip: string, log: Logger, check: () => Promise<T | null>): Promise<T | null> {
-    await this.assertAllowed(email, ip);
+    const account = accountKey(email, ip);
+    const address = addressKey(ip);
+    await this.perAddress.assertAllowed(address);
+    await this.perAccount.assertAllowed(account);
     const found = await check();
     if (found) {
-      await this.reset(email, ip);
+      await this.perAccount.reset(account);
       return found;
     }
     log.warn({ event: 'login_failed', email, ip }, 'failed login');
-    await this.recordFailure(email, ip);
+    await Promise.all([this.perAccount.recordFailure(account), this.perAddress.recordFailure(address)]);
     return null;
   }
+}
 
-  private async assertAllowed(email: string, ip: string): Promise<void> {
-    const state = await this.limiter.get(this.key(email, ip));
-    if (state && state.consumedPoints >= this.maxFailures) throw tooMany(state.msBeforeNext);
+// Keys are hashes, so they always fit login_limits.key (VARCHAR 255) whatever the email's length
+// (up to 254 characters) or the address's form (a full IPv6 address, or what a proxy forwarded).
+const digest = (s: string) => createHash('sha256').update(s).digest('base64url');
+export const accountKey = (email: string, ip: string) => digest(`${email.toLowerCase()}|${ip}`);
+export const addressKey = (ip: string) => digest(ip);
+
+type StoreOptions = Pick<ConstructorParameters<typeof RateLimiterMySQL>[0], 'storeClient' | 'storeType' | 'dbName' | 'tableName'>;
+
+/** One counter of failures in a window; throws TooManyRequests once `maxFailures` are used. */
+class Limit {
+  private readonly limiter: RateLimiterMySQL;
+
+  constructor(
+    store: StoreOptions,
+    keyPrefix: string,
+    private readonly maxFailures: number,
+    windowSeconds: number,
+    private readonly reason: string,
+  ) {
+    this.limiter = new RateLimiterMySQL({
+      ...store,
+      tableCreated: true, // made by migration 001
+      clearExpiredByTimeout: false, // expired rows are ignored and overwritten; no timers in the app
+      keyPrefix,
+      points: maxFailures,
+      duration: windowSeconds,
+    });
   }
 
-  private async recordFailure(email: string, ip: string): Promise<void> {
+  async assertAllowed(key: string): Promise<void> {
+    const state = await this.limiter.get(key);
+    if (state && state.consumedPoints >= this.maxFailures) throw this.tooMany(state.msBeforeNext);
+  }
+
+  async recordFailure(key: string): Promise<void> {
     try {
-      await this.limiter.consume(this.key(email, ip));
+      await this.limiter.consume(key);
     } catch (res) {
-      if (res instanceof RateLimiterRes) throw tooMany(res.msBeforeNext);
+      if (res instanceof RateLimiterRes) throw this.tooMany(res.msBeforeNext);
       throw res;
     }
   }
 
-  private async reset(email: string, ip: string): Promise<void> {
-    await this.limiter.delete(this.key(email, ip));
+  async reset(key: string): Promise<void> {
+    await this.limiter.delete(key);
   }
-}
 
-function tooMany(msBeforeNext: number): TooManyRequests {
-  const seconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
-  const minutes = Math.ceil(seconds / 60);
-  const at = new Date(Date.now() + seconds * 1000).toISOString().slice(11, 16);
-  return new TooManyRequests(
-    `Too many failed logins for this account from your network. Try again in ${minutes} minute${minutes === 1 ? '' : 's'} (after ${at} UTC).`,
-    seconds,
-  );
+  private tooMany(msBeforeNext: number): TooManyRequests {
+    const seconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
+    const minutes = Math.ceil(seconds / 60);
+    const at = new Date(Date.now() + seconds * 1000).toISOString().slice(11, 16);
+    return new TooManyRequests(`${this.reason} Try again in ${minutes} minute${minutes === 1 ? '' : 's'} (after ${at} UTC).`, seconds);
+  }
 }

@@ -1,16 +1,29 @@
 import { randomUUID } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import { csrfToken } from './csrf.js';
+
+/**
+ * Nothing personal may be kept by the browser (Back after logging out on a shared computer) or by
+ * a shared cache: every page for a logged-in user, and every page with a form token, is no-store.
+ */
+export function noStore(res: Response): void {
+  res.set('Cache-Control', 'no-store');
+}
 
 /** What every page template can use: the user, flash messages, a lazy CSRF token, the path. */
 export const pageLocals: RequestHandler = (req, res, next) => {
   res.locals.user = req.user ?? null;
   res.locals.currentPath = req.path;
+  if (req.user) noStore(res);
   // Lazy: a token (and so a session) is made only for pages that render a form.
-  res.locals.csrfToken = () => csrfToken(req);
+  res.locals.csrfToken = () => {
+    noStore(res);
+    return csrfToken(req);
+  };
   // One-time key for a buy or checkout form: submitting the same form twice makes one purchase.
   res.locals.newCheckoutToken = () => randomUUID();
   if (req.session.flash) {
+    noStore(res);
     res.locals.flash = req.session.flash;
     delete req.session.flash;
   } else {

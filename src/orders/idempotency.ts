@@ -15,7 +15,9 @@ export function idempotent(pool: Pool): RequestHandler {
     if (key === undefined) return next();
     if (!/^[A-Za-z0-9_.:-]{8,100}$/.test(key)) return next(new BadRequest('Idempotency-Key must be 8 to 100 letters, digits, "-", "_", "." or ":".'));
     const userId = req.apiUser!.id;
-    const hash = createHash('sha256').update(`${req.method} ${req.originalUrl}\n${JSON.stringify(req.body ?? null)}`).digest('hex');
+    // The body's bytes as received, never a re-serialisation of the parsed value (that recursion
+    // would overflow the stack on deeply nested input).
+    const hash = createHash('sha256').update(`${req.method} ${req.originalUrl}\n`).update(req.rawBody ?? Buffer.alloc(0)).digest('hex');
 
     if (!(await repo.claimKey(pool, userId, key, hash, new Date()))) {
       const stored = await repo.findAnswer(pool, userId, key);

@@ -136,7 +136,7 @@ describe('Dockerfile', () => {
 
   it('is multi-stage with the runtime (app) as the last, default stage', () => {
     assert.deepEqual(stages.map((s) => s.name), ['build', 'deps', 'web', 'runtime']);
-    assert.match(text, /ARG NODE_IMAGE=node:20-bookworm-slim/);
+    assert.match(text, /ARG NODE_IMAGE=node:24-bookworm-slim/);
     assert.match(text, /npm ci --no-audit/);
     assert.match(text, /npm run build/);
     assert.match(text, /npm ci --omit=dev/);

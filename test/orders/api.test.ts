@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { RowDataPacket } from '../../src/db/pool.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { count, createBook, providerIds, stockOf } from '../helpers/orders.js';
 import { createUser, loggedInAgent } from '../helpers/users.js';
@@ -21,6 +22,11 @@ async function apiUser() {
   const token = await tokenFor(user.email);
   const auth = { Authorization: `Bearer ${token}` };
   return { user, auth };
+}
+
+async function idempotencyRows(): Promise<number> {
+  const [rows] = await t.pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM api_idempotency');
+  return Number(rows[0]?.n);
 }
 
 describe('orders JSON API', () => {
@@ -120,5 +126,29 @@ describe('orders JSON API', () => {
     assert.equal(burst.filter((r) => r.status === 201).length >= 1, true);
     assert.ok(burst.every((r) => r.status === 201 || r.status === 409));
     assert.equal(await stockOf(t.pool, book), 2);
+  });
+
+  test('a 10,000-deep JSON body with an Idempotency-Key is a 400 on every POST, and nothing is written', async () => {
+    const seller = await createUser(t.pool);
+    const book = await createBook(t.pool, seller.id, { priceCents: 900, stock: 3 });
+    const { user, auth } = await apiUser();
+    const api = t.agent();
+    const bought = await api.post(`/api/buy/${book}`).set(auth).send({ quantity: 1 });
+    assert.equal(bought.status, 201);
+    const purchaseId = (bought.body as { purchase: { id: number } }).purchase.id;
+    const deep = `{"quantity":${'['.repeat(10_000)}1${']'.repeat(10_000)}}`;
+    assert.ok(deep.length > 20_000);
+    const keysBefore = await idempotencyRows();
+    for (const path of [`/api/buy/${book}`, `/api/delivery/${purchaseId}`, `/api/payment/${purchaseId}`]) {
+      const res = await api.post(path).set(auth).set('Idempotency-Key', `deep-body-${path.length}-${purchaseId}`).type('application/json').send(deep);
+      assert.equal(res.status, 400, `${path}: ${res.text}`);
+      assert.match((res.body as { error: { message: string } }).error.message, /nested too deeply/);
+    }
+    assert.equal(await idempotencyRows(), keysBefore);
+    assert.equal(await count(t.pool, 'purchases', 'buyer_id = ?', [user.id]), 1);
+    assert.equal(await count(t.pool, 'deliveries', 'purchase_id = ?', [purchaseId]), 0);
+    assert.equal(await count(t.pool, 'payments', 'purchase_id = ?', [purchaseId]), 0);
+    assert.equal(await stockOf(t.pool, book), 2);
+    assert.ok(!t.logs.join('\n').includes('Maximum call stack'));
   });
 });
