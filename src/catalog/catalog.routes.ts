@@ -4,6 +4,7 @@ import type { Pool } from '../db/pool.js';
 import { Invalid, type FieldErrors } from '../http/errors.js';
 import { flash } from '../http/flash.js';
 import { requireLogin } from '../http/guards.js';
+import { cacheableBriefly } from '../http/locals.js';
 import { pageFromQuery, pageHref, pager, type Pager } from '../http/pagination.js';
 import { parseInput, requireId, typedValues } from '../http/validate.js';
 import type { Book } from './catalog.repo.js';
@@ -74,6 +75,7 @@ export function catalogRoutes({ pool, uploadDir, listingsPerDay }: Deps): Router
     const { query, notices, values } = parseCatalogQuery(req.query);
     const result = await catalog.listCatalog(pool, query, pageStarts);
     const filtered = Boolean(values.q || values.condition || values.min_price || values.max_price || values.in_stock);
+    cacheableBriefly(res);
     res.render('catalog/catalog', {
       title: values.q ? `Search: ${values.q}` : 'Catalog',
       books: result.books.map(present),
@@ -145,6 +147,7 @@ export function catalogRoutes({ pool, uploadDir, listingsPerDay }: Deps): Router
 
   router.get('/book/:id', async (req, res) => {
     const book = present(await catalog.getVisibleBook(pool, bookId(req), req.user?.id ?? null));
+    cacheableBriefly(res);
     res.render('catalog/book', { title: book.title, book });
   });
 

@@ -10,6 +10,16 @@ export function noStore(res: Response): void {
   res.set('Cache-Control', 'no-store');
 }
 
+/**
+ * A page every anonymous visitor sees alike (home, catalog, book page): the proxy's micro-cache may
+ * share it for a second (s-maxage), browsers revalidate it (max-age=0). Only when nothing has set
+ * Cache-Control yet, so no-store (logged-in user, flash message) wins, and a form token rendered
+ * afterwards still turns it into no-store.
+ */
+export function cacheableBriefly(res: Response): void {
+  if (!res.get('Cache-Control')) res.set('Cache-Control', 'public, max-age=0, s-maxage=1');
+}
+
 /** What every page template can use: the user, flash messages, a lazy CSRF token, the path. */
 export const pageLocals: RequestHandler = (req, res, next) => {
   res.locals.user = req.user ?? null;

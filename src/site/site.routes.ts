@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { Pool } from '../db/pool.js';
 import { recentBooks } from '../catalog/catalog.service.js';
 import { present } from '../catalog/catalog.view.js';
+import { cacheableBriefly } from '../http/locals.js';
 
 /** Health endpoints: mounted before sessions so the load balancer's checks create nothing. */
 export function healthRoutes({ pool }: { pool: Pool }): Router {
@@ -26,6 +27,7 @@ export function homeRoutes({ pool }: { pool: Pool }): Router {
   const router = Router();
   router.get('/', async (_req, res) => {
     const recent = (await recentBooks(pool, 8)).map(present);
+    cacheableBriefly(res);
     res.render('site/home', { title: 'Second-hand books, first-hand stories', recent });
   });
   return router;
