@@ -44,8 +44,23 @@ export const registerSchema = z
   })
   .refine(...passwordsMatch);
 
+/**
+ * The login email as the database compares it. The column's collation ignores case and accents,
+ * so "ádmin@…" finds "admin@…"; folding here makes every such spelling one limiter key. Accounts
+ * are registered with ASCII addresses only, so anything still not ASCII after folding matches none.
+ */
+export function foldLoginEmail(e: string): string {
+  return e.toLowerCase().normalize('NFKD').replace(/\p{M}/gu, '');
+}
+
 export const loginSchema = z.object({
-  email: z.string({ message: 'Enter your email address.' }).trim().min(1, 'Enter your email address.').max(254, 'Use an email address of at most 254 characters.').transform((e) => e.toLowerCase()),
+  email: z
+    .string({ message: 'Enter your email address.' })
+    .trim()
+    .min(1, 'Enter your email address.')
+    .max(254, 'Use an email address of at most 254 characters.')
+    .transform(foldLoginEmail)
+    .refine((e) => /^[\x21-\x7e]{1,254}$/.test(e), 'Enter a valid email address, like name@example.com.'),
   password: z.string({ message: 'Enter your password.' }).min(1, 'Enter your password.').max(1024, 'The password is too long.'),
 });
 

@@ -115,7 +115,8 @@ export async function takeStock(db: Db, bookId: number, quantity: number): Promi
 }
 
 export async function returnStock(db: Db, bookId: number, quantity: number): Promise<void> {
-  await db.execute('UPDATE books SET stock = stock + ? WHERE id = ?', [quantity, bookId]);
+  // Capped at the catalog's most (CHECK stock <= 10000): a seller may have restocked meanwhile.
+  await db.execute('UPDATE books SET stock = LEAST(stock + ?, 10000) WHERE id = ?', [quantity, bookId]);
 }
 
 export async function insertPurchase(

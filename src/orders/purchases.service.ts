@@ -2,12 +2,20 @@
 // Stock is taken in the same transaction that records the purchase; every status change
 // is a compare-and-set whose affectedRows decides who won.
 import { isDuplicateKey, withTransaction, type Db, type Pool, type PoolConnection } from '../db/pool.js';
-import { Conflict, Forbidden, NotFound } from '../http/errors.js';
+import { Conflict, Forbidden, Invalid, NotFound } from '../http/errors.js';
+import { formatMoney } from './money.js';
 import * as cartRepo from './cart.repo.js';
 import * as deliveriesRepo from './deliveries.repo.js';
 import { SoldOut } from './orders.errors.js';
 import * as repo from './purchases.repo.js';
 import type { Purchase } from './purchases.repo.js';
+
+/**
+ * The most one purchase may cost before delivery. Prices go up to $1,000,000 and quantities to 100
+ * a line, so without a cap a purchase could overflow its INT UNSIGNED totals (about $42.9 million);
+ * this leaves room for any delivery cost on top.
+ */
+export const MAX_PURCHASE_CENTS = 1_000_000_000;
 
 export interface Line {
   bookId: number;
@@ -74,6 +82,9 @@ export async function createPurchase(
           unitPriceCents: book.priceCents,
         });
         itemsCents += book.priceCents * line.quantity;
+        if (itemsCents > MAX_PURCHASE_CENTS) {
+          throw new Invalid({ quantity: `One purchase can cost at most ${formatMoney(MAX_PURCHASE_CENTS)}. Buy fewer copies, or split it into several purchases.` });
+        }
         if (opts.fromCart) await cartRepo.removeFromCart(conn, buyerId, book.id);
       }
       await repo.setItemsTotal(conn, purchaseId, itemsCents);
@@ -130,8 +141,15 @@ export async function cancelByBuyer(pool: Pool, buyerId: number, purchaseId: num
  */
 export async function sweepExpired(pool: Pool, now = new Date(), batch = 200): Promise<number> {
   let cancelled = 0;
+  let firstError: Error | undefined;
   for (const id of await repo.expiredPurchaseIds(pool, now, batch)) {
-    if (await withTransaction(pool, (conn) => cancelInside(conn, id, now, 'expired'))) cancelled++;
+    // One purchase that cannot be cancelled must not hold back every purchase after it.
+    try {
+      if (await withTransaction(pool, (conn) => cancelInside(conn, id, now, 'expired'))) cancelled++;
+    } catch (err) {
+      firstError ??= err instanceof Error ? err : new Error(String(err));
+    }
   }
+  if (firstError) throw firstError; // logged by the job, which runs again later
   return cancelled;
 }

@@ -97,4 +97,17 @@ describe('login limits', () => {
     const api = await apiLogin(`${'x'.repeat(300)}@example.com`, 'whatever-password', freshAddress());
     assert.equal(api.status, 422);
   });
+
+  test('spellings the database treats as one email (case, accents, full-width) share one count', async () => {
+    const user = await createUser(t.pool, { email: uniqueEmail('admin') });
+    const [local, domain] = user.email.split('@') as [string, string];
+    const address = freshAddress();
+    const variants = [`Á${local.slice(1)}@${domain}`, `${local.slice(0, -1)}\u0301${local.slice(-1)}@${domain}`, `\uff41${local.slice(1)}@${domain.toUpperCase()}`];
+    for (const email of variants) assert.equal((await apiLogin(email, 'wrong password', address)).status, 401, email);
+    assert.equal((await apiLogin(user.email, PASSWORD, address)).status, 429);
+    // What is still not ASCII after folding can match no account: a field error, no password check.
+    const odd = await formLogin(`\u0436${local}@${domain}`, PASSWORD, freshAddress());
+    assert.equal(odd.status, 422);
+    assert.match(odd.text, /Enter a valid email address/);
+  });
 });

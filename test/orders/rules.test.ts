@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { advanceDeliveries } from '../../src/orders/deliveries.service.js';
+import { sweepExpired } from '../../src/orders/purchases.service.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { buyAndPay, buyNow, chooseDelivery, count, createBook, csrfOf, pay, providerIds, purchaseIdFrom, purchaseRow, stockOf } from '../helpers/orders.js';
 import { createUser, loggedInAgent } from '../helpers/users.js';
@@ -222,5 +223,77 @@ describe('the purchase state machine', () => {
     assert.doesNotMatch((await other.agent.get('/purchases')).text, /Private Reading/);
     assert.match((await other.agent.get('/purchases')).text, /No purchases yet/);
     assert.equal((await admin.agent.get(`/purchases/${id}`)).status, 200);
+  });
+});
+
+describe('values the schema accepts but a column could not hold', () => {
+  test('a purchase over the $10,000,000 cap is a 422 on the page and the API, and nothing is written', async () => {
+    const seller = await createUser(t.pool);
+    const book = await createBook(t.pool, seller.id, { priceCents: 100_000_000, stock: 50 });
+    const buyer = await loggedInAgent(t);
+    const before = await count(t.pool, 'purchases');
+    const page = await buyNow(buyer.agent, book, { quantity: '43' }); // $43,000,000 would overflow INT UNSIGNED
+    assert.equal(page.status, 422);
+    assert.match(page.text, /One purchase can cost at most \$10,000,000\.00/);
+    const login = await t.agent().post('/api/login').send({ email: buyer.user.email, password: buyer.user.password });
+    const api = await t.agent().post(`/api/buy/${book}`).set('Authorization', `Bearer ${(login.body as { token: string }).token}`).send({ quantity: 11 });
+    assert.equal(api.status, 422);
+    assert.equal(await count(t.pool, 'purchases'), before);
+    assert.equal(await stockOf(t.pool, book), 50);
+    // At the cap itself it goes through.
+    assert.equal((await buyNow(buyer.agent, book, { quantity: '10' })).status, 302);
+    assert.equal(await stockOf(t.pool, book), 40);
+  });
+
+  test('a seller restocking to the maximum meanwhile does not break a cancel or stall the expiry sweep', async () => {
+    const { agent: seller, user: sellerUser } = await loggedInAgent(t);
+    const book = await createBook(t.pool, sellerUser.id, { stock: 10_000 });
+    const other = await createBook(t.pool, sellerUser.id, { stock: 1 });
+    const buyer = await loggedInAgent(t);
+    const first = purchaseIdFrom((await buyNow(buyer.agent, book)).headers.location);
+    const second = purchaseIdFrom((await buyNow(buyer.agent, book)).headers.location);
+    const third = purchaseIdFrom((await buyNow(buyer.agent, other)).headers.location);
+    assert.equal(await stockOf(t.pool, book), 9_998);
+    // The seller sets the stock back to 10,000 through the edit form.
+    const form = await seller.get(`/book/edit_book/${book}`);
+    const field = (name: string) => new RegExp(`name="${name}"[^>]*value="([^"]*)"`).exec(form.text)?.[1] ?? '';
+    const edited = await seller
+      .post(`/book/edit_book/${book}`)
+      .field('_csrf', /name="_csrf" value="([^"]+)"/.exec(form.text)![1]!)
+      .field('title', field('title'))
+      .field('author', field('author'))
+      .field('condition', 'good')
+      .field('price', '12.50')
+      .field('stock', '10000')
+      .field('description', 'A well-kept copy.');
+    assert.equal(edited.status, 302, edited.text.slice(0, 300));
+    assert.equal(await stockOf(t.pool, book), 10_000);
+
+    const cancel = await buyer.agent.post(`/purchases/${first}/cancel`).type('form').send({ _csrf: await csrfOf(buyer.agent) });
+    assert.equal(cancel.status, 302);
+    assert.equal((await purchaseRow(t.pool, first))?.status, 'cancelled');
+    assert.equal(await stockOf(t.pool, book), 10_000, 'capped at the most a book may have');
+
+    // The sweep cancels every expired purchase, this one and the ones after it.
+    await sweepExpired(t.pool, new Date(Date.now() + 24 * 3_600_000));
+    assert.equal((await purchaseRow(t.pool, second))?.status, 'cancelled');
+    assert.equal((await purchaseRow(t.pool, third))?.status, 'cancelled');
+    assert.equal(await stockOf(t.pool, other), 1);
+    assert.equal(await stockOf(t.pool, book), 10_000);
+  });
+
+  test('Idempotency-Keys that differ only in case are two keys', async () => {
+    const seller = await createUser(t.pool);
+    const book = await createBook(t.pool, seller.id, { stock: 5 });
+    const buyer = await createUser(t.pool);
+    const login = await t.agent().post('/api/login').send({ email: buyer.email, password: buyer.password });
+    const auth = { Authorization: `Bearer ${(login.body as { token: string }).token}` };
+    const lower = await t.agent().post(`/api/buy/${book}`).set(auth).set('Idempotency-Key', 'case-key-abcdefgh').send({ quantity: 1 });
+    const upper = await t.agent().post(`/api/buy/${book}`).set(auth).set('Idempotency-Key', 'CASE-KEY-ABCDEFGH').send({ quantity: 2 });
+    assert.equal(lower.status, 201);
+    assert.equal(upper.status, 201, upper.text);
+    assert.equal(upper.headers['idempotent-replayed'], undefined);
+    assert.equal(await count(t.pool, 'purchases', 'buyer_id = ?', [buyer.id]), 2);
+    assert.equal(await stockOf(t.pool, book), 2);
   });
 });
