@@ -54,6 +54,7 @@ ENV TZ=UTC \
     NGINX_PUBLIC_DIR=/usr/share/bookstore/public \
     NGINX_UPLOADS_DIR=/srv/bookstore/uploads \
     NGINX_ACCESS_LOG=/var/log/nginx/access.log \
+    NGINX_CACHE_DIR=/var/cache/nginx/bookstore \
     LETSENCRYPT_DIR=/etc/letsencrypt \
     CERT_CHECK_INTERVAL=60
 EXPOSE 80 443

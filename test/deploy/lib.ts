@@ -109,6 +109,7 @@ export interface NginxLayout {
   acmeRoot: string;
   uploadsDir: string;
   publicDir: string;
+  cacheDir: string;
 }
 
 export interface NginxOptions {
@@ -136,6 +137,8 @@ export function layoutNginx(opts: NginxOptions): NginxLayout {
   const publicDir = opts.publicDir ?? path.join(ROOT, 'public');
   fs.cpSync(path.join(ROOT, 'nginx', 'snippets'), path.join(confDir, 'snippets'), { recursive: true });
   const accessLog = path.join(logs, 'access.log');
+  // nginx creates it (owned by its worker user) on start.
+  const cacheDir = path.join(prefix, 'cache');
   const template = fs.readFileSync(path.join(ROOT, 'nginx', 'templates', 'bookstore.conf.template'), 'utf8');
   const rendered = renderTemplate(template, {
     NGINX_SERVER_NAME: opts.serverName,
@@ -147,6 +150,7 @@ export function layoutNginx(opts: NginxOptions): NginxLayout {
     NGINX_PUBLIC_DIR: publicDir,
     NGINX_UPLOADS_DIR: uploadsDir,
     NGINX_ACCESS_LOG: accessLog,
+    NGINX_CACHE_DIR: cacheDir,
   });
   fs.writeFileSync(path.join(confDir, 'bookstore.conf'), rendered);
   const errorLog = path.join(logs, 'error.log');
@@ -173,7 +177,7 @@ http {
 }
 `,
   );
-  return { prefix, conf, errorLog, accessLog, tlsDir, acmeRoot, uploadsDir, publicDir };
+  return { prefix, conf, errorLog, accessLog, tlsDir, acmeRoot, uploadsDir, publicDir, cacheDir };
 }
 
 export function nginxArgs(l: NginxLayout): string[] {
