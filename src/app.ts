@@ -1,5 +1,4 @@
-import express, { type Express } from 'express';
-import { pinoHttp } from 'pino-http';
+import express, { type Express, type RequestHandler } from 'express';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from './config.js';
@@ -11,14 +10,15 @@ import { createPassport } from './accounts/passport.js';
 import { adminRoutes } from './admin/admin.routes.js';
 import { apiRoutes } from './api/api.routes.js';
 import { catalogRoutes } from './catalog/catalog.routes.js';
+import { accessLog } from './http/access-log.js';
 import { formBody } from './http/body.js';
 import { csrfProtection } from './http/csrf.js';
 import { errorHandler, notFound } from './http/error-handler.js';
+import { ejsViewEngine } from './http/views.js';
 import { pageLocals } from './http/locals.js';
-import { requestId } from './http/request-id.js';
 import { securityHeaders } from './http/security-headers.js';
 import { ordersRoutes } from './orders/orders.routes.js';
-import { absoluteTimeout, createSessionStore, sessionCookieName, sessionMiddleware, type SessionStore } from './http/session.js';
+import { absoluteTimeout, createSessionStore, lazySession, sessionCookieName, withSession, type SessionStore } from './http/session.js';
 import { healthRoutes, homeRoutes } from './site/site.routes.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -43,12 +43,13 @@ export function createApp({ config, pool, logger, database }: AppDeps): BookStor
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.set('views', join(root, 'views'));
+  app.engine('ejs', ejsViewEngine({ compileDebug: !config.isProduction }));
   app.set('view engine', 'ejs');
   if (config.isProduction) app.set('view cache', true);
 
   const uploadDir = resolve(config.uploadDir); // created by the first cover written into it
 
-  app.use(pinoHttp({ logger, genReqId: requestId, customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info') }));
+  app.use(accessLog(logger));
   app.use(securityHeaders());
 
   // Static files: served by nginx in production, by the app itself everywhere else.
@@ -65,10 +66,10 @@ export function createApp({ config, pool, logger, database }: AppDeps): BookStor
   const store: SessionStore = createSessionStore(pool);
   const passport = createPassport(pool);
   app.set('session cookie name', sessionCookieName(config));
-  app.use(sessionMiddleware(config, store));
+  app.use(lazySession(config, store)); // anonymous reads do no session work at all
   app.use(absoluteTimeout(config));
   app.use(passport.initialize());
-  app.use(passport.session());
+  app.use(withSession(passport.session() as RequestHandler));
   app.use(pageLocals); // before the CSRF check, so its 403 page has the layout's locals too
   app.use(formBody);
   app.use(csrfProtection);

@@ -1,6 +1,7 @@
 import { csrfSync } from 'csrf-sync';
 import type { Request, RequestHandler } from 'express';
 import { Forbidden } from './errors.js';
+import { ensureSession } from './session.js';
 
 // Synchroniser tokens kept in the session: every state-changing form posts `_csrf`.
 const { generateToken, csrfSynchronisedProtection } = csrfSync({
@@ -12,6 +13,7 @@ const { generateToken, csrfSynchronisedProtection } = csrfSync({
 });
 
 export function csrfToken(req: Request): string {
+  ensureSession(req); // an anonymous page with a form (log in, register) starts its session here
   return generateToken(req);
 }
 

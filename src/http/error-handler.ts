@@ -41,7 +41,7 @@ export const notFound: RequestHandler = (_req, _res, next) => next(new NotFound(
 export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
   if (res.headersSent) return next(err);
   const view = describe(err);
-  const requestId = typeof req.id === 'string' ? req.id : JSON.stringify(req.id);
+  const requestId = req.id;
   if (view.status >= 500) req.log.error({ err }, 'request failed');
   else req.log.info({ status: view.status, reason: view.message }, 'request refused');
 

@@ -1,6 +1,8 @@
 import type { Request } from 'express';
+import { ensureSession } from './session.js';
 
 /** A message shown once on the next page (post/redirect/get). */
 export function flash(req: Request, type: 'success' | 'error' | 'info', text: string): void {
-  req.session.flash = [...(req.session.flash ?? []), { type, text }];
+  const session = ensureSession(req);
+  session.flash = [...(session.flash ?? []), { type, text }];
 }

@@ -7,7 +7,7 @@ import { csrfToken } from './csrf.js';
  * a shared cache: every page for a logged-in user, and every page with a form token, is no-store.
  */
 export function noStore(res: Response): void {
-  res.set('Cache-Control', 'no-store');
+  res.set('Cache-Control', 'private, no-store');
 }
 
 /**
@@ -24,7 +24,9 @@ export function cacheableBriefly(res: Response): void {
 export const pageLocals: RequestHandler = (req, res, next) => {
   res.locals.user = req.user ?? null;
   res.locals.currentPath = req.path;
-  if (req.user) noStore(res);
+  // A request with a session (logged in, or an anonymous visitor who opened a form) gets its
+  // rolling session cookie with the answer: such an answer is never for anyone else.
+  if (req.user || req.session) noStore(res);
   // Lazy: a token (and so a session) is made only for pages that render a form.
   res.locals.csrfToken = () => {
     noStore(res);
@@ -32,7 +34,7 @@ export const pageLocals: RequestHandler = (req, res, next) => {
   };
   // One-time key for a buy or checkout form: submitting the same form twice makes one purchase.
   res.locals.newCheckoutToken = () => randomUUID();
-  if (req.session.flash) {
+  if (req.session?.flash) {
     noStore(res);
     res.locals.flash = req.session.flash;
     delete req.session.flash;

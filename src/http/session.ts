@@ -1,6 +1,6 @@
 import session from 'express-session';
 import MySQLStoreFactory from 'express-mysql-session';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { Pool } from '../db/pool.js';
 import type { Config } from '../config.js';
 
@@ -42,10 +42,45 @@ export function sessionMiddleware(config: Config, store: SessionStore): RequestH
   });
 }
 
+/**
+ * Session work only where a session can exist: a request that carries the session cookie, or an
+ * unsafe method (its CSRF check needs one). An anonymous GET skips it entirely (no id, no store
+ * read, no hooks on the response), and `req.session` stays undefined; a page that then needs one
+ * (a form's CSRF token) starts it with `startSession`, which for a request without a cookie is
+ * synchronous and sets the cookie with the answer.
+ */
+export function lazySession(config: Config, store: SessionStore): RequestHandler {
+  const session = sessionMiddleware(config, store);
+  const cookie = `${sessionCookieName(config)}=`;
+  const noop = () => undefined;
+  return (req, res, next) => {
+    if ((req.method === 'GET' || req.method === 'HEAD') && !req.headers.cookie?.includes(cookie)) {
+      req.startSession = () => {
+        if (!req.session) session(req, res, noop);
+      };
+      return next();
+    }
+    req.startSession = noop;
+    session(req, res, next);
+  };
+}
+
+/** Runs `handler` only for requests that have a session (passport's session strategy needs one). */
+export function withSession(handler: RequestHandler): RequestHandler {
+  return (req, res, next) => (req.session ? handler(req, res, next) : next());
+}
+
+/** The request's session, started now if this anonymous read had none (see lazySession). */
+export function ensureSession(req: Request, _res?: Response): NonNullable<Request['session']> {
+  if (!req.session) req.startSession?.();
+  if (!req.session) throw new Error('session support is not mounted for this request');
+  return req.session;
+}
+
 /** Ends sessions older than the absolute limit, however active they have been. */
 export function absoluteTimeout(config: Config): RequestHandler {
   return (req, _res, next) => {
-    const started = req.session.startedAt;
+    const started = req.session?.startedAt;
     if (started !== undefined && Date.now() - started > config.sessionMaxMs) {
       // A fresh, empty session replaces it: the old row is deleted and the user is anonymous.
       req.session.regenerate((err) => next(err));
@@ -53,6 +88,13 @@ export function absoluteTimeout(config: Config): RequestHandler {
     }
     next();
   };
+}
+
+declare module 'http' {
+  interface IncomingMessage {
+    /** Starts a session for an anonymous read that skipped it (see lazySession). */
+    startSession?: () => void;
+  }
 }
 
 declare module 'express-session' {

@@ -28,22 +28,26 @@ describe('Cache-Control', () => {
       for (const path of paths) {
         const res = await agent.get(path);
         assert.ok(res.status < 500, `${path}: ${res.status}`);
-        assert.equal(res.headers['cache-control'], 'no-store', `${path} (${res.status})`);
+        assert.equal(res.headers['cache-control'], 'private, no-store', `${path} (${res.status})`);
       }
     }
     // A redirect after a form post, for a logged-in user, is no-store too.
     const another = await buyer.get('/purchases');
-    assert.equal(another.headers['cache-control'], 'no-store');
+    assert.equal(another.headers['cache-control'], 'private, no-store');
   });
 
   test('anonymous pages with a form token are no-store; other anonymous pages are not', async () => {
     for (const path of ['/login', '/register']) {
       const res = await t.agent().get(path);
       assert.equal(res.status, 200);
-      assert.equal(res.headers['cache-control'], 'no-store', path);
+      assert.equal(res.headers['cache-control'], 'private, no-store', path);
     }
     const catalog = await t.agent().get('/book/catalog');
     assert.equal(catalog.status, 200);
-    assert.notEqual(catalog.headers['cache-control'], 'no-store');
+    assert.equal(catalog.headers['cache-control'], 'public, max-age=0, s-maxage=1');
+    // The same visitor once they hold a session (they opened the login form) is private again.
+    const visitor = t.agent();
+    await visitor.get('/login');
+    assert.equal((await visitor.get('/book/catalog')).headers['cache-control'], 'private, no-store');
   });
 });
