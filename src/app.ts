@@ -18,7 +18,7 @@ import { ejsViewEngine } from './http/views.js';
 import { pageLocals } from './http/locals.js';
 import { securityHeaders } from './http/security-headers.js';
 import { ordersRoutes } from './orders/orders.routes.js';
-import { absoluteTimeout, createSessionStore, lazySession, sessionCookieName, withSession, type SessionStore } from './http/session.js';
+import { absoluteTimeout, createSessionStore, lazySession, sessionCookieName, unlessRead, withSession, type SessionStore } from './http/session.js';
 import { healthRoutes, homeRoutes } from './site/site.routes.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -43,7 +43,7 @@ export function createApp({ config, pool, logger, database }: AppDeps): BookStor
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.set('views', join(root, 'views'));
-  app.engine('ejs', ejsViewEngine({ compileDebug: !config.isProduction }));
+  app.engine('ejs', ejsViewEngine());
   app.set('view engine', 'ejs');
   if (config.isProduction) app.set('view cache', true);
 
@@ -67,19 +67,20 @@ export function createApp({ config, pool, logger, database }: AppDeps): BookStor
   const passport = createPassport(pool);
   app.set('session cookie name', sessionCookieName(config));
   app.use(lazySession(config, store)); // anonymous reads do no session work at all
-  app.use(absoluteTimeout(config));
-  app.use(passport.initialize());
+  app.use(withSession(absoluteTimeout(config)));
+  app.use(withSession(passport.initialize()));
   app.use(withSession(passport.session() as RequestHandler));
   app.use(pageLocals); // before the CSRF check, so its 403 page has the layout's locals too
-  app.use(formBody);
-  app.use(csrfProtection);
+  // Reads carry no form body and need no CSRF check.
+  app.use(unlessRead(formBody));
+  app.use(unlessRead(csrfProtection));
 
+  // The pages most visited first: each router in the way costs every request a route scan.
   app.use(homeRoutes({ pool }));
+  app.use(catalogRoutes({ pool, uploadDir, listingsPerDay: config.listingsPerDay }));
   app.use(accountsRoutes({ pool, passport, loginLimiter }));
   app.use(adminRoutes({ pool }));
-  // (Feature page routers are mounted here.)
   app.use(ordersRoutes({ pool, config }));
-  app.use(catalogRoutes({ pool, uploadDir, listingsPerDay: config.listingsPerDay }));
 
   app.use(notFound);
   app.use(errorHandler);
