@@ -6,6 +6,7 @@ import { flash } from '../http/flash.js';
 import { requireAdmin } from '../http/guards.js';
 import { pageFromQuery, pagination } from '../http/pagination.js';
 import { parseInput, requireId, typedValues } from '../http/validate.js';
+import { moneyInput } from '../money.js';
 import * as deliveries from '../orders/deliveries.service.js';
 import * as history from '../orders/history.service.js';
 import { providerSchema, purchaseStatusFilter, roleSchema } from '../orders/orders.schema.js';
@@ -69,7 +70,7 @@ export function adminRoutes({ pool }: { pool: Pool }): Router {
   async function renderProviderEdit(req: Request, res: Response, status: number, errors: Record<string, string>, values?: Record<string, string>) {
     const provider = await deliveries.findProvider(pool, requireId(req.params.id));
     if (!provider) throw new NotFound('There is no such delivery provider.');
-    const shown = values ?? { name: provider.name, coverage: provider.coverage, cost: (provider.costCents / 100).toFixed(2), delivery_hours: String(provider.deliveryHours) };
+    const shown = values ?? { name: provider.name, coverage: provider.coverage, cost: moneyInput(provider.costCents), delivery_hours: String(provider.deliveryHours) };
     res.status(status).render('admin/delivery-provider-edit', { title: `Edit ${provider.name}`, provider, errors, values: shown });
   }
 

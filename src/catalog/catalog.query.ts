@@ -1,7 +1,7 @@
 // The catalog's GET parameters: anything malformed falls back to the default and says so.
 import { pageFromQuery } from '../http/pagination.js';
+import { parseMoney } from '../money.js';
 import { CONDITIONS, type Condition, type Sort } from './catalog.repo.js';
-import { parsePriceCents } from './catalog.schema.js';
 import type { CatalogQuery } from './catalog.service.js';
 
 const SORTS: Sort[] = ['newest', 'price_asc', 'price_desc', 'title'];
@@ -21,7 +21,7 @@ export function parseCatalogQuery(query: Record<string, unknown>): { query: Cata
   };
   const price = (name: 'min_price' | 'max_price', label: string) => {
     if (!values[name]) return undefined;
-    const cents = parsePriceCents(values[name]);
+    const cents = parseMoney(values[name]);
     if (cents === null || cents > 100_000_000) {
       notices.push(`The ${label} "${values[name].slice(0, 20)}" is not a price, so it was ignored.`);
       values[name] = '';

@@ -11,7 +11,8 @@ import type { Book } from './catalog.repo.js';
 import { parseCatalogQuery } from './catalog.query.js';
 import { bookSchema, CONDITION_LABELS, type BookInput } from './catalog.schema.js';
 import * as catalog from './catalog.service.js';
-import { present, priceInput } from './catalog.view.js';
+import { present } from './catalog.view.js';
+import { moneyInput } from '../money.js';
 import { encodeCover, type EncodedCover } from './covers.js';
 
 interface Deps {
@@ -34,7 +35,7 @@ function bookValues(book: Book): Record<string, string> {
     isbn: book.isbn ?? '',
     description: book.description,
     condition: book.condition,
-    price: priceInput(book.priceCents),
+    price: moneyInput(book.priceCents),
     stock: String(book.stock),
   };
 }

@@ -1,5 +1,6 @@
 // One schema for the add/edit form and the JSON API body: forms send strings, JSON may send numbers.
 import { z } from 'zod';
+import { parseMoney } from '../money.js';
 import { CONDITIONS, type Condition } from './catalog.repo.js';
 
 export const CONDITION_LABELS: Record<Condition, string> = {
@@ -13,13 +14,6 @@ export const CONDITION_LABELS: Record<Condition, string> = {
 
 export const MAX_PRICE_CENTS = 100_000_000; // 1,000,000.00
 export const MAX_STOCK = 10_000;
-
-/** "12.50", "12.5" or "12" as cents; null when it is not such a number. */
-export function parsePriceCents(value: string): number | null {
-  const match = /^\s*(\d{1,9})(?:\.(\d{1,2}))?\s*$/.exec(value);
-  if (!match) return null;
-  return Number(match[1]) * 100 + Number((match[2] ?? '').padEnd(2, '0'));
-}
 
 /** Digits (and a final X for ISBN-10), spaces and hyphens removed. */
 export function normaliseIsbn(value: string): string {
@@ -84,7 +78,7 @@ export const bookSchema = z.object({
   condition: z.enum(CONDITIONS, { message: 'Choose the condition of the book.' }),
   price: stringOrNumber('Enter a price, like 12.50.')
     .transform((v, ctx) => {
-      const cents = parsePriceCents(v);
+      const cents = parseMoney(v);
       if (cents === null) {
         ctx.addIssue({ code: 'custom', message: 'Enter a price in dollars, like 12.50.' });
         return z.NEVER;

@@ -2,17 +2,7 @@
 import type { Book } from './catalog.repo.js';
 import { CONDITION_LABELS } from './catalog.schema.js';
 import { coverUrls } from './covers.js';
-
-const dollars = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
-
-export function formatPrice(cents: number): string {
-  return dollars.format(cents / 100);
-}
-
-/** "12.50" for a form field. */
-export function priceInput(cents: number): string {
-  return `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
-}
+import { formatMoney, moneyInput } from '../money.js';
 
 /** Shown as stored: correct hyphenation depends on registration ranges we do not ship. */
 export function formatIsbn(isbn: string | null): string {
@@ -25,7 +15,7 @@ export function present(book: Book): BookCard {
   const urls = coverUrls(book.coverKey);
   return {
     ...book,
-    price: formatPrice(book.priceCents),
+    price: formatMoney(book.priceCents),
     conditionLabel: CONDITION_LABELS[book.condition],
     thumbUrl: urls.thumb,
     coverUrl: urls.large,
@@ -43,7 +33,7 @@ export function toJson(book: Book) {
     isbn: book.isbn,
     description: book.description,
     condition: book.condition,
-    price: priceInput(book.priceCents),
+    price: moneyInput(book.priceCents),
     priceCents: book.priceCents,
     stock: book.stock,
     listed: book.listed,

@@ -53,12 +53,3 @@ export async function setCartQuantity(db: Db, userId: number, bookId: number, qu
 export async function removeFromCart(db: Db, userId: number, bookId: number): Promise<void> {
   await db.execute('DELETE FROM cart_items WHERE user_id = ? AND book_id = ?', [userId, bookId]);
 }
-
-export async function clearCart(db: Db, userId: number): Promise<void> {
-  await db.execute('DELETE FROM cart_items WHERE user_id = ?', [userId]);
-}
-
-export async function countCart(db: Db, userId: number): Promise<number> {
-  const [rows] = await db.execute<RowDataPacket[]>('SELECT COALESCE(SUM(quantity), 0) AS n FROM cart_items WHERE user_id = ?', [userId]);
-  return Number(rows[0]?.n ?? 0);
-}

@@ -66,5 +66,3 @@ export async function checkout(pool: Pool, userId: number, checkoutToken: string
     fromCart: true,
   });
 }
-
-export const countCart = repo.countCart;

@@ -29,7 +29,6 @@ export function newTrackingNumber(): string {
 
 export const listProviders = (db: Db, includeRetired = false) => repo.listProviders(db, includeRetired);
 export const findDeliveryByPurchase = repo.findDeliveryByPurchase;
-export const listEvents = repo.listEvents;
 
 /** Sets (or changes) the provider of a pending purchase and adds its cost to the total. */
 export async function chooseDelivery(pool: Pool, buyerId: number, purchaseId: number, providerId: number, now = new Date()): Promise<void> {

@@ -1,14 +1,21 @@
 // One schema per form (and API body); the same schema serves both.
 import { z } from 'zod';
-import { parseMoney } from './money.js';
+import { parseId } from '../http/validate.js';
+import { parseMoney } from '../money.js';
 import { MAX_CART_QUANTITY } from './cart.repo.js';
 
+// A form's id field: the same rule as an id in a URL (http/validate's parseId).
 const id = (message: string) =>
   z
     .union([z.string(), z.number()], { message })
-    .transform((v) => String(v).trim())
-    .refine((v) => /^[1-9]\d{0,9}$/.test(v) && Number(v) <= 4_294_967_295, message)
-    .transform(Number);
+    .transform((v, ctx) => {
+      const parsed = parseId(String(v).trim());
+      if (parsed === null) {
+        ctx.addIssue({ code: 'custom', message });
+        return z.NEVER;
+      }
+      return parsed;
+    });
 
 export const quantity = z
   .union([z.string(), z.number()], { message: 'Enter how many copies you want.' })

@@ -1,6 +1,6 @@
 // Presentation shared by the order pages (and the admin pages): times, status labels, next steps.
 import type { RequestHandler } from 'express';
-import { formatMoney } from './money.js';
+import { formatMoney } from '../money.js';
 import type { Purchase } from './purchases.repo.js';
 
 /** "2026-11-28 06:19 UTC": every time on the pages is UTC, like the database. */

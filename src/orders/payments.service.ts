@@ -53,5 +53,3 @@ export async function pay(pool: Pool, buyerId: number, purchaseId: number, body:
     throw err;
   }
 }
-
-export const findPayment = repo.findPayment;

@@ -2,7 +2,6 @@
 import type { Db, ResultSetHeader, RowDataPacket } from '../db/pool.js';
 
 export type PurchaseStatus = 'pending_payment' | 'paid' | 'cancelled';
-export const PURCHASE_STATUSES: readonly PurchaseStatus[] = ['pending_payment', 'paid', 'cancelled'];
 
 export interface Purchase {
   id: number;

@@ -3,7 +3,7 @@
 // is a compare-and-set whose affectedRows decides who won.
 import { isDuplicateKey, withTransaction, type Db, type Pool, type PoolConnection } from '../db/pool.js';
 import { Conflict, Forbidden, Invalid, NotFound } from '../http/errors.js';
-import { formatMoney } from './money.js';
+import { formatMoney } from '../money.js';
 import * as cartRepo from './cart.repo.js';
 import * as deliveriesRepo from './deliveries.repo.js';
 import { SoldOut } from './orders.errors.js';
