@@ -1,3 +1,4 @@
+// SQL for users: the only module that reads or writes that table.
 import type { Db, ResultSetHeader, RowDataPacket } from '../db/pool.js';
 
 export type Role = 'user' | 'admin';
@@ -59,8 +60,30 @@ export async function updatePassword(db: Db, id: number, passwordHash: string): 
   await db.execute('UPDATE users SET password_hash = ?, session_version = session_version + 1 WHERE id = ?', [passwordHash, id]);
 }
 
-export async function setRoleByEmail(db: Db, email: string, role: Role): Promise<boolean> {
-  const [result] = await db.execute<ResultSetHeader>('UPDATE users SET role = ? WHERE email = ?', [role, email]);
+/** Names and emails of these accounts (what other features may know of a user), in no particular order. */
+export async function findUsersByIds(db: Db, ids: number[]): Promise<{ id: number; name: string; email: string }[]> {
+  if (ids.length === 0) return [];
+  const [rows] = await db.execute<RowDataPacket[]>('SELECT id, name, email FROM users WHERE id IN (' + ids.map(() => '?').join(', ') + ')', ids);
+  return rows.map((r) => ({ id: r.id as number, name: r.name as string, email: r.email as string }));
+}
+
+/** false when the account already had this role (or does not exist). */
+export async function setRole(db: Db, userId: number, role: Role): Promise<boolean> {
+  const [result] = await db.execute<ResultSetHeader>('UPDATE users SET role = ? WHERE id = ? AND role <> ?', [role, userId, role]);
+  return result.affectedRows === 1;
+}
+
+/** Disables the account and ends all its sessions and API tokens (their session version no longer matches). */
+export async function disableUser(db: Db, userId: number, now: Date): Promise<boolean> {
+  const [result] = await db.execute<ResultSetHeader>(
+    'UPDATE users SET disabled_at = ?, session_version = session_version + 1 WHERE id = ? AND disabled_at IS NULL',
+    [now, userId],
+  );
+  return result.affectedRows === 1;
+}
+
+export async function enableUser(db: Db, userId: number): Promise<boolean> {
+  const [result] = await db.execute<ResultSetHeader>('UPDATE users SET disabled_at = NULL WHERE id = ? AND disabled_at IS NOT NULL', [userId]);
   return result.affectedRows === 1;
 }
 

@@ -46,4 +46,9 @@ export async function userForSession(db: Db, id: number, sessionVersion: number)
   return user;
 }
 
-export const { findUserById, countUsers, listUsers } = repo;
+/** What other features may know of these accounts: id, name and email (the in-process AccountsPort). */
+export function usersByIds(db: Db, ids: number[]) {
+  return repo.findUsersByIds(db, [...new Set(ids)]);
+}
+
+export const { findUserById, findUserByEmail, countUsers, listUsers, setRole, disableUser, enableUser } = repo;

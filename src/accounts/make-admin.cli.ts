@@ -1,7 +1,7 @@
 // npm run admin -- <email>: gives an existing account the admin role.
 import { loadConfig } from '../config.js';
 import { createPool } from '../db/pool.js';
-import { setRoleByEmail } from './accounts.repo.js';
+import { findUserByEmail, setRole } from './accounts.repo.js';
 
 const email = process.argv[2]?.trim().toLowerCase();
 if (!email) {
@@ -10,7 +10,9 @@ if (!email) {
 }
 const pool = createPool(loadConfig().databaseUrl, 1);
 try {
-  if (await setRoleByEmail(pool, email, 'admin')) {
+  const user = await findUserByEmail(pool, email);
+  if (user) {
+    await setRole(pool, user.id, 'admin'); // false if it already was: either way it is one now
     console.log(`${email} is now an admin.`);
   } else {
     console.error(`No account with the email ${email}. Register it first.`);
