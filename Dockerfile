@@ -16,10 +16,8 @@ COPY scripts/ ./scripts/
 COPY src/ ./src/
 COPY views/ ./views/
 COPY public/ ./public/
-# tsc does not copy the .sql migrations; the server reads them next to migrate.js.
-RUN npm run build \
- && mkdir -p dist/db \
- && cp -R src/db/migrations dist/db/
+# The build also copies the .sql migrations (src/db and each feature's) next to the compiled code.
+RUN npm run build
 
 # ---- deps: production dependencies only ------------------------------------------
 FROM ${NODE_IMAGE} AS deps
@@ -68,7 +66,7 @@ ENV NODE_ENV=production \
     TZ=UTC \
     PORT=3000 \
     UPLOAD_DIR=/var/lib/bookstore/uploads \
-    NODE_OPTIONS=--enable-source-maps
+    NODE_OPTIONS="--enable-source-maps --max-semi-space-size=8 --max-old-space-size=128"
 WORKDIR /app
 # Code and dependencies stay owned by root: the app user can read, not modify them.
 COPY package.json package-lock.json ./

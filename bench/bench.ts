@@ -11,6 +11,7 @@ import mysql from 'mysql2/promise';
 import { freePort, waitForPing } from './app-process.js';
 import { dropDatabase } from '../src/db/migrate.js';
 import { printCheckoutResult, runCheckoutBench } from './checkout.js';
+import { printFloorResult, runFloorBench } from './floor.js';
 
 const { values } = parseArgs({
   options: {
@@ -18,8 +19,13 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '8' },
     connections: { type: 'string', default: '10' },
     server: { type: 'string', default: process.env.BENCH_DATABASE_SERVER ?? 'mysql://root@127.0.0.1:3306' },
+    // Which parts to run: the floor comparison, the 1k/100k catalog table, the checkout scenario.
+    parts: { type: 'string', default: 'floor,catalog,checkout' },
+    'floor-books': { type: 'string', default: '10000' },
+    'floor-seconds': { type: 'string', default: '10' },
   },
 });
+const parts = new Set(values.parts.split(','));
 const sizes = values.sizes.split(',').map(Number);
 const duration = Number(values.duration);
 const connections = Number(values.connections);
@@ -110,17 +116,24 @@ async function benchSize(books: number): Promise<Row[]> {
   }
 }
 
+if (parts.has('floor')) {
+  printFloorResult(await runFloorBench({ server: values.server, books: Number(values['floor-books']), seconds: Number(values['floor-seconds']), rssSeconds: 30 }));
+}
+if (!parts.has('catalog') && !parts.has('checkout')) process.exit(0);
+
 const all: Row[] = [];
-for (const size of sizes) all.push(...(await benchSize(size)));
+for (const size of parts.has('catalog') ? sizes : []) all.push(...(await benchSize(size)));
 
 const baseline = all.find((r) => r.books === sizes[0] && r.name === 'catalog page 1');
-console.log(`\nautocannon, ${connections} connections, ${duration} s per row (after a 2 s warm-up); latency in ms.`);
-console.log('| Books | Request | Req/s | p50 | p99 | p50 vs 1k page 1 | Errors |');
-console.log('|---:|---|---:|---:|---:|---:|---:|');
-for (const r of all) {
-  const ratio = baseline ? (r.p50 / Math.max(baseline.p50, 1)).toFixed(2) : '-';
-  console.log(`| ${r.books.toLocaleString('en-US')} | ${r.name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${ratio}× | ${r.errors} |`);
+if (all.length) {
+  console.log(`\nautocannon, ${connections} connections, ${duration} s per row (after a 2 s warm-up); latency in ms.`);
+  console.log('| Books | Request | Req/s | p50 | p99 | p50 vs 1k page 1 | Errors |');
+  console.log('|---:|---|---:|---:|---:|---:|---:|');
+  for (const r of all) {
+    const ratio = baseline ? (r.p50 / Math.max(baseline.p50, 1)).toFixed(2) : '-';
+    console.log(`| ${r.books.toLocaleString('en-US')} | ${r.name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${ratio}× | ${r.errors} |`);
+  }
 }
 
 // Orders: the checkout scenario (bench/checkout.ts).
-printCheckoutResult(await runCheckoutBench({ server: values.server }));
+if (parts.has('checkout')) printCheckoutResult(await runCheckoutBench({ server: values.server }));

@@ -1,8 +1,16 @@
 import { z } from 'zod';
-import { dictionary } from '@zxcvbn-ts/language-common';
+import { createRequire } from 'node:module';
 
-// The 49k most common passwords (zxcvbn's list), compared without case.
-const commonPasswords = new Set(dictionary['passwords-common'].map((p) => p.toLowerCase()));
+// The 49k most common passwords (zxcvbn's list), compared without case. Loaded (about 20 MB) when a
+// password is first chosen, not at start: most requests never choose one.
+const require = createRequire(import.meta.url);
+let commonPasswords: Set<string> | undefined;
+function isCommonPassword(p: string): boolean {
+  commonPasswords ??= new Set(
+    (require('@zxcvbn-ts/language-common') as typeof import('@zxcvbn-ts/language-common')).dictionary['passwords-common'].map((w) => w.toLowerCase()),
+  );
+  return commonPasswords.has(p.toLowerCase());
+}
 
 const byteLength = (s: string) => Buffer.byteLength(s, 'utf8');
 
@@ -12,7 +20,7 @@ export const newPassword = z
   .min(1, 'Choose a password.')
   .refine((p) => [...p].length >= 12, 'Use at least 12 characters.')
   .refine((p) => byteLength(p) <= 72, 'Use at most 72 bytes (about 72 letters; fewer with accents or emoji).')
-  .refine((p) => !commonPasswords.has(p.toLowerCase()) && !/^(.)\1+$/.test(p), 'This password is too common. Choose one that is harder to guess.');
+  .refine((p) => !isCommonPassword(p) && !/^(.)\1+$/.test(p), 'This password is too common. Choose one that is harder to guess.');
 
 export const email = z
   .string({ message: 'Enter your email address.' })

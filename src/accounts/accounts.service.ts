@@ -1,4 +1,3 @@
-import bcrypt from 'bcrypt';
 import type { Db } from '../db/pool.js';
 import { isDuplicateKey } from '../db/pool.js';
 import { Invalid } from '../http/errors.js';
@@ -6,6 +5,13 @@ import * as repo from './accounts.repo.js';
 import type { User } from './accounts.repo.js';
 
 export const BCRYPT_COST = 12;
+// Loaded with the first login or registration: an instance serving only the catalog never needs it.
+type Bcrypt = typeof import('bcrypt');
+let bcryptModule: Promise<Bcrypt> | undefined;
+const bcrypt = {
+  hash: async (data: string, cost: number): Promise<string> => (await (bcryptModule ??= import('bcrypt'))).hash(data, cost),
+  compare: async (data: string, hash: string): Promise<boolean> => (await (bcryptModule ??= import('bcrypt'))).compare(data, hash),
+};
 // Compared against when the email is unknown, so both failures take the same time. Made on first
 // use (and off the event loop), not at import: importing a module must not cost a quarter second.
 let dummyHash: Promise<string> | undefined;

@@ -65,9 +65,12 @@ export function searchFilter(q: string): Pick<BookFilter, 'isbns' | 'fulltext' |
  */
 export class PageStarts {
   private readonly entries = new Map<string, { key: SortKey; at: number }>();
+  private readonly ahead = new Map<string, { rows: number; at: number }>();
   constructor(
     private readonly ttlMs = 30_000,
     private readonly maxEntries = 5_000,
+    /** How long a page's look-ahead count is reused (the page's own rows are always read afresh). */
+    private readonly aheadTtlMs = 2_000,
   ) {}
 
   get(scope: string, page: number, now = Date.now()): SortKey | undefined {
@@ -77,11 +80,25 @@ export class PageStarts {
   }
 
   set(scope: string, page: number, key: SortKey, now = Date.now()): void {
-    const id = `${scope}#${page}`;
-    this.entries.delete(id);
-    this.entries.set(id, { key, at: now });
+    PageStarts.put(this.entries, `${scope}#${page}`, { key, at: now }, this.maxEntries);
+  }
+
+  /** How many rows from this page's first one the last look-ahead saw (at most the look-ahead). */
+  rowsAhead(scope: string, page: number, now = Date.now()): number | undefined {
+    const entry = this.ahead.get(`${scope}#${page}`);
+    if (!entry || now - entry.at > this.aheadTtlMs) return undefined;
+    return entry.rows;
+  }
+
+  setRowsAhead(scope: string, page: number, rows: number, now = Date.now()): void {
+    PageStarts.put(this.ahead, `${scope}#${page}`, { rows, at: now }, this.maxEntries);
+  }
+
+  private static put<V>(map: Map<string, V>, id: string, value: V, max: number): void {
+    map.delete(id);
+    map.set(id, value);
     // Map keeps insertion order: the first entries are the oldest.
-    while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    while (map.size > max) map.delete(map.keys().next().value!);
   }
 }
 
@@ -91,6 +108,14 @@ async function listPage(db: Db, filter: BookFilter, sort: Sort, page: number, st
   const scope = JSON.stringify([filter, sort]);
   const start = page > 1 ? starts?.get(scope, page) : undefined;
   let keys: SortKey[];
+  // Under load the look-ahead (ten pages of keys, for the page count) is read at most once every
+  // couple of seconds per page; in between only this page's keys are read.
+  const known = page === 1 || start ? starts?.rowsAhead(scope, page) : undefined;
+  if (known !== undefined) {
+    keys = await repo.findBookKeys(db, filter, sort, perPage, offset, start);
+    const books = await repo.findBooksByIds(db, keys.map((k) => k.id));
+    return pageOf(books, page, perPage, offset, Math.max(known, keys.length), want);
+  }
   if (start) {
     keys = await repo.findBookKeys(db, filter, sort, want, 0, start);
   } else if (offset > 0 && starts) {
@@ -106,15 +131,21 @@ async function listPage(db: Db, filter: BookFilter, sort: Sort, page: number, st
     const last = keys[p * perPage - 1];
     if (last && keys.length > p * perPage) starts.set(scope, page + p, last);
   }
+  starts?.setRowsAhead(scope, page, keys.length);
   const books = await repo.findBooksByIds(db, keys.slice(0, perPage).map((k) => k.id));
-  const reachedEnd = keys.length < want;
-  const seen = offset + keys.length;
+  return pageOf(books, page, perPage, offset, keys.length, want);
+}
+
+/** The page's figures from how many rows were seen from its first one (at most `want`). */
+function pageOf(books: Book[], page: number, perPage: number, offset: number, rows: number, want: number): CatalogPage {
+  const reachedEnd = rows < want;
+  const seen = offset + rows;
   return {
     books,
     page,
     total: reachedEnd ? seen : null,
     atLeast: seen,
-    hasNext: keys.length > perPage,
+    hasNext: rows > perPage,
     lastPage: reachedEnd ? Math.max(1, Math.ceil(seen / perPage)) : null,
   };
 }

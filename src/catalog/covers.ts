@@ -4,9 +4,13 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileTypeFromBuffer } from 'file-type';
-import sharp from 'sharp';
 import { Invalid } from '../http/errors.js';
+
+// sharp (libvips, about 20 MB) and file-type load with the first upload, not with every instance.
+const imaging = async () => {
+  const [{ default: sharp }, { fileTypeFromBuffer }] = await Promise.all([import('sharp'), import('file-type')]);
+  return { sharp, fileTypeFromBuffer };
+};
 
 const ACCEPTED = new Set(['image/jpeg', 'image/png', 'image/webp']);
 const MAX_PIXELS = 50_000_000; // refuses decompression bombs long before memory runs out
@@ -28,6 +32,7 @@ export function coverFiles(uploadDir: string, key: string): string[] {
 
 /** Checks and re-encodes an upload in memory; throws Invalid({cover}) for anything but a real JPEG, PNG or WebP. */
 export async function encodeCover(bytes: Buffer): Promise<EncodedCover> {
+  const { sharp, fileTypeFromBuffer } = await imaging();
   const type = await fileTypeFromBuffer(bytes);
   if (!type || !ACCEPTED.has(type.mime)) {
     throw new Invalid({ cover: 'The cover must be a JPEG, PNG or WebP photo. This file is not one of those.' });

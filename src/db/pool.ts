@@ -14,6 +14,9 @@ export function createPool(databaseUrl: string, connectionLimit = 10): Pool {
     multipleStatements: false,
     supportBigNumbers: true,
     enableKeepAlive: true,
+    // Each connection keeps its prepared statements (mysql2's default is 16,000 of them): the app
+    // has a few dozen distinct statements, so a small cache holds them all and bounds the memory.
+    maxPreparedStatements: 256,
   });
   // DEFAULT CURRENT_TIMESTAMP follows the session time zone: make it UTC whatever the server's is.
   pool.pool.on('connection', (conn) => {
