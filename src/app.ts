@@ -20,6 +20,7 @@ import { securityHeaders } from './http/security-headers.js';
 import { ordersRoutes } from './orders/orders.routes.js';
 import { absoluteTimeout, createSessionStore, lazySession, sessionCookieName, unlessRead, withSession, type SessionStore } from './http/session.js';
 import { healthRoutes, homeRoutes } from './site/site.routes.js';
+import { localPorts, type Ports } from './ports.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -29,16 +30,19 @@ export interface AppDeps {
   logger: Logger;
   /** Name of the database behind the pool (the login limiter addresses its table by it). */
   database: string;
+  /** How the features reach each other (default: in-process, on the same pool). */
+  ports?: Ports;
 }
 
 export interface BookStoreApp {
   app: Express;
+  ports: Ports;
   /** Stops the app's own timers (session expiry sweeps); the caller closes the pool. */
   close(): Promise<void>;
 }
 
 /** Builds the whole app without listening or touching anything outside the deps. */
-export function createApp({ config, pool, logger, database }: AppDeps): BookStoreApp {
+export function createApp({ config, pool, logger, database, ports = localPorts(pool) }: AppDeps): BookStoreApp {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
@@ -60,7 +64,7 @@ export function createApp({ config, pool, logger, database }: AppDeps): BookStor
   // JSON API: bearer JWT only, mounted before sessions so a session cookie never authenticates it.
   // (API routers are mounted here.)
   const loginLimiter = new LoginLimiter(pool, config, database);
-  app.use('/api', apiRoutes({ config, pool, loginLimiter, uploadDir }));
+  app.use('/api', apiRoutes({ config, pool, loginLimiter, uploadDir, ports }));
 
   // Pages: sessions, form bodies, CSRF, then the features.
   const store: SessionStore = createSessionStore(pool);
@@ -77,7 +81,7 @@ export function createApp({ config, pool, logger, database }: AppDeps): BookStor
 
   // The pages most visited first: each router in the way costs every request a route scan.
   app.use(homeRoutes({ pool }));
-  app.use(catalogRoutes({ pool, uploadDir, listingsPerDay: config.listingsPerDay }));
+  app.use(catalogRoutes({ pool, uploadDir, listingsPerDay: config.listingsPerDay, sales: ports.sales }));
   app.use(accountsRoutes({ pool, passport, loginLimiter }));
   app.use(adminRoutes({ pool }));
   app.use(ordersRoutes({ pool, config }));
@@ -87,6 +91,7 @@ export function createApp({ config, pool, logger, database }: AppDeps): BookStor
 
   return {
     app,
+    ports,
     close: async () => {
       await store.close();
     },

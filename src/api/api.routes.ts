@@ -10,6 +10,7 @@ import { booksApiRoutes } from '../catalog/catalog.api.js';
 import { ordersApiRoutes } from '../orders/orders.api.js';
 import { Unauthorized } from '../http/errors.js';
 import { parseInput } from '../http/validate.js';
+import type { Ports } from '../ports.js';
 import { jsonBody } from './json-body.js';
 import { issueToken, requireBearer, TOKEN_TTL_SECONDS } from './jwt.js';
 
@@ -18,6 +19,7 @@ export interface ApiDeps {
   pool: Pool;
   loginLimiter: LoginLimiter;
   uploadDir: string;
+  ports: Ports;
 }
 
 export function apiRoutes(deps: ApiDeps): Router {
@@ -40,7 +42,7 @@ export function apiRoutes(deps: ApiDeps): Router {
   });
 
   const bearer = requireBearer({ config, pool });
-  router.use(booksApiRoutes({ pool, uploadDir: deps.uploadDir, listingsPerDay: config.listingsPerDay, bearer }));
+  router.use(booksApiRoutes({ pool, uploadDir: deps.uploadDir, listingsPerDay: config.listingsPerDay, bearer, sales: deps.ports.sales }));
   router.use(ordersApiRoutes({ config, pool, bearer }));
   return router;
 }

@@ -7,6 +7,7 @@ import { requireLogin } from '../http/guards.js';
 import { cacheableBriefly } from '../http/locals.js';
 import { pageFromQuery, pageHref, pager, type Pager } from '../http/pagination.js';
 import { parseInput, requireId, typedValues } from '../http/validate.js';
+import type { SalesPort } from './catalog.port.js';
 import type { Book } from './catalog.repo.js';
 import { parseCatalogQuery } from './catalog.query.js';
 import { bookSchema, CONDITION_LABELS, type BookInput } from './catalog.schema.js';
@@ -19,6 +20,7 @@ interface Deps {
   pool: Pool;
   uploadDir: string;
   listingsPerDay: number;
+  sales: SalesPort;
 }
 
 const FORM_FIELDS = ['title', 'author', 'isbn', 'description', 'condition', 'price', 'stock'] as const;
@@ -68,7 +70,7 @@ function catalogPager(result: catalog.CatalogPage, path: string, query: Record<s
   return pager({ page: result.page, pages: result.lastPage ?? 0, total: result.total ?? result.atLeast, hasNext: result.hasNext }, path, query);
 }
 
-export function catalogRoutes({ pool, uploadDir, listingsPerDay }: Deps): Router {
+export function catalogRoutes({ pool, uploadDir, listingsPerDay, sales }: Deps): Router {
   const router = Router();
   const pageStarts = new catalog.PageStarts();
 
@@ -136,7 +138,7 @@ export function catalogRoutes({ pool, uploadDir, listingsPerDay }: Deps): Router
 
   router.post('/book/delete_book/:id', requireLogin, async (req, res) => {
     const id = bookId(req);
-    const outcome = await catalog.removeBook(pool, uploadDir, id, req.user!.id);
+    const outcome = await catalog.removeBook(pool, sales, uploadDir, id, req.user!.id);
     req.log.info({ event: `book_${outcome}`, bookId: id, userId: req.user!.id }, `book ${outcome}`);
     flash(
       req,

@@ -1,9 +1,12 @@
 // Catalog rules: who sees which book, who may change it, how a search becomes a query,
-// and how covers follow their book. Other features (orders) look books up through getBook.
+// and how covers follow their book. Other features reach books only through catalog.port.ts
+// (booksForSale, reserve, commit, release: see reservations.service.ts), never through this module.
 import { withTransaction, type Db, type Pool } from '../db/pool.js';
 import { Forbidden, NotFound, TooManyRequests } from '../http/errors.js';
 import * as repo from './catalog.repo.js';
+import * as reservationsRepo from './reservations.repo.js';
 import type { Book, BookFilter, Condition, Sort, SortKey } from './catalog.repo.js';
+import type { SalesPort } from './catalog.port.js';
 import { isbnForms, isValidIsbn, normaliseIsbn, toFields, type BookInput } from './catalog.schema.js';
 import { removeCover, storeCover, type EncodedCover } from './covers.js';
 
@@ -12,7 +15,6 @@ export type { Book, Condition, Sort };
 export const PER_PAGE = 24;
 /** How many pages past the current one the page query looks ahead (a bounded count, not COUNT(*)). */
 const LOOKAHEAD_PAGES = 10;
-const ROW_IS_REFERENCED = 1451; // a foreign key (an order line) still points at the book
 
 // InnoDB's default FULLTEXT stop words and its minimum token size (innodb_ft_min_token_size = 3):
 // such words are not in the index, so they are matched with LIKE instead.
@@ -239,18 +241,22 @@ export async function editBook(pool: Pool, uploadDir: string, id: number, userId
   }
 }
 
-/** Deletes the book, or unlists it when an order refers to it so order history stays whole. */
-export async function removeBook(pool: Pool, uploadDir: string, id: number, userId: number): Promise<'deleted' | 'unlisted'> {
+/**
+ * Deletes the book, or unlists it when it was ever sold (orders say so) or stock of it is reserved
+ * right now, so order history and its links stay whole. Orders are asked before the row is locked
+ * (no other feature is called inside a transaction); a purchase made after that answer needs a
+ * reservation first, which the locked check below sees.
+ */
+export async function removeBook(pool: Pool, sales: SalesPort, uploadDir: string, id: number, userId: number): Promise<'deleted' | 'unlisted'> {
+  const sold = await sales.wasSold(id);
   const { outcome, coverKey } = await withTransaction(pool, async (conn) => {
     const row = await lockOwn(conn, id, userId);
-    try {
-      await repo.deleteBook(conn, id);
-      return { outcome: 'deleted' as const, coverKey: row.coverKey };
-    } catch (err) {
-      if ((err as { errno?: number }).errno !== ROW_IS_REFERENCED) throw err;
+    if (sold || (await reservationsRepo.hasOpenReservation(conn, id))) {
       await repo.unlistBook(conn, id);
       return { outcome: 'unlisted' as const, coverKey: null };
     }
+    await repo.deleteBook(conn, id);
+    return { outcome: 'deleted' as const, coverKey: row.coverKey };
   });
   await removeCover(uploadDir, coverKey);
   return outcome;

@@ -1,0 +1,77 @@
+// What other features may ask of catalog, and what catalog asks of them. In the monolith app.ts
+// wires the in-process implementations (catalog.local.ts, orders' sales.local.ts); when the shop is
+// split into services an HTTP client goes behind the same interfaces, so callers cannot tell.
+// Types only: importing this module brings in no catalog code.
+
+/** A book as a buyer's cart or checkout needs it. */
+export interface BookForSale {
+  id: number;
+  title: string;
+  author: string;
+  priceCents: number;
+  stock: number;
+  sellerId: number;
+  sellerName: string;
+  coverKey: string | null;
+  /** false once its seller took it off the catalog: it cannot be bought any more. */
+  listed: boolean;
+}
+
+export interface StockLine {
+  bookId: number;
+  quantity: number;
+}
+
+/** One line of a reservation, with the book as it was when the stock was taken. */
+export interface ReservedLine extends StockLine {
+  title: string;
+  author: string;
+  sellerId: number;
+  sellerName: string;
+  unitPriceCents: number;
+}
+
+/**
+ * held: the stock is taken, and goes back by itself at holdUntil unless committed.
+ * committed: the stock is sold; it goes back only by release.
+ * released: the stock went back (exactly once).
+ */
+export type ReservationState = 'held' | 'committed' | 'released';
+
+export interface Reservation {
+  key: string;
+  state: ReservationState;
+  holdUntil: Date;
+  /** In book id order. */
+  lines: ReservedLine[];
+}
+
+/** Why nothing was reserved: the first line (in book id order) that could not be had. */
+export interface Refusal {
+  bookId: number;
+  reason: 'not_for_sale' | 'sold_out';
+  /** Copies left when refused (0 for a book not for sale). */
+  stock: number;
+}
+
+export type ReserveOutcome = { reserved: Reservation } | { refused: Refusal };
+
+export interface CatalogPort {
+  /** These books (listed or not; unknown ids are left out), in no particular order. */
+  booksForSale(ids: number[]): Promise<BookForSale[]>;
+  /**
+   * Takes the stock of every line or of none (one transaction), never below zero. Idempotent by
+   * key: the same key again reserves nothing more and answers the reservation it made, whatever
+   * lines it is sent. A refusal leaves no trace, so the key may be tried again.
+   */
+  reserve(key: string, lines: StockLine[], opts: { holdUntil: Date }): Promise<ReserveOutcome>;
+  /** held → committed (sold). true if it is committed now; false if it was released (or unknown). */
+  commit(key: string): Promise<boolean>;
+  /** Returns the stock, exactly once: true for the call that returned it, false otherwise. */
+  release(key: string): Promise<boolean>;
+}
+
+/** What catalog asks of orders: a book that was ever sold is taken off the catalog, not deleted. */
+export interface SalesPort {
+  wasSold(bookId: number): Promise<boolean>;
+}

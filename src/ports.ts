@@ -1,0 +1,18 @@
+// How the features reach each other: through ports, never through each other's tables or repos.
+// This is the monolith's wiring (in-process implementations on one pool); a build that runs the
+// features as separate services wires HTTP clients with the same types instead.
+import type { AccountsPort } from './accounts/accounts.port.js';
+import { localAccounts } from './accounts/accounts.local.js';
+import type { SalesPort } from './catalog/catalog.port.js';
+import type { Pool } from './db/pool.js';
+import { localSales } from './orders/sales.local.js';
+
+export interface Ports {
+  accounts: AccountsPort;
+  /** Orders' answers to catalog. */
+  sales: SalesPort;
+}
+
+export function localPorts(pool: Pool): Ports {
+  return { accounts: localAccounts(pool), sales: localSales(pool) };
+}
