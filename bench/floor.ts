@@ -127,7 +127,7 @@ export async function runFloorBench(o: FloorBenchOptions): Promise<{ cases: Floo
     await waitForPing(floorBase, floor);
 
     const [httpPort, httpsPort] = [await freePort(), await freePort()];
-    const layout = layoutNginx({ serverName: HOST, httpPort, httpsPort, appPort });
+    const layout = layoutNginx({ serverName: HOST, httpPort, httpsPort, appPort, workers: 'auto' });
     nginxPrefix = layout.prefix;
     selectCert(layout, HOST, join(layout.prefix, 'letsencrypt'));
     procs.push(spawnQuiet('nginx', [...nginxArgs(layout), '-g', 'daemon off;'], process.env));

@@ -67,7 +67,7 @@ export function createApp({ config, pool, logger, database, ports = localPorts(p
   app.use('/api', apiRoutes({ config, pool, loginLimiter, uploadDir, ports }));
 
   // Pages: sessions, form bodies, CSRF, then the features.
-  const store: SessionStore = createSessionStore(pool);
+  const store: SessionStore = createSessionStore(pool, config);
   const passport = createPassport(pool);
   app.set('session cookie name', sessionCookieName(config));
   app.use(lazySession(config, store)); // anonymous reads do no session work at all

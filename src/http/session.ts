@@ -1,4 +1,4 @@
-import session from 'express-session';
+import session, { type SessionData } from 'express-session';
 import MySQLStoreFactory from 'express-mysql-session';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Pool } from '../db/pool.js';
@@ -13,12 +13,38 @@ export function sessionCookieName(config: Config): string {
   return config.isProduction ? '__Host-bookstore.sid' : 'bookstore.sid';
 }
 
-/** Sessions live in MySQL on the app's own pool, so every instance behind the balancer shares them. */
-export function createSessionStore(pool: Pool): SessionStore {
-  return new MySQLStore(
+/**
+ * Sessions live in MySQL on the app's own pool, so every instance behind the balancer shares them.
+ * The idle timeout rolls with every request, but the row is written again only once its expiry
+ * has moved by a tenth of the idle time (at most a minute), not on every page: one UPDATE fewer
+ * for nearly every logged-in request, at the price of a session ending up to that much early.
+ */
+export function createSessionStore(pool: Pool, config: Pick<Config, 'sessionIdleMs'>): SessionStore {
+  const store = new MySQLStore(
     { createDatabaseTable: false, clearExpired: true, checkExpirationInterval: 15 * 60_000 },
     pool as never,
   );
+  const throttleMs = Math.min(60_000, Math.floor(config.sessionIdleMs / 10));
+  // The expiry the row was last saved with, per loaded session (the saved data carries it).
+  const savedExpiry = new WeakMap<object, number>();
+  const createSession = store.createSession.bind(store);
+  store.createSession = (req, data) => {
+    const session = createSession(req, data);
+    if (data.cookie.expires) savedExpiry.set(session, new Date(data.cookie.expires).getTime());
+    return session;
+  };
+  type Touch = (sid: string, session: SessionData, callback?: (err?: unknown) => void) => unknown;
+  const set = store.set.bind(store) as unknown as Touch;
+  const throttledTouch: Touch = (sid, session, callback) => {
+    const saved = savedExpiry.get(session);
+    const next = session.cookie.expires ? new Date(session.cookie.expires).getTime() : undefined;
+    if (saved !== undefined && next !== undefined && next - saved < throttleMs) return callback ? callback() : Promise.resolve();
+    // A full save, not the store's touch (which moves only the expiry column), so the saved data's
+    // expiry is where the next request measures from.
+    return set(sid, session, callback);
+  };
+  (store as unknown as { touch: Touch }).touch = throttledTouch;
+  return store;
 }
 
 export function sessionMiddleware(config: Config, store: SessionStore): RequestHandler {

@@ -188,6 +188,31 @@ describe('sessions', () => {
     assert.match(String(res.headers.location), /^\/login/);
   });
 
+  test('the idle deadline rolls, but the row is written again only once it moved by a minute', async () => {
+    const user = await createUser(t.pool);
+    const agent = t.agent();
+    const cookie = sessionCookie(await login(agent, user.email))!;
+    const sid = decodeURIComponent(cookie.split('=')[1]!).slice(2).split('.')[0]!;
+    const row = async () => {
+      const [rows] = await t.pool.execute<RowDataPacket[]>('SELECT expires, data FROM sessions WHERE session_id = ?', [sid]);
+      return { expires: Number(rows[0]?.expires), data: String(rows[0]?.data) };
+    };
+    await agent.get('/account'); // shows the welcome flash: a save
+    const saved = await row();
+    for (let i = 0; i < 3; i++) assert.equal((await agent.get('/account')).status, 200);
+    assert.deepEqual(await row(), saved, 'requests within the minute write nothing');
+    // As if the last save was two minutes ago: the next request saves the moved deadline.
+    await t.pool.execute(
+      "UPDATE sessions SET expires = expires - 120, data = JSON_SET(data, '$.cookie.expires', DATE_FORMAT(FROM_UNIXTIME(expires - 120), '%Y-%m-%dT%H:%i:%s.000Z')) WHERE session_id = ?",
+      [sid],
+    );
+    const moved = await row();
+    assert.equal((await agent.get('/account')).status, 200);
+    const after = await row();
+    assert.ok(after.expires >= moved.expires + 119, `the deadline moved on (${moved.expires} → ${after.expires})`);
+    assert.notEqual(after.data, moved.data);
+  });
+
   test('a session older than the absolute limit is ended', async () => {
     const user = await createUser(t.pool);
     const agent = t.agent();

@@ -118,6 +118,8 @@ export interface NginxOptions {
   httpsPort: number;
   appPort: number;
   publicDir?: string;
+  /** nginx worker_processes: 1 for the tests; the bench uses `auto`, as the production image does. */
+  workers?: string;
 }
 
 /**
@@ -159,7 +161,7 @@ export function layoutNginx(opts: NginxOptions): NginxLayout {
   fs.writeFileSync(
     conf,
     `# test harness main config (the image uses its stock /etc/nginx/nginx.conf)
-worker_processes 1;
+worker_processes ${opts.workers ?? '1'};
 pid ${path.join(prefix, 'nginx.pid')};
 error_log ${errorLog} info;
 events { worker_connections 256; }
