@@ -19,7 +19,7 @@ import { pageLocals } from './http/locals.js';
 import { securityHeaders } from './http/security-headers.js';
 import { ordersRoutes } from './orders/orders.routes.js';
 import { absoluteTimeout, createSessionStore, lazySession, sessionCookieName, unlessRead, withSession, type SessionStore } from './http/session.js';
-import { healthRoutes, homeRoutes } from './site/site.routes.js';
+import { healthRoutes, homeRoutes, ping } from './site/site.routes.js';
 import { localPorts, type Ports } from './ports.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -53,8 +53,10 @@ export function createApp({ config, pool, logger, database, ports = localPorts(p
 
   const uploadDir = resolve(config.uploadDir); // created by the first cover written into it
 
-  app.use(accessLog(logger));
   app.use(securityHeaders());
+  // The balancer's liveness probe, every few seconds per instance: answered before the access log.
+  app.get('/ping', ping);
+  app.use(accessLog(logger));
 
   // Static files: served by nginx in production, by the app itself everywhere else.
   app.use('/public', express.static(join(root, 'public'), { maxAge: '7d', index: false }));

@@ -1,16 +1,17 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import type { Pool } from '../db/pool.js';
 import { recentBooks } from '../catalog/catalog.service.js';
 import { present } from '../catalog/catalog.view.js';
 import { cacheableBriefly } from '../http/locals.js';
 
+/** The balancer's liveness check: answers without touching the database. */
+export const ping: RequestHandler = (_req, res) => {
+  res.type('text/plain').send('pong');
+};
+
 /** Health endpoints: mounted before sessions so the load balancer's checks create nothing. */
 export function healthRoutes({ pool }: { pool: Pool }): Router {
   const router = Router();
-  // The balancer's liveness check: answers without touching the database.
-  router.get('/ping', (_req, res) => {
-    res.type('text/plain').send('pong');
-  });
   router.get('/healthz', async (req, res) => {
     try {
       await pool.query({ sql: 'SELECT 1', timeout: 2000 });
