@@ -1,4 +1,5 @@
 import mysql from 'mysql2/promise';
+import { isDeadConnection } from './unavailable.js';
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 
 export type { Pool, PoolConnection, ResultSetHeader, RowDataPacket };
@@ -18,11 +19,35 @@ export function createPool(databaseUrl: string, connectionLimit = 10): Pool {
     // has a few dozen distinct statements, so a small cache holds them all and bounds the memory.
     maxPreparedStatements: 256,
   });
+  pool.execute = retryReads(pool.execute.bind(pool));
+  pool.query = retryReads(pool.query.bind(pool));
   // DEFAULT CURRENT_TIMESTAMP follows the session time zone: make it UTC whatever the server's is.
   pool.pool.on('connection', (conn) => {
     conn.query("SET time_zone = '+00:00'");
   });
   return pool;
+}
+
+const READ = /^\s*(SELECT|SHOW)\b/i;
+const LOCKING = /\bFOR\s+UPDATE\b|\bLOCK\s+IN\s+SHARE\s+MODE\b/i;
+
+/**
+ * A read on the pool that failed because its pooled connection had died (the server restarted, a
+ * failover moved the address, an idle connection was cut) is tried once more, on a connection the
+ * pool opens afresh. Writes are never retried here: whether the first one was applied is unknown,
+ * and the checkout token and Idempotency-Key make the user's own retry safe instead.
+ */
+function retryReads<F extends (...args: never[]) => Promise<unknown>>(run: F): F {
+  return (async (...args: Parameters<F>) => {
+    try {
+      return await run(...args);
+    } catch (err) {
+      const first: unknown = args[0];
+      const sql = typeof first === 'string' ? first : (first as { sql?: unknown } | undefined)?.sql;
+      if (isDeadConnection(err) && typeof sql === 'string' && READ.test(sql) && !LOCKING.test(sql)) return run(...args);
+      throw err;
+    }
+  }) as F;
 }
 
 const DEADLOCK = 1213;

@@ -1,6 +1,10 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { HttpError, Invalid, NotFound, TooManyRequests } from './errors.js';
+
+/** How long a client is asked to wait before retrying while the database is away. */
+const RETRY_AFTER_SECONDS = 5;
 
 interface ErrorView {
   status: number;
@@ -11,6 +15,9 @@ interface ErrorView {
 
 /** Maps anything thrown to what the user may see. Unknown errors become a bare 500. */
 function describe(err: unknown): ErrorView {
+  if (isDatabaseUnavailable(err)) {
+    return { status: 503, title: 'Temporarily unavailable', message: 'The shop is temporarily unavailable. Please try again in a moment.' };
+  }
   if (err instanceof Invalid) return { status: 422, title: err.title, message: err.message, fields: err.fields };
   if (err instanceof HttpError) return { status: err.status, title: err.title, message: err.message };
   if (err instanceof multer.MulterError) {
@@ -42,10 +49,12 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
   if (res.headersSent) return next(err);
   const view = describe(err);
   const requestId = req.id;
-  if (view.status >= 500) req.log.error({ err }, 'request failed');
+  if (view.status === 503) req.log.warn({ err: { code: (err as { code?: string }).code, errno: (err as { errno?: number }).errno, message: (err as Error).message } }, 'database unavailable');
+  else if (view.status >= 500) req.log.error({ err }, 'request failed');
   else req.log.info({ status: view.status, reason: view.message }, 'request refused');
 
   if (err instanceof TooManyRequests) res.setHeader('Retry-After', String(err.retryAfterSeconds));
+  if (view.status === 503) res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS)).setHeader('Cache-Control', 'no-store');
   res.status(view.status);
   if (wantsJson(req)) {
     res.json({ error: { status: view.status, message: view.message, ...(view.fields ? { fields: view.fields } : {}) }, requestId });
@@ -60,6 +69,6 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
   // Forms catch Invalid and re-render themselves; one that reaches here (a button posting a bad
   // id, say) has no form "below", so its page lists the messages instead.
   if (view.fields) view.message = 'This could not be done:';
-  const page = view.status === 404 ? 'errors/404' : view.status >= 500 ? 'errors/500' : 'errors/4xx';
+  const page = view.status === 404 ? 'errors/404' : view.status === 503 ? 'errors/503' : view.status >= 500 ? 'errors/500' : 'errors/4xx';
   render(res, page, { ...view, requestId, title: view.title }, `${view.title}. ${view.message} (request id ${requestId})`);
 };

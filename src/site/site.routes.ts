@@ -1,5 +1,5 @@
 import { Router, type RequestHandler } from 'express';
-import type { Pool } from '../db/pool.js';
+import type { Pool, RowDataPacket } from '../db/pool.js';
 import { recentBooks } from '../catalog/catalog.service.js';
 import { present } from '../catalog/catalog.view.js';
 import { cacheableBriefly } from '../http/locals.js';
@@ -12,13 +12,17 @@ export const ping: RequestHandler = (_req, res) => {
 /** Health endpoints: mounted before sessions so the load balancer's checks create nothing. */
 export function healthRoutes({ pool }: { pool: Pool }): Router {
   const router = Router();
+  // The readiness check: 200 only when the database answers and takes writes. A replica not yet
+  // promoted (or a fenced old primary) answers read-only: the balancer should not send checkouts here.
   router.get('/healthz', async (req, res) => {
+    res.set('Cache-Control', 'no-store');
     try {
-      await pool.query({ sql: 'SELECT 1', timeout: 2000 });
+      const [rows] = await pool.query<RowDataPacket[]>({ sql: 'SELECT @@GLOBAL.read_only AS read_only', timeout: 2000 });
+      if (Number(rows[0]?.read_only) === 1) return res.status(503).json({ db: 'read-only' });
       res.json({ db: 'ok' });
     } catch (err) {
-      req.log.warn({ err }, 'health check: database unreachable');
-      res.status(503).json({ db: 'unreachable' });
+      req.log.warn({ err: { code: (err as { code?: string }).code, message: (err as Error).message } }, 'health check: database unreachable');
+      res.status(503).json({ db: 'down' });
     }
   });
   return router;

@@ -43,7 +43,7 @@ describe('health', () => {
     try {
       const down = await supertest(dead.app).get('/healthz');
       assert.equal(down.status, 503);
-      assert.deepEqual(down.body, { db: 'unreachable' });
+      assert.deepEqual(down.body, { db: 'down' });
     } finally {
       await dead.close();
     }
