@@ -83,10 +83,10 @@ export function createApp({ config, pool, logger, database, ports = localPorts(p
 
   // The pages most visited first: each router in the way costs every request a route scan.
   app.use(homeRoutes({ pool }));
-  app.use(catalogRoutes({ pool, uploadDir, listingsPerDay: config.listingsPerDay, sales: ports.sales }));
+  app.use(catalogRoutes({ pool, uploadDir, listingsPerDay: config.listingsPerDay, sales: ports.sales, accounts: ports.accounts }));
   app.use(accountsRoutes({ pool, passport, loginLimiter }));
   app.use(adminRoutes({ pool }));
-  app.use(ordersRoutes({ pool, config }));
+  app.use(ordersRoutes({ pool, config, catalog: ports.catalog }));
 
   app.use(notFound);
   app.use(errorHandler);

@@ -7,7 +7,9 @@ import { migrate } from './db/migrate.js';
 import { createPool } from './db/pool.js';
 import { createHttpServer } from './http/http-server.js';
 import { createLogger } from './logger.js';
+import { startCatalogJobs } from './catalog/catalog.jobs.js';
 import { startOrderJobs } from './orders/orders.jobs.js';
+import { localPorts } from './ports.js';
 
 let config: Config;
 try {
@@ -27,7 +29,8 @@ if (config.migrateOnStart) {
 }
 const pool = createPool(config.databaseUrl);
 const database = decodeURIComponent(new URL(config.databaseUrl).pathname.slice(1));
-const bookstore = createApp({ config, pool, logger, database });
+const ports = localPorts(pool);
+const bookstore = createApp({ config, pool, logger, database, ports });
 let stopping = false;
 const inFlight = new Set<ServerResponse>();
 const server = createHttpServer(config, (req, res) => {
@@ -43,8 +46,9 @@ server.listen(config.port, () => {
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info({ port }, `BookStore listening on http://localhost:${port}`);
 });
-// Expiry sweep and delivery simulation: safe on every instance (compare-and-set updates).
-const orderJobs = startOrderJobs({ pool, config, logger });
+// Expiry sweep, delivery simulation, stale stock holds: safe on every instance (compare-and-set updates).
+const orderJobs = startOrderJobs({ pool, config, logger, catalog: ports.catalog });
+const catalogJobs = startCatalogJobs({ pool, logger });
 
 function shutdown(signal: string): void {
   if (stopping) return;
@@ -61,7 +65,7 @@ function shutdown(signal: string): void {
   server.close((err) => {
     clearInterval(closeIdle);
     void (async () => {
-      await orderJobs.stop();
+      await Promise.all([orderJobs.stop(), catalogJobs.stop()]);
       await bookstore.close();
       await pool.end();
       logger.info('stopped');

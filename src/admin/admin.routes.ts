@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import type { Pool } from '../db/pool.js';
-import { countUsers, listUsers } from '../accounts/accounts.service.js';
+import { countUsers, listUsers, usersByIds } from '../accounts/accounts.service.js';
 import { Invalid, NotFound } from '../http/errors.js';
 import { flash } from '../http/flash.js';
 import { requireAdmin } from '../http/guards.js';
@@ -103,7 +103,10 @@ export function adminRoutes({ pool }: { pool: Pool }): Router {
     const page = pageFromQuery(req.query.page);
     const parsed = purchaseStatusFilter.safeParse(req.query.status);
     const status = parsed.success ? parsed.data : undefined;
-    const { total, purchases } = await history.allPurchases(pool, status, page, PER_PAGE);
+    const { total, purchases: list } = await history.allPurchases(pool, status, page, PER_PAGE);
+    // Orders know buyers by id; accounts knows their emails.
+    const emails = new Map((await usersByIds(pool, list.map((p) => p.buyerId))).map((u) => [u.id, u.email]));
+    const purchases = list.map((p) => ({ ...p, buyerEmail: emails.get(p.buyerId) ?? '' }));
     res.render('admin/purchases', { title: 'All purchases', purchases, status: status ?? '', pager: pagination(page, PER_PAGE, total, req.query) });
   });
 

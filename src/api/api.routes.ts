@@ -42,7 +42,7 @@ export function apiRoutes(deps: ApiDeps): Router {
   });
 
   const bearer = requireBearer({ config, pool });
-  router.use(booksApiRoutes({ pool, uploadDir: deps.uploadDir, listingsPerDay: config.listingsPerDay, bearer, sales: deps.ports.sales }));
-  router.use(ordersApiRoutes({ config, pool, bearer }));
+  router.use(booksApiRoutes({ pool, uploadDir: deps.uploadDir, listingsPerDay: config.listingsPerDay, bearer, sales: deps.ports.sales, accounts: deps.ports.accounts }));
+  router.use(ordersApiRoutes({ config, pool, bearer, catalog: deps.ports.catalog }));
   return router;
 }

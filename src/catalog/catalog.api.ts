@@ -3,6 +3,7 @@ import { Router, type RequestHandler } from 'express';
 import type { Pool } from '../db/pool.js';
 import { pageFromQuery } from '../http/pagination.js';
 import { parseInput, requireId } from '../http/validate.js';
+import type { AccountsPort } from '../accounts/accounts.port.js';
 import type { SalesPort } from './catalog.port.js';
 import { bookSchema } from './catalog.schema.js';
 import * as catalog from './catalog.service.js';
@@ -14,10 +15,11 @@ interface Deps {
   listingsPerDay: number;
   bearer: RequestHandler;
   sales: SalesPort;
+  accounts: AccountsPort;
 }
 
 
-export function booksApiRoutes({ pool, uploadDir, listingsPerDay, bearer, sales }: Deps): Router {
+export function booksApiRoutes({ pool, uploadDir, listingsPerDay, bearer, sales, accounts }: Deps): Router {
   const router = Router();
 
   router.get('/book/:id', bearer, async (req, res) => {
@@ -33,7 +35,7 @@ export function booksApiRoutes({ pool, uploadDir, listingsPerDay, bearer, sales 
 
   router.post('/add_book', bearer, async (req, res) => {
     const input = parseInput(bookSchema, req.body);
-    const id = await catalog.addBook(pool, uploadDir, req.apiUser!.id, input, null, listingsPerDay);
+    const id = await catalog.addBook(pool, accounts, uploadDir, req.apiUser!.id, input, null, listingsPerDay);
     req.log.info({ event: 'book_added', bookId: id, userId: req.apiUser!.id, via: 'api' }, 'book added');
     const book = await catalog.getBook(pool, id);
     res.status(201).location(`/api/book/${id}`).json({ book: toJson(book!) });

@@ -40,7 +40,8 @@ export interface BookFilter {
   inStock?: boolean;
 }
 
-const COLUMNS = `b.id, b.seller_id, u.name AS seller_name, b.title, b.author, b.isbn, b.description, b.book_condition,
+// seller_name is the account's name copied when the book was listed: catalog never reads users.
+const COLUMNS = `b.id, b.seller_id, b.seller_name, b.title, b.author, b.isbn, b.description, b.book_condition,
   b.price_cents, b.stock, b.listed, b.cover_key, b.created_at, b.updated_at`;
 
 function toBook(row: RowDataPacket): Book {
@@ -162,7 +163,7 @@ export async function findBookIds(db: Db, filter: BookFilter, sort: Sort, limit:
 export async function findBooksByIds(db: Db, ids: number[]): Promise<Book[]> {
   if (ids.length === 0) return [];
   const [rows] = await db.execute<RowDataPacket[]>(
-    'SELECT ' + COLUMNS + ' FROM books b JOIN users u ON u.id = b.seller_id WHERE b.id IN (' + ids.map(() => '?').join(', ') + ')',
+    'SELECT ' + COLUMNS + ' FROM books b WHERE b.id IN (' + ids.map(() => '?').join(', ') + ')',
     ids,
   );
   const byId = new Map(rows.map((r) => [r.id as number, toBook(r)]));
@@ -170,7 +171,7 @@ export async function findBooksByIds(db: Db, ids: number[]): Promise<Book[]> {
 }
 
 export async function findBook(db: Db, id: number): Promise<Book | null> {
-  const [rows] = await db.execute<RowDataPacket[]>('SELECT ' + COLUMNS + ' FROM books b JOIN users u ON u.id = b.seller_id WHERE b.id = ?', [id]);
+  const [rows] = await db.execute<RowDataPacket[]>('SELECT ' + COLUMNS + ' FROM books b WHERE b.id = ?', [id]);
   return rows[0] ? toBook(rows[0]) : null;
 }
 
@@ -187,11 +188,11 @@ export async function countBooksListedSince(db: Db, sellerId: number, since: Dat
   return Number(rows[0]?.n ?? 0);
 }
 
-export async function insertBook(db: Db, sellerId: number, book: BookFields, coverKey: string | null): Promise<number> {
+export async function insertBook(db: Db, seller: { id: number; name: string }, book: BookFields, coverKey: string | null): Promise<number> {
   const [result] = await db.execute<ResultSetHeader>(
-    `INSERT INTO books (seller_id, title, author, isbn, description, book_condition, price_cents, stock, cover_key)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [sellerId, book.title, book.author, book.isbn, book.description, book.condition, book.priceCents, book.stock, coverKey],
+    `INSERT INTO books (seller_id, seller_name, title, author, isbn, description, book_condition, price_cents, stock, cover_key)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [seller.id, seller.name, book.title, book.author, book.isbn, book.description, book.condition, book.priceCents, book.stock, coverKey],
   );
   return result.insertId;
 }

@@ -7,6 +7,7 @@ import { requireLogin } from '../http/guards.js';
 import { cacheableBriefly } from '../http/locals.js';
 import { pageFromQuery, pageHref, pager, type Pager } from '../http/pagination.js';
 import { parseInput, requireId, typedValues } from '../http/validate.js';
+import type { AccountsPort } from '../accounts/accounts.port.js';
 import type { SalesPort } from './catalog.port.js';
 import type { Book } from './catalog.repo.js';
 import { parseCatalogQuery } from './catalog.query.js';
@@ -21,6 +22,7 @@ interface Deps {
   uploadDir: string;
   listingsPerDay: number;
   sales: SalesPort;
+  accounts: AccountsPort;
 }
 
 const FORM_FIELDS = ['title', 'author', 'isbn', 'description', 'condition', 'price', 'stock'] as const;
@@ -70,7 +72,7 @@ function catalogPager(result: catalog.CatalogPage, path: string, query: Record<s
   return pager({ page: result.page, pages: result.lastPage ?? 0, total: result.total ?? result.atLeast, hasNext: result.hasNext }, path, query);
 }
 
-export function catalogRoutes({ pool, uploadDir, listingsPerDay, sales }: Deps): Router {
+export function catalogRoutes({ pool, uploadDir, listingsPerDay, sales, accounts }: Deps): Router {
   const router = Router();
   const pageStarts = new catalog.PageStarts();
 
@@ -105,7 +107,7 @@ export function catalogRoutes({ pool, uploadDir, listingsPerDay, sales }: Deps):
   router.post('/book/add_book', requireLogin, async (req, res) => {
     try {
       const { input, cover } = await readBookForm(req);
-      const id = await catalog.addBook(pool, uploadDir, req.user!.id, input, cover, listingsPerDay);
+      const id = await catalog.addBook(pool, accounts, uploadDir, req.user!.id, input, cover, listingsPerDay);
       req.log.info({ event: 'book_added', bookId: id, userId: req.user!.id }, 'book added');
       flash(req, 'success', `"${input.title}" is now listed in the catalog.`);
       res.redirect(`/book/${id}`);

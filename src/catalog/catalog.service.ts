@@ -6,7 +6,8 @@ import { Forbidden, NotFound, TooManyRequests } from '../http/errors.js';
 import * as repo from './catalog.repo.js';
 import * as reservationsRepo from './reservations.repo.js';
 import type { Book, BookFilter, Condition, Sort, SortKey } from './catalog.repo.js';
-import type { SalesPort } from './catalog.port.js';
+import type { AccountsPort } from '../accounts/accounts.port.js';
+import type { BookForSale, SalesPort } from './catalog.port.js';
 import { isbnForms, isValidIsbn, normaliseIsbn, toFields, type BookInput } from './catalog.schema.js';
 import { removeCover, storeCover, type EncodedCover } from './covers.js';
 
@@ -173,9 +174,25 @@ export async function recentBooks(db: Db, count = 8): Promise<Book[]> {
   return repo.findBooksByIds(db, await repo.findBookIds(db, { inStock: true }, 'newest', count, 0));
 }
 
-/** Any book by id, listed or not (for other features: orders read price and stock from here). */
+/** Any book by id, listed or not (the books API answers with it after a change). */
 export function getBook(db: Db, id: number): Promise<Book | null> {
   return repo.findBook(db, id);
+}
+
+/** CatalogPort.booksForSale: what a cart or a checkout needs of these books, listed or not. */
+export async function booksForSale(db: Db, ids: number[]): Promise<BookForSale[]> {
+  const books = await repo.findBooksByIds(db, [...new Set(ids)]);
+  return books.map((b) => ({
+    id: b.id,
+    title: b.title,
+    author: b.author,
+    priceCents: b.priceCents,
+    stock: b.stock,
+    sellerId: b.sellerId,
+    sellerName: b.sellerName,
+    coverKey: b.coverKey,
+    listed: b.listed,
+  }));
 }
 
 /** A book as a visitor may see it: unlisted books exist only for their seller. */
@@ -203,16 +220,27 @@ async function lockOwn(db: Db, id: number, userId: number) {
 /**
  * Lists a new book. A seller may list at most `listingsPerDay` books in 24 hours, which keeps a
  * stolen or scripted account from flooding the catalog and the upload volume. (Two requests at the
- * same instant may both pass the count: a soft cap is all this needs.)
+ * same instant may both pass the count: a soft cap is all this needs.) The seller's name is copied
+ * from accounts onto the listing, so showing it never needs accounts (names never change).
  */
-export async function addBook(pool: Pool, uploadDir: string, sellerId: number, input: BookInput, cover: EncodedCover | null, listingsPerDay: number): Promise<number> {
+export async function addBook(
+  pool: Pool,
+  accounts: AccountsPort,
+  uploadDir: string,
+  sellerId: number,
+  input: BookInput,
+  cover: EncodedCover | null,
+  listingsPerDay: number,
+): Promise<number> {
   const since = new Date(Date.now() - 24 * 3_600_000);
   if ((await repo.countBooksListedSince(pool, sellerId, since)) >= listingsPerDay) {
     throw new TooManyRequests(`You have listed ${listingsPerDay} books in the last 24 hours, the most we allow. Please try again tomorrow.`, 3600);
   }
+  const [seller] = await accounts.usersByIds([sellerId]);
+  if (!seller) throw new Error(`account ${sellerId} is unknown to accounts`);
   const coverKey = cover ? await storeCover(uploadDir, cover) : null;
   try {
-    return await repo.insertBook(pool, sellerId, toFields(input), coverKey);
+    return await repo.insertBook(pool, seller, toFields(input), coverKey);
   } catch (err) {
     await removeCover(uploadDir, coverKey);
     throw err;

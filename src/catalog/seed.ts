@@ -1,23 +1,19 @@
-// Demo data: realistic, varied users and books, inserted in multi-row batches (100k books in seconds).
-import { randomBytes } from 'node:crypto';
-import bcrypt from 'bcrypt';
+// Demo books: realistic and varied, inserted in multi-row batches (100k books in seconds), for
+// sellers that accounts made (src/seed.cli.ts puts the two together).
 import { faker } from '@faker-js/faker';
 import sharp from 'sharp';
-import type { Pool, ResultSetHeader } from '../db/pool.js';
+import type { Pool } from '../db/pool.js';
 import { CONDITIONS } from './catalog.repo.js';
 import { encodeCover, storeCover } from './covers.js';
 
-export const DEMO_PASSWORD = 'demo reader passphrase';
 const BATCH = 2000;
 const PARALLEL = 4;
 
-export interface SeedOptions {
+export interface SeedBooksOptions {
   books: number;
-  users: number;
   uploadDir: string;
   /** How many books get a generated cover image (default: one in ten, at most 100). */
   covers?: number;
-  seed?: number;
 }
 
 function isbn13(): string {
@@ -54,7 +50,7 @@ function title(): string {
   }
 }
 
-function book(sellerId: number, now: number): unknown[] {
+function book(seller: { id: number; name: string }, now: number): unknown[] {
   const genre = faker.book.genre();
   const description = `${genre}, ${faker.book.format().toLowerCase()} edition published by ${faker.book.publisher()}. ${faker.helpers.arrayElement(NOTES)} ${faker.lorem.sentence()}`;
   const price = faker.helpers.weightedArrayElement([
@@ -69,7 +65,8 @@ function book(sellerId: number, now: number): unknown[] {
   ]);
   const created = new Date(now - faker.number.int({ min: 0, max: 730 * 86_400_000 }));
   return [
-    sellerId,
+    seller.id,
+    seller.name,
     title().slice(0, 200),
     (faker.datatype.boolean(0.6) ? faker.book.author() : faker.person.fullName()).slice(0, 120),
     faker.datatype.boolean(0.7) ? isbn13() : null,
@@ -92,25 +89,9 @@ async function coverImage(text: string): Promise<Buffer> {
   return sharp(Buffer.from(svg)).jpeg().toBuffer();
 }
 
-/** Inserts demo users and books into an already migrated database; returns the counts. */
-export async function seed(pool: Pool, options: SeedOptions): Promise<{ users: number; books: number; covers: number }> {
-  if (options.seed !== undefined) faker.seed(options.seed);
-  const run = randomBytes(3).toString('hex');
-  const hash = await bcrypt.hash(DEMO_PASSWORD, 12);
-  const userIds: number[] = [];
-  for (let start = 0; start < options.users; start += BATCH) {
-    const rows: unknown[][] = [];
-    for (let i = start; i < Math.min(options.users, start + BATCH); i++) {
-      const first = faker.person.firstName();
-      const last = faker.person.lastName();
-      const local = `${first}.${last}`.toLowerCase().replace(/[^a-z0-9.]/g, '');
-      rows.push([`${first} ${last}`, `${local}.${run}${i}@example.com`, hash]);
-    }
-    const [result] = await pool.query<ResultSetHeader>('INSERT INTO users (name, email, password_hash) VALUES ?', [rows]);
-    // One multi-row INSERT gets consecutive AUTO_INCREMENT ids (innodb_autoinc_lock_mode 1 or 2 for a simple insert).
-    for (let k = 0; k < rows.length; k++) userIds.push(result.insertId + k);
-  }
-  if (userIds.length === 0) throw new Error('--users must be at least 1');
+/** Inserts demo books of these sellers into an already migrated database; returns the counts. */
+export async function seedBooks(pool: Pool, sellers: { id: number; name: string }[], options: SeedBooksOptions): Promise<{ books: number; covers: number }> {
+  if (sellers.length === 0) throw new Error('--users must be at least 1');
 
   const now = Date.now();
   const batches: number[] = [];
@@ -119,9 +100,9 @@ export async function seed(pool: Pool, options: SeedOptions): Promise<{ users: n
   const worker = async () => {
     while (next < batches.length) {
       const size = batches[next++]!;
-      const rows = Array.from({ length: size }, () => book(faker.helpers.arrayElement(userIds), now));
+      const rows = Array.from({ length: size }, () => book(faker.helpers.arrayElement(sellers), now));
       await pool.query(
-        `INSERT INTO books (seller_id, title, author, isbn, description, book_condition, price_cents, stock, listed, created_at, updated_at) VALUES ?`,
+        `INSERT INTO books (seller_id, seller_name, title, author, isbn, description, book_condition, price_cents, stock, listed, created_at, updated_at) VALUES ?`,
         [rows],
       );
     }
@@ -137,5 +118,5 @@ export async function seed(pool: Pool, options: SeedOptions): Promise<{ users: n
       await pool.query('UPDATE books SET cover_key = ? WHERE id = ?', [key, row.id]);
     }
   }
-  return { users: userIds.length, books: options.books, covers: coverCount };
+  return { books: options.books, covers: coverCount };
 }

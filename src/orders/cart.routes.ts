@@ -1,5 +1,6 @@
 // Pages for starting a purchase: buy now, the cart and its checkout.
 import { Router, type Request, type Response } from 'express';
+import type { CatalogPort } from '../catalog/catalog.port.js';
 import type { Config } from '../config.js';
 import type { Pool } from '../db/pool.js';
 import { Invalid, NotFound } from '../http/errors.js';
@@ -12,9 +13,8 @@ import { SoldOut } from './orders.errors.js';
 import { buySchema, cartAddSchema, cartRemoveSchema, cartUpdateSchema, checkoutSchema } from './orders.schema.js';
 import { nextStepHref } from './orders.view.js';
 import * as purchases from './purchases.service.js';
-import { findBook } from './purchases.repo.js';
 
-export function cartRoutes({ pool, config }: { pool: Pool; config: Config }): Router {
+export function cartRoutes({ pool, config, catalog }: { pool: Pool; config: Config; catalog: CatalogPort }): Router {
   const router = Router();
   const ttl = config.purchaseTtlMinutes;
 
@@ -35,7 +35,7 @@ export function cartRoutes({ pool, config }: { pool: Pool; config: Config }): Ro
   // ---- Buy now ----
 
   async function renderBuy(req: Request, res: Response, status: number, errors: Record<string, string>, values: Record<string, string>) {
-    const book = await findBook(pool, requireId(req.params.book_id));
+    const [book] = await catalog.booksForSale([requireId(req.params.book_id)]);
     if (!book || !book.listed) throw new NotFound('This book is not for sale.');
     res.status(status).render('orders/buy', { title: `Buy ${book.title}`, book, errors, values });
   }
@@ -46,7 +46,7 @@ export function cartRoutes({ pool, config }: { pool: Pool; config: Config }): Ro
     const bookId = requireId(req.params.book_id);
     try {
       const input = parseInput(buySchema, req.body);
-      const result = await purchases.createPurchase(pool, {
+      const result = await purchases.createPurchase(pool, catalog, {
         buyerId: req.user!.id,
         lines: [{ bookId, quantity: input.quantity }],
         checkoutToken: input.checkout_token,
@@ -63,12 +63,12 @@ export function cartRoutes({ pool, config }: { pool: Pool; config: Config }): Ro
   // ---- Cart ----
 
   router.get('/cart', requireLogin, async (req, res) => {
-    res.render('orders/cart', { title: 'Your cart', cart: await cart.viewCart(pool, req.user!.id) });
+    res.render('orders/cart', { title: 'Your cart', cart: await cart.viewCart(pool, catalog, req.user!.id) });
   });
 
   router.post('/cart/add', requireLogin, async (req, res) => {
     const input = parseInput(cartAddSchema, req.body);
-    const title = await cart.addToCart(pool, req.user!.id, input.book_id, input.quantity);
+    const title = await cart.addToCart(pool, catalog, req.user!.id, input.book_id, input.quantity);
     flash(req, 'success', `"${title}" is in your cart.`);
     res.redirect('/cart');
   });
@@ -81,7 +81,7 @@ export function cartRoutes({ pool, config }: { pool: Pool; config: Config }): Ro
       res.redirect('/cart');
     } catch (err) {
       if (!(err instanceof Invalid)) throw err;
-      res.status(422).render('orders/cart', { title: 'Your cart', cart: await cart.viewCart(pool, req.user!.id), errors: err.fields });
+      res.status(422).render('orders/cart', { title: 'Your cart', cart: await cart.viewCart(pool, catalog, req.user!.id), errors: err.fields });
     }
   });
 
@@ -95,7 +95,7 @@ export function cartRoutes({ pool, config }: { pool: Pool; config: Config }): Ro
   router.post('/cart/checkout', requireLogin, async (req, res) => {
     try {
       const input = parseInput(checkoutSchema, req.body);
-      await continuePurchase(req, res, await cart.checkout(pool, req.user!.id, input.checkout_token, ttl), true);
+      await continuePurchase(req, res, await cart.checkout(pool, catalog, req.user!.id, input.checkout_token, ttl), true);
     } catch (err) {
       if (err instanceof SoldOut) return soldOut(res, err);
       throw err;

@@ -1,5 +1,6 @@
 // Pages that finish a purchase: choose its delivery, then pay for it.
 import { Router, type Request, type Response } from 'express';
+import type { CatalogPort } from '../catalog/catalog.port.js';
 import type { Pool } from '../db/pool.js';
 import { Invalid } from '../http/errors.js';
 import { flash } from '../http/flash.js';
@@ -12,7 +13,7 @@ import { deliverySchema } from './orders.schema.js';
 import * as payments from './payments.service.js';
 import * as purchases from './purchases.service.js';
 
-export function checkoutRoutes({ pool }: { pool: Pool }): Router {
+export function checkoutRoutes({ pool, catalog }: { pool: Pool; catalog: CatalogPort }): Router {
   const router = Router();
 
   /** The viewer's own purchase (not even an admin may pay for another), still waiting for payment. */
@@ -60,7 +61,7 @@ export function checkoutRoutes({ pool }: { pool: Pool }): Router {
     // The card number and CVV are never sent back to the page.
     const values = typedValues(req.body, ['method', 'card_expiry', 'paypal_email', 'bank_name', 'bank_reference']);
     try {
-      const { trackingNumber } = await payments.pay(pool, req.user!.id, purchaseId, req.body);
+      const { trackingNumber } = await payments.pay(pool, catalog, req.user!.id, purchaseId, req.body);
       req.log.info({ event: 'purchase_paid', purchaseId, userId: req.user!.id }, 'purchase paid');
       flash(req, 'success', `Thank you! Your payment was received. Tracking number: ${trackingNumber}.`);
       res.redirect(`/purchases/${purchaseId}`);

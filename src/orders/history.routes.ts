@@ -1,5 +1,6 @@
 // Pages after the purchase: the buyer's purchases (and cancelling), the seller's sales (and shipping), public tracking.
 import { Router } from 'express';
+import type { CatalogPort } from '../catalog/catalog.port.js';
 import type { Config } from '../config.js';
 import type { Pool } from '../db/pool.js';
 import { flash } from '../http/flash.js';
@@ -12,7 +13,7 @@ import * as purchases from './purchases.service.js';
 
 const PER_PAGE = 20;
 
-export function historyRoutes({ pool, config }: { pool: Pool; config: Config }): Router {
+export function historyRoutes({ pool, config, catalog }: { pool: Pool; config: Config; catalog: CatalogPort }): Router {
   const router = Router();
 
   // ---- Purchases ----
@@ -30,7 +31,7 @@ export function historyRoutes({ pool, config }: { pool: Pool; config: Config }):
 
   router.post('/purchases/:id/cancel', requireLogin, async (req, res) => {
     const purchaseId = requireId(req.params.id);
-    await purchases.cancelByBuyer(pool, req.user!.id, purchaseId);
+    await purchases.cancelByBuyer(pool, catalog, req.user!.id, purchaseId);
     req.log.info({ event: 'purchase_cancelled', purchaseId, userId: req.user!.id }, 'purchase cancelled by buyer');
     flash(req, 'success', 'Your purchase was cancelled and nothing was charged.');
     res.redirect(`/purchases/${purchaseId}`);

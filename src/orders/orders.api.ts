@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
+import type { CatalogPort } from '../catalog/catalog.port.js';
 import type { Config } from '../config.js';
 import type { Pool } from '../db/pool.js';
 import { pageFromQuery } from '../http/pagination.js';
@@ -65,7 +66,7 @@ function detailJson(d: PurchaseDetail) {
 }
 
 /** Mounted by the API router, which has already parsed the JSON body. */
-export function ordersApiRoutes({ config, pool, bearer }: { config: Config; pool: Pool; bearer: RequestHandler }): Router {
+export function ordersApiRoutes({ config, pool, bearer, catalog }: { config: Config; pool: Pool; bearer: RequestHandler; catalog: CatalogPort }): Router {
   const router = Router();
   const once = idempotent(pool);
   router.use(['/purchases', '/buy', '/delivery', '/payment', '/delivery_providers'], bearer);
@@ -88,7 +89,7 @@ export function ordersApiRoutes({ config, pool, bearer }: { config: Config; pool
   router.post('/buy/:book_id', once, async (req, res) => {
     const bookId = requireId(req.params.book_id, 'This book is not for sale.');
     const input = parseInput(apiBuySchema, req.body);
-    const { purchase, created } = await purchases.createPurchase(pool, {
+    const { purchase, created } = await purchases.createPurchase(pool, catalog, {
       buyerId: req.apiUser!.id,
       lines: [{ bookId, quantity: input.quantity }],
       checkoutToken: input.checkout_token ?? randomUUID(),
@@ -107,7 +108,7 @@ export function ordersApiRoutes({ config, pool, bearer }: { config: Config; pool
 
   router.post('/payment/:id', once, async (req, res) => {
     const id = requireId(req.params.id, 'There is no such purchase.');
-    const { trackingNumber } = await payments.pay(pool, req.apiUser!.id, id, req.body);
+    const { trackingNumber } = await payments.pay(pool, catalog, req.apiUser!.id, id, req.body);
     req.log.info({ event: 'purchase_paid', purchaseId: id, userId: req.apiUser!.id, via: 'api' }, 'purchase paid');
     res.status(201).json({ purchase: detailJson(await history.purchaseDetail(pool, id, req.apiUser!)), trackingNumber });
   });

@@ -1,4 +1,5 @@
 // Simulated payments: the amount is the purchase's total as stored; one payment per purchase.
+import type { CatalogPort } from '../catalog/catalog.port.js';
 import { isDuplicateKey, withTransaction, type Pool } from '../db/pool.js';
 import { Conflict } from '../http/errors.js';
 import { parseInput } from '../http/validate.js';
@@ -8,7 +9,7 @@ import { bankSchema, cardBrand, cardSchema, DECLINED_CARD, methodSchema, paypalS
 import * as repo from './payments.repo.js';
 import type { Payment } from './payments.repo.js';
 import * as purchasesRepo from './purchases.repo.js';
-import { assertPending, purchaseOfBuyer } from './purchases.service.js';
+import { assertPending, cancelWithoutStock, EXPIRED_MESSAGE, purchaseOfBuyer } from './purchases.service.js';
 
 type PaymentDetails = Omit<Payment, 'id' | 'purchaseId' | 'amountCents' | 'createdAt'>;
 
@@ -29,16 +30,30 @@ export function parsePayment(body: unknown, now: Date): { details: PaymentDetail
 }
 
 /**
- * Pays a pending purchase for its buyer: pending_payment → paid by compare-and-set, the payment
- * row (unique per purchase) and the start of the delivery, all in one transaction.
+ * Pays a pending purchase for its buyer: first its stock becomes sold in catalog (the reservation
+ * is committed, so it no longer goes back by itself), then pending_payment → paid by compare-and-set,
+ * the payment row (unique per purchase) and the start of the delivery, in one transaction. Should
+ * that transaction fail, the purchase stays unpaid and its cancel or expiry releases the stock.
  */
-export async function pay(pool: Pool, buyerId: number, purchaseId: number, body: unknown, now = new Date()): Promise<{ payment: Payment; trackingNumber: string }> {
+export async function pay(
+  pool: Pool,
+  catalog: CatalogPort,
+  buyerId: number,
+  purchaseId: number,
+  body: unknown,
+  now = new Date(),
+): Promise<{ payment: Payment; trackingNumber: string }> {
   // Ownership and state come before the form: a stranger learns nothing from validation messages.
   const current = await purchaseOfBuyer(pool, purchaseId, buyerId);
   assertPending(current, now, 'pay for it');
   if (!(await findDeliveryByPurchase(pool, purchaseId))) throw new Conflict('Choose a delivery option before paying.');
   const { details, cardNumber } = parsePayment(body, now);
   if (cardNumber === DECLINED_CARD) throw new PaymentDeclined('Your card was declined by the issuing bank (insufficient funds). Nothing was charged; try another card or payment method.');
+  if (!(await catalog.commit(current.reservationKey))) {
+    // Catalog released the stock already (the hold ran out): this purchase can never be paid.
+    await cancelWithoutStock(pool, purchaseId, now);
+    throw new Conflict(EXPIRED_MESSAGE('pay for it'));
+  }
   try {
     return await withTransaction(pool, async (conn) => {
       const purchase = await purchaseOfBuyer(conn, purchaseId, buyerId, true);

@@ -1,4 +1,4 @@
-// Purchases, their line items and the stock they take. SQL only here.
+// Purchases and their line items. SQL only here: the stock lives in catalog, reached through its port.
 import type { Db, ResultSetHeader, RowDataPacket } from '../db/pool.js';
 
 export type PurchaseStatus = 'pending_payment' | 'paid' | 'cancelled';
@@ -7,6 +7,8 @@ export interface Purchase {
   id: number;
   buyerId: number;
   checkoutToken: string | null;
+  /** The catalog reservation that holds this purchase's stock. */
+  reservationKey: string;
   status: PurchaseStatus;
   itemsCents: number;
   shippingCents: number;
@@ -23,6 +25,7 @@ export interface PurchaseItem {
   purchaseId: number;
   bookId: number;
   sellerId: number;
+  sellerName: string;
   title: string;
   author: string;
   quantity: number;
@@ -30,27 +33,19 @@ export interface PurchaseItem {
   shippedAt: Date | null;
 }
 
-export interface BookForSale {
-  id: number;
-  sellerId: number;
-  title: string;
-  author: string;
-  priceCents: number;
-  stock: number;
-  listed: boolean;
-  coverKey: string | null;
-}
-
 const PURCHASE_COLUMNS =
-  'id, buyer_id, checkout_token, status, items_cents, shipping_cents, total_cents, expires_at, paid_at, cancelled_at, cancel_reason, created_at';
+  'id, buyer_id, checkout_token, reservation_key, status, items_cents, shipping_cents, total_cents, expires_at, paid_at, cancelled_at, cancel_reason, created_at';
 const PURCHASE_COLUMNS_P =
-  'p.id, p.buyer_id, p.checkout_token, p.status, p.items_cents, p.shipping_cents, p.total_cents, p.expires_at, p.paid_at, p.cancelled_at, p.cancel_reason, p.created_at';
+  'p.id, p.buyer_id, p.checkout_token, p.reservation_key, p.status, p.items_cents, p.shipping_cents, p.total_cents, p.expires_at, p.paid_at, p.cancelled_at, p.cancel_reason, p.created_at';
+/** purchase_items columns, also selected by the sales queries (as i.*). */
+export const ITEM_COLUMNS = 'id, purchase_id, book_id, seller_id, seller_name, title, author, quantity, unit_price_cents, shipped_at';
 
 function toPurchase(row: RowDataPacket): Purchase {
   return {
     id: row.id as number,
     buyerId: row.buyer_id as number,
     checkoutToken: row.checkout_token as string | null,
+    reservationKey: row.reservation_key as string,
     status: row.status as PurchaseStatus,
     itemsCents: row.items_cents as number,
     shippingCents: row.shipping_cents as number,
@@ -70,6 +65,7 @@ export function toItem(row: RowDataPacket): PurchaseItem {
     purchaseId: row.purchase_id as number,
     bookId: row.book_id as number,
     sellerId: row.seller_id as number,
+    sellerName: row.seller_name as string,
     title: row.title as string,
     author: row.author as string,
     quantity: row.quantity as number,
@@ -78,62 +74,24 @@ export function toItem(row: RowDataPacket): PurchaseItem {
   };
 }
 
-function toBook(row: RowDataPacket): BookForSale {
-  return {
-    id: row.id as number,
-    sellerId: row.seller_id as number,
-    title: row.title as string,
-    author: row.author as string,
-    priceCents: row.price_cents as number,
-    stock: row.stock as number,
-    listed: Boolean(row.listed),
-    coverKey: row.cover_key as string | null,
-  };
-}
-
-const BOOK_COLUMNS = 'id, seller_id, title, author, price_cents, stock, listed, cover_key';
-
-export async function findBook(db: Db, id: number): Promise<BookForSale | null> {
-  const [rows] = await db.execute<RowDataPacket[]>(`SELECT ${BOOK_COLUMNS} FROM books WHERE id = ?`, [id]);
-  return rows[0] ? toBook(rows[0]) : null;
-}
-
-/** Locks the book row until the transaction ends; callers lock several books in id order. */
-export async function lockBook(db: Db, id: number): Promise<BookForSale | null> {
-  const [rows] = await db.execute<RowDataPacket[]>(`SELECT ${BOOK_COLUMNS} FROM books WHERE id = ? FOR UPDATE`, [id]);
-  return rows[0] ? toBook(rows[0]) : null;
-}
-
-/** Takes stock only if enough is left: false means another buyer got there first. */
-export async function takeStock(db: Db, bookId: number, quantity: number): Promise<boolean> {
-  const [result] = await db.execute<ResultSetHeader>(
-    'UPDATE books SET stock = stock - ? WHERE id = ? AND stock >= ? AND listed = 1',
-    [quantity, bookId, quantity],
-  );
-  return result.affectedRows === 1;
-}
-
-export async function returnStock(db: Db, bookId: number, quantity: number): Promise<void> {
-  // Capped at the catalog's most (CHECK stock <= 10000): a seller may have restocked meanwhile.
-  await db.execute('UPDATE books SET stock = LEAST(stock + ?, 10000) WHERE id = ?', [quantity, bookId]);
-}
-
 export async function insertPurchase(
   db: Db,
-  p: { buyerId: number; checkoutToken: string; itemsCents: number; expiresAt: Date; createdAt: Date },
+  p: { buyerId: number; checkoutToken: string; reservationKey: string; itemsCents: number; expiresAt: Date; createdAt: Date },
 ): Promise<number> {
   const [result] = await db.execute<ResultSetHeader>(
-    `INSERT INTO purchases (buyer_id, checkout_token, status, items_cents, shipping_cents, total_cents, expires_at, created_at)
-     VALUES (?, ?, 'pending_payment', ?, 0, ?, ?, ?)`,
-    [p.buyerId, p.checkoutToken, p.itemsCents, p.itemsCents, p.expiresAt, p.createdAt],
+    `INSERT INTO purchases (buyer_id, checkout_token, reservation_key, status, items_cents, shipping_cents, total_cents, expires_at, created_at)
+     VALUES (?, ?, ?, 'pending_payment', ?, 0, ?, ?, ?)`,
+    [p.buyerId, p.checkoutToken, p.reservationKey, p.itemsCents, p.itemsCents, p.expiresAt, p.createdAt],
   );
   return result.insertId;
 }
 
-export async function insertItem(db: Db, purchaseId: number, item: Omit<PurchaseItem, 'id' | 'purchaseId' | 'shippedAt'>): Promise<void> {
+/** The lines of a new purchase, in one statement. */
+export async function insertItems(db: Db, purchaseId: number, items: Omit<PurchaseItem, 'id' | 'purchaseId' | 'shippedAt'>[]): Promise<void> {
   await db.execute(
-    'INSERT INTO purchase_items (purchase_id, book_id, seller_id, title, author, quantity, unit_price_cents) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    [purchaseId, item.bookId, item.sellerId, item.title, item.author, item.quantity, item.unitPriceCents],
+    'INSERT INTO purchase_items (purchase_id, book_id, seller_id, seller_name, title, author, quantity, unit_price_cents) VALUES ' +
+      items.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', '),
+    items.flatMap((i) => [purchaseId, i.bookId, i.sellerId, i.sellerName, i.title, i.author, i.quantity, i.unitPriceCents]),
   );
 }
 
@@ -157,7 +115,7 @@ export async function findPurchaseByToken(db: Db, buyerId: number, checkoutToken
 
 export async function listItems(db: Db, purchaseId: number): Promise<PurchaseItem[]> {
   const [rows] = await db.execute<RowDataPacket[]>(
-    'SELECT id, purchase_id, book_id, seller_id, title, author, quantity, unit_price_cents, shipped_at FROM purchase_items WHERE purchase_id = ? ORDER BY id',
+    `SELECT ${ITEM_COLUMNS} FROM purchase_items WHERE purchase_id = ? ORDER BY id`,
     [purchaseId],
   );
   return rows.map(toItem);
@@ -182,7 +140,7 @@ export async function markPaid(db: Db, purchaseId: number, now: Date): Promise<b
 }
 
 /** pending_payment → cancelled. With `expiredBy`, only if it expired by then (the sweep). */
-export async function markCancelled(db: Db, purchaseId: number, now: Date, reason: 'buyer' | 'expired', expiredBy?: Date): Promise<boolean> {
+export async function markCancelled(db: Db, purchaseId: number, now: Date, reason: CancelReason, expiredBy?: Date): Promise<boolean> {
   const [result] = expiredBy
     ? await db.execute<ResultSetHeader>(
         "UPDATE purchases SET status = 'cancelled', cancelled_at = ?, cancel_reason = ? WHERE id = ? AND status = 'pending_payment' AND expires_at <= ?",
@@ -195,12 +153,35 @@ export async function markCancelled(db: Db, purchaseId: number, now: Date, reaso
   return result.affectedRows === 1;
 }
 
-export async function expiredPurchaseIds(db: Db, now: Date, limit: number): Promise<number[]> {
+export type CancelReason = 'buyer' | 'expired';
+
+/** Once the catalog reservation of a cancelled purchase is released (its stock is back). */
+export async function markStockReleased(db: Db, purchaseId: number, now: Date): Promise<void> {
+  await db.execute('UPDATE purchases SET stock_released_at = ? WHERE id = ? AND stock_released_at IS NULL', [now, purchaseId]);
+}
+
+export interface PurchaseRef {
+  id: number;
+  reservationKey: string;
+}
+
+const toRef = (r: RowDataPacket): PurchaseRef => ({ id: r.id as number, reservationKey: r.reservation_key as string });
+
+export async function expiredPurchases(db: Db, now: Date, limit: number): Promise<PurchaseRef[]> {
   const [rows] = await db.execute<RowDataPacket[]>(
-    "SELECT id FROM purchases WHERE status = 'pending_payment' AND expires_at <= ? ORDER BY expires_at LIMIT ?",
+    "SELECT id, reservation_key FROM purchases WHERE status = 'pending_payment' AND expires_at <= ? ORDER BY expires_at LIMIT ?",
     [now, String(limit)],
   );
-  return rows.map((r) => r.id as number);
+  return rows.map(toRef);
+}
+
+/** Cancelled by `before` and their stock not yet back (the release after the cancel did not finish). */
+export async function unreleasedCancelled(db: Db, before: Date, limit: number): Promise<PurchaseRef[]> {
+  const [rows] = await db.execute<RowDataPacket[]>(
+    "SELECT id, reservation_key FROM purchases WHERE status = 'cancelled' AND stock_released_at IS NULL AND cancelled_at <= ? ORDER BY id LIMIT ?",
+    [before, String(limit)],
+  );
+  return rows.map(toRef);
 }
 
 // ---- Histories ----
@@ -209,7 +190,6 @@ export interface PurchaseSummary extends Purchase {
   itemCount: number;
   firstTitle: string;
   deliveryStatus: string | null;
-  buyerEmail: string;
 }
 
 function toSummary(row: RowDataPacket): PurchaseSummary {
@@ -218,14 +198,13 @@ function toSummary(row: RowDataPacket): PurchaseSummary {
     itemCount: Number(row.item_count ?? 0),
     firstTitle: (row.first_title as string | null) ?? '',
     deliveryStatus: row.delivery_status as string | null,
-    buyerEmail: row.buyer_email as string,
   };
 }
 
-const SUMMARY_SELECT = `SELECT ${PURCHASE_COLUMNS_P}, u.email AS buyer_email, d.status AS delivery_status,
+const SUMMARY_SELECT = `SELECT ${PURCHASE_COLUMNS_P}, d.status AS delivery_status,
   (SELECT SUM(i.quantity) FROM purchase_items i WHERE i.purchase_id = p.id) AS item_count,
   (SELECT i.title FROM purchase_items i WHERE i.purchase_id = p.id ORDER BY i.id LIMIT 1) AS first_title
-  FROM purchases p JOIN users u ON u.id = p.buyer_id LEFT JOIN deliveries d ON d.purchase_id = p.id`;
+  FROM purchases p LEFT JOIN deliveries d ON d.purchase_id = p.id`;
 
 export async function countPurchases(db: Db, filter: { buyerId?: number; status?: PurchaseStatus }): Promise<number> {
   const [rows] = await db.execute<RowDataPacket[]>(
@@ -246,8 +225,4 @@ export async function listPurchases(
     [filter.buyerId ?? null, filter.buyerId ?? null, filter.status ?? null, filter.status ?? null, String(limit), String(offset)],
   );
   return rows.map(toSummary);
-}
-
-export async function setItemsTotal(db: Db, purchaseId: number, itemsCents: number): Promise<void> {
-  await db.execute('UPDATE purchases SET items_cents = ?, total_cents = ? + shipping_cents WHERE id = ?', [itemsCents, itemsCents, purchaseId]);
 }

@@ -1,6 +1,14 @@
-// Making purchases (buy now and cart checkout), cancelling them and the expiry sweep.
-// Stock is taken in the same transaction that records the purchase; every status change
-// is a compare-and-set whose affectedRows decides who won.
+// Making purchases (buy now and cart checkout), cancelling them and the expiry sweep. The stock is
+// catalog's: a purchase takes it through a reservation (CatalogPort), as a saga of local steps
+//   1. reserve the lines in catalog (idempotent by a key made of buyer and checkout token),
+//   2. write the purchase with a copy of what was reserved (title, author, price, seller),
+//   3. on any failure after 1, release the reservation.
+// A crash between 1 and 2 leaves a held reservation that catalog releases when its hold ends (a
+// little after the purchase would have expired), so no stock is lost and a purchase never exists
+// without its reservation. Paying commits the reservation (sold) before the purchase becomes paid;
+// cancelling and expiry release it after the purchase is cancelled, and the release is retried
+// until it is recorded. Every status change is a compare-and-set whose affectedRows decides who won.
+import type { CatalogPort, BookForSale, Refusal } from '../catalog/catalog.port.js';
 import { isDuplicateKey, withTransaction, type Db, type Pool, type PoolConnection } from '../db/pool.js';
 import { Conflict, Forbidden, Invalid, NotFound } from '../http/errors.js';
 import { formatMoney } from '../money.js';
@@ -8,7 +16,7 @@ import * as cartRepo from './cart.repo.js';
 import * as deliveriesRepo from './deliveries.repo.js';
 import { SoldOut } from './orders.errors.js';
 import * as repo from './purchases.repo.js';
-import type { Purchase } from './purchases.repo.js';
+import type { CancelReason, Purchase, PurchaseRef } from './purchases.repo.js';
 
 /**
  * The most one purchase may cost before delivery. Prices go up to $1,000,000 and quantities to 100
@@ -16,6 +24,10 @@ import type { Purchase } from './purchases.repo.js';
  * this leaves room for any delivery cost on top.
  */
 export const MAX_PURCHASE_CENTS = 1_000_000_000;
+/** A reservation is held this long past its purchase's expiry before catalog may release it by itself. */
+export const HOLD_GRACE_MS = 5 * 60_000;
+/** A cancel whose release did not finish is retried by the sweep after this long. */
+export const RELEASE_RETRY_AFTER_MS = 60_000;
 
 export interface Line {
   bookId: number;
@@ -28,75 +40,120 @@ export interface PurchaseResult {
   created: boolean;
 }
 
+/** The reservation of the purchase this buyer's checkout token makes: the same for every retry. */
+export function reservationKey(buyerId: number, checkoutToken: string): string {
+  return `purchase:${buyerId}:${checkoutToken}`;
+}
+
 function mergeLines(lines: Line[]): Line[] {
   const byBook = new Map<number, number>();
   for (const l of lines) byBook.set(l.bookId, (byBook.get(l.bookId) ?? 0) + l.quantity);
-  // Books are locked in id order so that two checkouts never wait on each other in a cycle.
   return [...byBook.entries()].sort((a, b) => a[0] - b[0]).map(([bookId, quantity]) => ({ bookId, quantity }));
 }
 
+const tooExpensive = () =>
+  new Invalid({ quantity: `One purchase can cost at most ${formatMoney(MAX_PURCHASE_CENTS)}. Buy fewer copies, or split it into several purchases.` });
+
+function notForSale(book: BookForSale | undefined, fromCart: boolean | undefined): Error {
+  if (fromCart) return new Conflict(`"${book?.title ?? 'A book in your cart'}" is no longer for sale. Remove it from your cart and try again.`);
+  return new NotFound('This book is not for sale.');
+}
+
+function notEnough(title: string, bookId: number, stock: number): SoldOut {
+  const left = stock === 0 ? 'it is sold out' : `only ${stock} ${stock === 1 ? 'copy is' : 'copies are'} left`;
+  return new SoldOut(`Sorry, "${title}" could not be reserved: ${left}.`, bookId);
+}
+
+function refused(refusal: Refusal, books: Map<number, BookForSale>, fromCart: boolean | undefined): Error {
+  const book = books.get(refusal.bookId);
+  if (refusal.reason === 'not_for_sale') return notForSale(book, fromCart);
+  return notEnough(book?.title ?? 'This book', refusal.bookId, refusal.stock);
+}
+
 /**
- * Creates one pending purchase for the lines, taking their stock, or returns the purchase the
- * same checkout token already made. Prices are read from the books, never from the request.
+ * Creates one pending purchase for the lines, reserving their stock, or returns the purchase the
+ * same checkout token already made. Prices come from catalog's reservation, never from the request.
  */
 export async function createPurchase(
   pool: Pool,
+  catalog: CatalogPort,
   opts: { buyerId: number; lines: Line[]; checkoutToken: string; ttlMinutes: number; fromCart?: boolean; now?: Date },
 ): Promise<PurchaseResult> {
-  const { buyerId, checkoutToken } = opts;
+  const { buyerId, checkoutToken, fromCart } = opts;
   const existing = await repo.findPurchaseByToken(pool, buyerId, checkoutToken);
   if (existing) return { purchase: existing, created: false };
-  const lines = mergeLines(opts.lines);
+  let lines = mergeLines(opts.lines);
   if (lines.length === 0) throw new Conflict('Your cart is empty.');
   const now = opts.now ?? new Date();
-  try {
-    const id = await withTransaction(pool, async (conn) => {
-      // Claiming the token first makes a concurrent duplicate wait here, then fail on the unique key.
-      const purchaseId = await repo.insertPurchase(conn, {
-        buyerId,
-        checkoutToken,
-        itemsCents: 0,
-        createdAt: now,
-        expiresAt: new Date(now.getTime() + opts.ttlMinutes * 60_000),
-      });
-      let itemsCents = 0;
-      for (const line of lines) {
-        const book = await repo.lockBook(conn, line.bookId);
-        if (!book || !book.listed) {
-          if (opts.fromCart) throw new Conflict(`"${book?.title ?? 'A book in your cart'}" is no longer for sale. Remove it from your cart and try again.`);
-          throw new NotFound('This book is not for sale.');
-        }
-        if (book.sellerId === buyerId) throw new Forbidden(`"${book.title}" is your own book: you cannot buy it.`);
-        if (book.stock < line.quantity) {
-          const left = book.stock === 0 ? 'it is sold out' : `only ${book.stock} ${book.stock === 1 ? 'copy is' : 'copies are'} left`;
-          throw new SoldOut(`Sorry, "${book.title}" could not be reserved: ${left}.`, book.id);
-        }
-        // The conditional UPDATE is the real guard; the locked read above only explains a refusal.
-        if (!(await repo.takeStock(conn, book.id, line.quantity))) throw new SoldOut(`Sorry, "${book.title}" is sold out.`, book.id);
-        await repo.insertItem(conn, purchaseId, {
-          bookId: book.id,
-          sellerId: book.sellerId,
-          title: book.title,
-          author: book.author,
-          quantity: line.quantity,
-          unitPriceCents: book.priceCents,
-        });
-        itemsCents += book.priceCents * line.quantity;
-        if (itemsCents > MAX_PURCHASE_CENTS) {
-          throw new Invalid({ quantity: `One purchase can cost at most ${formatMoney(MAX_PURCHASE_CENTS)}. Buy fewer copies, or split it into several purchases.` });
-        }
-        if (opts.fromCart) await cartRepo.removeFromCart(conn, buyerId, book.id);
-      }
-      await repo.setItemsTotal(conn, purchaseId, itemsCents);
-      return purchaseId;
-    });
-    const purchase = await repo.findPurchase(pool, id);
-    if (!purchase) throw new Error('purchase vanished after commit');
-    return { purchase, created: true };
-  } catch (err) {
-    // A duplicate submit that raced this one (or finished first) made the purchase: return it.
+  const expiresAt = new Date(now.getTime() + opts.ttlMinutes * 60_000);
+
+  // Why not, before anything is taken: gone, unlisted, the buyer's own, too few copies, too dear.
+  const books = new Map((await catalog.booksForSale(lines.map((l) => l.bookId))).map((b) => [b.id, b]));
+  if (fromCart) {
+    // A book deleted from the catalog simply leaves the cart (as its row would have with it).
+    const gone = lines.filter((l) => !books.has(l.bookId)).map((l) => l.bookId);
+    if (gone.length) {
+      await cartRepo.removeFromCart(pool, buyerId, gone);
+      lines = lines.filter((l) => books.has(l.bookId));
+      if (lines.length === 0) throw new Conflict('Your cart is empty.');
+    }
+  }
+  let estimate = 0;
+  for (const line of lines) {
+    const book = books.get(line.bookId);
+    if (!book || !book.listed) throw notForSale(book, fromCart);
+    if (book.sellerId === buyerId) throw new Forbidden(`"${book.title}" is your own book: you cannot buy it.`);
+    if (book.stock < line.quantity) throw notEnough(book.title, book.id, book.stock);
+    estimate += book.priceCents * line.quantity;
+  }
+  if (estimate > MAX_PURCHASE_CENTS) throw tooExpensive();
+
+  // 1. Reserve. The conditional UPDATEs in catalog are the real guard; the checks above only explain.
+  const key = reservationKey(buyerId, checkoutToken);
+  const outcome = await catalog.reserve(key, lines, { holdUntil: new Date(expiresAt.getTime() + HOLD_GRACE_MS) });
+  if ('refused' in outcome) throw refused(outcome.refused, books, fromCart);
+  const reservation = outcome.reserved;
+  if (reservation.state === 'released') {
+    // This token's earlier attempt reserved and gave the stock back (it failed, or was abandoned).
     const made = await repo.findPurchaseByToken(pool, buyerId, checkoutToken);
     if (made) return { purchase: made, created: false };
+    throw new Conflict('This form has expired. Reload the page and try again.');
+  }
+
+  // 2. Write the purchase, as reserved (a double submit with the same token shares the reservation).
+  try {
+    const itemsCents = reservation.lines.reduce((sum, l) => sum + l.unitPriceCents * l.quantity, 0);
+    if (itemsCents > MAX_PURCHASE_CENTS) throw tooExpensive(); // a price went up since the check above
+    const id = await withTransaction(pool, async (conn) => {
+      // Claiming the token first makes a concurrent duplicate wait here, then fail on the unique key.
+      const purchaseId = await repo.insertPurchase(conn, { buyerId, checkoutToken, reservationKey: key, itemsCents, createdAt: now, expiresAt });
+      await repo.insertItems(conn, purchaseId, reservation.lines);
+      if (fromCart) await cartRepo.removeFromCart(conn, buyerId, reservation.lines.map((l) => l.bookId));
+      return purchaseId;
+    });
+    const purchase: Purchase = {
+      id,
+      buyerId,
+      checkoutToken,
+      reservationKey: key,
+      status: 'pending_payment',
+      itemsCents,
+      shippingCents: 0,
+      totalCents: itemsCents,
+      expiresAt,
+      paidAt: null,
+      cancelledAt: null,
+      cancelReason: null,
+      createdAt: now,
+    };
+    return { purchase, created: true };
+  } catch (err) {
+    // A duplicate submit that raced this one (or finished first) made the purchase: return it,
+    // and keep the reservation it shares.
+    const made = await repo.findPurchaseByToken(pool, buyerId, checkoutToken);
+    if (made) return { purchase: made, created: false };
+    // 3. Compensate. Should the release fail too, catalog releases the hold when it ends.
+    await catalog.release(key).catch(() => false);
     if (isDuplicateKey(err)) throw new Conflict('This form was already submitted. Open your purchases to see it.');
     throw err;
   }
@@ -110,45 +167,74 @@ export async function purchaseOfBuyer(db: Db, purchaseId: number, buyerId: numbe
   return purchase;
 }
 
+export const EXPIRED_MESSAGE = (action: string) => `This purchase expired before it was paid, so you cannot ${action}. Its books went back on sale.`;
+
 /** 409 unless the purchase still waits for payment and has not expired. */
 export function assertPending(purchase: Purchase, now: Date, action: string): void {
   if (purchase.status === 'paid') throw new Conflict(`This purchase is already paid, so you cannot ${action}.`);
   if (purchase.status === 'cancelled') throw new Conflict(`This purchase was cancelled, so you cannot ${action}.`);
-  if (purchase.expiresAt <= now) throw new Conflict(`This purchase expired before it was paid, so you cannot ${action}. Its books went back on sale.`);
+  if (purchase.expiresAt <= now) throw new Conflict(EXPIRED_MESSAGE(action));
 }
 
-/** Cancelled by its own transaction's compare-and-set: the stock goes back only if this call won. */
-async function cancelInside(conn: PoolConnection, purchaseId: number, now: Date, reason: 'buyer' | 'expired'): Promise<boolean> {
-  const won = await repo.markCancelled(conn, purchaseId, now, reason, reason === 'expired' ? now : undefined);
-  if (!won) return false;
-  for (const item of await repo.listItems(conn, purchaseId)) await repo.returnStock(conn, item.bookId, item.quantity);
+/**
+ * pending_payment → cancelled by compare-and-set (and its pending delivery with it); true if this
+ * call won. `onlyIfExpired`: the sweep's condition. The stock goes back afterwards (releaseStock).
+ */
+async function cancelInside(conn: PoolConnection, purchaseId: number, now: Date, reason: CancelReason, onlyIfExpired: boolean): Promise<boolean> {
+  if (!(await repo.markCancelled(conn, purchaseId, now, reason, onlyIfExpired ? now : undefined))) return false;
   const delivery = await deliveriesRepo.findDeliveryByPurchase(conn, purchaseId);
   if (delivery) await deliveriesRepo.moveDelivery(conn, delivery.id, 'pending', 'cancelled', { nextStepAt: null });
   return true;
 }
 
-export async function cancelByBuyer(pool: Pool, buyerId: number, purchaseId: number, now = new Date()): Promise<void> {
-  await withTransaction(pool, async (conn) => {
+/** The stock of a cancelled purchase back in catalog (release is idempotent), then recorded. */
+async function releaseStock(pool: Pool, catalog: CatalogPort, purchase: PurchaseRef, now: Date): Promise<void> {
+  await catalog.release(purchase.reservationKey);
+  await repo.markStockReleased(pool, purchase.id, now);
+}
+
+export async function cancelByBuyer(pool: Pool, catalog: CatalogPort, buyerId: number, purchaseId: number, now = new Date()): Promise<void> {
+  const purchase = await withTransaction(pool, async (conn) => {
     const purchase = await purchaseOfBuyer(conn, purchaseId, buyerId, true);
     if (purchase.status !== 'pending_payment') throw new Conflict(`This purchase is ${purchase.status === 'paid' ? 'already paid' : 'already cancelled'} and cannot be cancelled.`);
-    if (!(await cancelInside(conn, purchaseId, now, 'buyer'))) throw new Conflict('This purchase changed meanwhile and cannot be cancelled.');
+    if (!(await cancelInside(conn, purchaseId, now, 'buyer', false))) throw new Conflict('This purchase changed meanwhile and cannot be cancelled.');
+    return purchase;
   });
+  // The purchase is cancelled whatever happens next: a release that fails is retried by the sweep.
+  await releaseStock(pool, catalog, purchase, now).catch(() => undefined);
+}
+
+/** Called when catalog no longer holds the purchase's reservation: it can never be paid, so it is cancelled. */
+export async function cancelWithoutStock(pool: Pool, purchaseId: number, now = new Date()): Promise<void> {
+  if (await withTransaction(pool, (conn) => cancelInside(conn, purchaseId, now, 'expired', false))) await repo.markStockReleased(pool, purchaseId, now);
 }
 
 /**
- * Cancels purchases unpaid past their expiry and returns their stock. Safe with several
- * instances sweeping at once: each purchase is cancelled (and restocked) by one winner only.
+ * Cancels purchases unpaid past their expiry and returns their stock; then retries the release of
+ * cancelled purchases whose stock is not back yet. Safe with several instances sweeping at once:
+ * each purchase is cancelled by one winner only, and catalog returns a reservation's stock once.
+ * Returns how many purchases this call cancelled.
  */
-export async function sweepExpired(pool: Pool, now = new Date(), batch = 200): Promise<number> {
+export async function sweepExpired(pool: Pool, catalog: CatalogPort, now = new Date(), batch = 200): Promise<number> {
   let cancelled = 0;
   let firstError: Error | undefined;
-  for (const id of await repo.expiredPurchaseIds(pool, now, batch)) {
-    // One purchase that cannot be cancelled must not hold back every purchase after it.
+  // One purchase that cannot be cancelled or released must not hold back every purchase after it.
+  const attempt = async (fn: () => Promise<void>) => {
     try {
-      if (await withTransaction(pool, (conn) => cancelInside(conn, id, now, 'expired'))) cancelled++;
+      await fn();
     } catch (err) {
       firstError ??= err instanceof Error ? err : new Error(String(err));
     }
+  };
+  for (const purchase of await repo.expiredPurchases(pool, now, batch)) {
+    await attempt(async () => {
+      if (!(await withTransaction(pool, (conn) => cancelInside(conn, purchase.id, now, 'expired', true)))) return;
+      cancelled++;
+      await releaseStock(pool, catalog, purchase, now);
+    });
+  }
+  for (const purchase of await repo.unreleasedCancelled(pool, new Date(now.getTime() - RELEASE_RETRY_AFTER_MS), batch)) {
+    await attempt(() => releaseStock(pool, catalog, purchase, now));
   }
   if (firstError) throw firstError; // logged by the job, which runs again later
   return cancelled;

@@ -1,6 +1,10 @@
 // Sales: a seller's paid purchase items, their totals and revenue per day, and shipping them. SQL only here.
 import type { Db, ResultSetHeader, RowDataPacket } from '../db/pool.js';
-import { toItem, type PurchaseItem, type PurchaseStatus } from './purchases.repo.js';
+import { ITEM_COLUMNS, toItem, type PurchaseItem, type PurchaseStatus } from './purchases.repo.js';
+
+const ITEM_COLUMNS_I = ITEM_COLUMNS.split(', ')
+  .map((c) => `i.${c}`)
+  .join(', ');
 
 export interface SaleRow extends PurchaseItem {
   purchaseStatus: PurchaseStatus;
@@ -19,8 +23,7 @@ export async function countSales(db: Db, sellerId: number): Promise<number> {
 
 export async function listSales(db: Db, sellerId: number, limit: number, offset: number): Promise<SaleRow[]> {
   const [rows] = await db.execute<RowDataPacket[]>(
-    `SELECT i.id, i.purchase_id, i.book_id, i.seller_id, i.title, i.author, i.quantity, i.unit_price_cents, i.shipped_at,
-            p.status AS purchase_status, p.paid_at, d.status AS delivery_status, d.tracking_number
+    `SELECT ${ITEM_COLUMNS_I}, p.status AS purchase_status, p.paid_at, d.status AS delivery_status, d.tracking_number
        FROM purchase_items i JOIN purchases p ON p.id = i.purchase_id LEFT JOIN deliveries d ON d.purchase_id = p.id
       WHERE i.seller_id = ? AND p.status = 'paid'
       ORDER BY p.paid_at DESC, i.id DESC LIMIT ? OFFSET ?`,

@@ -7,7 +7,11 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
+import { releaseExpiredHolds } from '../../src/catalog/reservations.service.js';
 import { dropDatabase, FEATURES, migrate } from '../../src/db/migrate.js';
+import { createPool } from '../../src/db/pool.js';
+import { cancelByBuyer } from '../../src/orders/purchases.service.js';
+import { localPorts } from '../../src/ports.js';
 import { SERVER_URL } from '../helpers/app.js';
 
 /** Which feature owns each table (the rule of issue 14: one owner per table). */
@@ -183,5 +187,20 @@ describe('a database from before the split', () => {
 
   test('has no foreign key from one owner to another any more', async () => {
     for (const fk of await foreignKeys(old)) assert.equal(OWNER[fk.to], OWNER[fk.from], `${fk.name}: ${fk.from} → ${fk.to}`);
+  });
+
+  test('a purchase from before the split is cancelled through its reservation: its copy comes back once', async () => {
+    const pool = createPool(old, 2);
+    try {
+      const { catalog } = localPorts(pool);
+      await cancelByBuyer(pool, catalog, 2, 1);
+      await releaseExpiredHolds(pool, new Date(Date.now() + 365 * 86_400_000));
+      const [rows] = await pool.query<mysql.RowDataPacket[]>('SELECT b.stock, p.status, p.stock_released_at FROM books b, purchases p WHERE b.id = 1 AND p.id = 1');
+      assert.equal(rows[0]?.stock, 4);
+      assert.equal(rows[0]?.status, 'cancelled');
+      assert.ok(rows[0]?.stock_released_at);
+    } finally {
+      await pool.end();
+    }
   });
 });

@@ -35,7 +35,7 @@ export interface Site {
 /** The app on a free port with a fresh database, its periodic jobs running, and a browser. */
 export async function startSite(env: Record<string, string> = {}): Promise<Site> {
   const t = await startTestApp({ LOG_LEVEL: 'warn', ...env });
-  const jobs = startOrderJobs({ pool: t.pool, config: t.config, logger: createLogger('warn') });
+  const jobs = startOrderJobs({ pool: t.pool, config: t.config, logger: createLogger('warn'), catalog: t.ports.catalog });
   const server: Server = createServer(t.app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

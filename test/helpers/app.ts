@@ -10,6 +10,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { dropDatabase, migrate } from '../../src/db/migrate.js';
 import { createPool, type Pool } from '../../src/db/pool.js';
 import { createLogger } from '../../src/logger.js';
+import type { Ports } from '../../src/ports.js';
 
 export const SERVER_URL = process.env.TEST_DATABASE_SERVER ?? 'mysql://root@127.0.0.1:3306';
 
@@ -33,6 +34,8 @@ export interface TestApp {
   uploadDir: string;
   bookstore: BookStoreApp;
   app: BookStoreApp['app'];
+  /** How the features reach each other in this app (in-process, on `pool`). */
+  ports: Ports;
   /** Every log line the app wrote, for asserting that secrets never reach the log. */
   logs: string[];
   /** Another app instance on the same database (a second node behind the balancer). */
@@ -73,11 +76,12 @@ export async function startTestApp(env: Record<string, string> = {}, db?: TestDa
     uploadDir,
     bookstore,
     app: bookstore.app,
+    ports: bookstore.ports,
     logs,
     sibling() {
       const other = make().bookstore;
       siblings.push(other);
-      return { ...testApp, bookstore: other, app: other.app, agent: () => supertest.agent(other.app) };
+      return { ...testApp, bookstore: other, app: other.app, ports: other.ports, agent: () => supertest.agent(other.app) };
     },
     agent: () => supertest.agent(bookstore.app),
     async close() {

@@ -1,7 +1,9 @@
-// Fixtures for catalog tests: books inserted directly, real images made with sharp, files on disk.
+// Fixtures for catalog tests: books inserted directly (with the seller's name from accounts, as
+// catalog copies it), real images made with sharp, files on disk.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { usersByIds } from '../../src/accounts/accounts.service.js';
 import type { Pool, ResultSetHeader, RowDataPacket } from '../../src/db/pool.js';
 
 export interface BookFixture {
@@ -17,11 +19,13 @@ export interface BookFixture {
 }
 
 export async function insertBook(pool: Pool, sellerId: number, b: BookFixture = {}): Promise<number> {
+  const [seller] = await usersByIds(pool, [sellerId]);
   const [result] = await pool.execute<ResultSetHeader>(
-    `INSERT INTO books (seller_id, title, author, isbn, description, book_condition, price_cents, stock, listed, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO books (seller_id, seller_name, title, author, isbn, description, book_condition, price_cents, stock, listed, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [
       sellerId,
+      seller?.name ?? '',
       b.title ?? 'A Test Book',
       b.author ?? 'Some Author',
       b.isbn ?? null,

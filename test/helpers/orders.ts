@@ -1,7 +1,9 @@
-// Fixtures and steps for the buying tests: books by direct INSERT, the checkout through HTTP.
+// Fixtures and steps for the buying tests: books listed through catalog's repo, the checkout through HTTP.
 import { randomUUID } from 'node:crypto';
 import type supertest from 'supertest';
-import type { Pool, ResultSetHeader, RowDataPacket } from '../../src/db/pool.js';
+import { usersByIds } from '../../src/accounts/accounts.service.js';
+import { insertBook, unlistBook } from '../../src/catalog/catalog.repo.js';
+import type { Pool, RowDataPacket } from '../../src/db/pool.js';
 import { csrfFrom } from './users.js';
 
 type Agent = ReturnType<typeof supertest.agent>;
@@ -14,12 +16,20 @@ export async function createBook(
   sellerId: number,
   opts: { title?: string; author?: string; priceCents?: number; stock?: number; listed?: boolean } = {},
 ): Promise<number> {
-  const [result] = await pool.execute<ResultSetHeader>(
-    `INSERT INTO books (seller_id, title, author, isbn, description, book_condition, price_cents, stock, cover_key, listed)
-     VALUES (?, ?, ?, NULL, ?, 'good', ?, ?, NULL, ?)`,
-    [sellerId, opts.title ?? 'The Left Hand of Darkness', opts.author ?? 'Ursula K. Le Guin', 'A well-kept copy.', opts.priceCents ?? 1250, opts.stock ?? 1, opts.listed === false ? 0 : 1],
-  );
-  return result.insertId;
+  const [seller] = await usersByIds(pool, [sellerId]);
+  if (!seller) throw new Error(`no account ${sellerId}`);
+  const fields = {
+    title: opts.title ?? 'The Left Hand of Darkness',
+    author: opts.author ?? 'Ursula K. Le Guin',
+    isbn: null,
+    description: 'A well-kept copy.',
+    condition: 'good' as const,
+    priceCents: opts.priceCents ?? 1250,
+    stock: opts.stock ?? 1,
+  };
+  const id = await insertBook(pool, seller, fields, null);
+  if (opts.listed === false) await unlistBook(pool, id);
+  return id;
 }
 
 export async function stockOf(pool: Pool, bookId: number): Promise<number> {

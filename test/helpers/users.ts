@@ -1,6 +1,7 @@
 import bcrypt from 'bcrypt';
 import { randomBytes } from 'node:crypto';
-import type { Pool, ResultSetHeader } from '../../src/db/pool.js';
+import { insertUser, setRole } from '../../src/accounts/accounts.repo.js';
+import type { Pool } from '../../src/db/pool.js';
 import type supertest from 'supertest';
 
 type Agent = ReturnType<typeof supertest.agent>;
@@ -25,16 +26,14 @@ export async function csrfToken(agent: Agent, path = '/login'): Promise<string> 
   return csrfFrom(res.text);
 }
 
-/** Inserts an account directly (fast fixture); the password is PASSWORD. */
+/** Makes an account through accounts' repo (fast fixture: the hash is made once); the password is PASSWORD. */
 export async function createUser(pool: Pool, opts: { email?: string; name?: string; role?: 'user' | 'admin' } = {}) {
   hashOfPassword ??= await bcrypt.hash(PASSWORD, 12);
   const email = opts.email ?? uniqueEmail();
   const name = opts.name ?? 'Test Reader';
-  const [result] = await pool.execute<ResultSetHeader>(
-    'INSERT INTO users (name, email, password_hash, role) VALUES (?, ?, ?, ?)',
-    [name, email, hashOfPassword, opts.role ?? 'user'],
-  );
-  return { id: result.insertId, email, name, password: PASSWORD };
+  const id = await insertUser(pool, { name, email, passwordHash: hashOfPassword });
+  if (opts.role === 'admin') await setRole(pool, id, 'admin');
+  return { id, email, name, password: PASSWORD };
 }
 
 /** Logs the agent in through the real form. */

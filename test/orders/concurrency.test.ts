@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createPool } from '../../src/db/pool.js';
 import { sweepExpired } from '../../src/orders/purchases.service.js';
+import { localPorts } from '../../src/ports.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { buyNow, chooseDelivery, count, createBook, csrfOf, pay, providerIds, purchaseIdFrom, purchaseRow, stockOf } from '../helpers/orders.js';
 import { createUser, loggedInAgent } from '../helpers/users.js';
@@ -88,19 +89,20 @@ describe('expiry', () => {
     assert.equal(await stockOf(t.pool, bookId), 10);
 
     // Before the TTL nothing happens.
-    assert.equal(await sweepExpired(t.pool, new Date(Date.now() + 29 * 60_000)), 0);
+    assert.equal(await sweepExpired(t.pool, t.ports.catalog, new Date(Date.now() + 29 * 60_000)), 0);
     const pending = await count(t.pool, 'purchases', "status = 'pending_payment'"); // earlier tests' too
     const other = createPool(t.config.databaseUrl, 10);
+    const otherCatalog = localPorts(other).catalog;
     try {
       const later = new Date(Date.now() + 31 * 60_000);
-      const [a, b, c] = await Promise.all([sweepExpired(t.pool, later), sweepExpired(other, later), sweepExpired(other, later)]);
+      const [a, b, c] = await Promise.all([sweepExpired(t.pool, t.ports.catalog, later), sweepExpired(other, otherCatalog, later), sweepExpired(other, otherCatalog, later)]);
       assert.equal(a + b + c, pending, 'each purchase is cancelled by exactly one sweeper');
     } finally {
       await other.end();
     }
     assert.equal(await stockOf(t.pool, bookId), 30, 'stock returned exactly once');
     for (const id of ids) assert.equal((await purchaseRow(t.pool, id))?.status, 'cancelled');
-    assert.equal(await sweepExpired(t.pool, new Date(Date.now() + 60 * 60_000)), 0);
+    assert.equal(await sweepExpired(t.pool, t.ports.catalog, new Date(Date.now() + 60 * 60_000)), 0);
   });
 
   test('an expired purchase can no longer get a delivery or be paid (409, nothing changes)', async () => {
@@ -115,7 +117,7 @@ describe('expiry', () => {
     const late = await pay(agent, id);
     assert.equal(late.status, 409);
     assert.match(late.text, /expired/);
-    assert.equal(await sweepExpired(t.pool), 1);
+    assert.equal(await sweepExpired(t.pool, t.ports.catalog), 1);
     assert.equal(await stockOf(t.pool, bookId), 1);
     const afterSweep = await pay(agent, id);
     assert.equal(afterSweep.status, 409);

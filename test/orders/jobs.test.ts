@@ -22,7 +22,7 @@ test('startOrderJobs moves a shipped delivery to delivered, and stop() ends the 
   const id = await buyAndPay(buyer.agent, book, (await providerIds(t.pool))[0]!.id);
   assert.equal((await seller.agent.post(`/sales/${id}/ship`).type('form').send({ _csrf: await csrfOf(seller.agent) })).status, 302);
 
-  const jobs = startOrderJobs({ pool: t.pool, config: t.config, logger: createLogger('silent') });
+  const jobs = startOrderJobs({ pool: t.pool, config: t.config, logger: createLogger('silent'), catalog: t.ports.catalog });
   try {
     let status = '';
     for (let i = 0; i < 50 && status !== 'delivered'; i++) {

@@ -275,7 +275,7 @@ describe('values the schema accepts but a column could not hold', () => {
     assert.equal(await stockOf(t.pool, book), 10_000, 'capped at the most a book may have');
 
     // The sweep cancels every expired purchase, this one and the ones after it.
-    await sweepExpired(t.pool, new Date(Date.now() + 24 * 3_600_000));
+    await sweepExpired(t.pool, t.ports.catalog, new Date(Date.now() + 24 * 3_600_000));
     assert.equal((await purchaseRow(t.pool, second))?.status, 'cancelled');
     assert.equal((await purchaseRow(t.pool, third))?.status, 'cancelled');
     assert.equal(await stockOf(t.pool, other), 1);

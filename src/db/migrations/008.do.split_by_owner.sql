@@ -69,4 +69,5 @@ INSERT INTO book_reservation_items (reservation_id, book_id, quantity, title, au
   SELECT r.id, i.book_id, i.quantity, i.title, i.author, i.seller_id, i.seller_name, i.unit_price_cents
     FROM purchase_items i JOIN purchases p ON p.id = i.purchase_id JOIN book_reservations r ON r.reservation_key = p.reservation_key;
 UPDATE purchases SET stock_released_at = COALESCE(cancelled_at, updated_at), updated_at = updated_at WHERE status = 'cancelled';
+ALTER TABLE purchases MODIFY reservation_key VARCHAR(100) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL;
 

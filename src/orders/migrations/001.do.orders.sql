@@ -38,7 +38,7 @@ CREATE TABLE IF NOT EXISTS purchases (
   id INT UNSIGNED NOT NULL AUTO_INCREMENT,
   buyer_id INT UNSIGNED NOT NULL,
   checkout_token VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
-  reservation_key VARCHAR(100) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
+  reservation_key VARCHAR(100) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
   status VARCHAR(20) NOT NULL DEFAULT 'pending_payment',
   items_cents INT UNSIGNED NOT NULL DEFAULT 0,
   shipping_cents INT UNSIGNED NOT NULL DEFAULT 0,
