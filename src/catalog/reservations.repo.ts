@@ -70,27 +70,6 @@ export async function returnStock(db: Db, bookId: number, quantity: number): Pro
   await db.execute('UPDATE books SET stock = LEAST(stock + ?, 10000) WHERE id = ?', [quantity, bookId]);
 }
 
-/** Why a book could not be taken: gone, unlisted, or how many copies are left. */
-export async function stockOf(db: Db, bookId: number): Promise<{ listed: boolean; stock: number } | null> {
-  const [rows] = await db.execute<RowDataPacket[]>('SELECT listed, stock FROM books WHERE id = ?', [bookId]);
-  const row = rows[0];
-  return row ? { listed: row.listed === 1, stock: row.stock as number } : null;
-}
-
-/** The reserved books as they are now (their rows are locked by this transaction's takeStock). */
-export async function lineDetails(db: Db, ids: number[]): Promise<Map<number, Omit<ReservedLine, 'bookId' | 'quantity'>>> {
-  const [rows] = await db.execute<RowDataPacket[]>(
-    'SELECT id, title, author, seller_id, seller_name, price_cents FROM books WHERE id IN (' + ids.map(() => '?').join(', ') + ')',
-    ids,
-  );
-  return new Map(
-    rows.map((r) => [
-      r.id as number,
-      { title: r.title as string, author: r.author as string, sellerId: r.seller_id as number, sellerName: r.seller_name as string, unitPriceCents: r.price_cents as number },
-    ]),
-  );
-}
-
 /** held → committed by compare-and-set. */
 export async function markCommitted(db: Db, key: string, now: Date): Promise<boolean> {
   const [result] = await db.execute<ResultSetHeader>(

@@ -9,6 +9,7 @@
 //            so several instances may sweep at once.
 import { isDuplicateKey, withTransaction, type Pool } from '../db/pool.js';
 import type { Refusal, Reservation, ReserveOutcome, ReservedLine, StockLine } from './catalog.port.js';
+import * as books from './catalog.repo.js';
 import * as repo from './reservations.repo.js';
 
 export const MAX_KEY_LENGTH = 100;
@@ -39,32 +40,32 @@ export async function reserve(pool: Pool, key: string, lines: StockLine[], until
   if (key.length === 0 || key.length > MAX_KEY_LENGTH) throw new RangeError('a reservation key has 1 to 100 characters');
   // Whole seconds, as DATETIME keeps it: the first answer and a repeated one are the same.
   const holdUntil = new Date(Math.floor(until.getTime() / 1000) * 1000);
-  const existing = await repo.findReservation(pool, key);
-  if (existing) return { reserved: answer(existing) };
   const merged = mergeLines(lines);
   if (merged.length === 0) throw new RangeError('a reservation needs at least one line');
   try {
     return await withTransaction(pool, async (conn) => {
+      // The key first: a repeated key fails here on the unique key (and is answered below).
       const id = await repo.insertReservation(conn, key, holdUntil, now);
       for (const line of merged) {
         if (!(await repo.takeStock(conn, line.bookId, line.quantity))) {
-          const book = await repo.stockOf(conn, line.bookId);
+          const book = await books.findBook(conn, line.bookId);
           const forSale = book !== null && book.listed;
           throw new Refused({ bookId: line.bookId, reason: forSale ? 'sold_out' : 'not_for_sale', stock: forSale ? book.stock : 0 });
         }
       }
-      const details = await repo.lineDetails(
-        conn,
-        merged.map((l) => l.bookId),
-      );
-      const reserved: ReservedLine[] = merged.map((l) => ({ ...l, ...details.get(l.bookId)! }));
+      // The books as they are now: their rows are locked by the UPDATEs above until the commit.
+      const current = new Map((await books.findBooksByIds(conn, merged.map((l) => l.bookId))).map((b) => [b.id, b]));
+      const reserved: ReservedLine[] = merged.map((l) => {
+        const b = current.get(l.bookId)!;
+        return { ...l, title: b.title, author: b.author, sellerId: b.sellerId, sellerName: b.sellerName, unitPriceCents: b.priceCents };
+      });
       await repo.insertLines(conn, id, reserved);
       return { reserved: { key, state: 'held' as const, holdUntil, lines: reserved } };
     });
   } catch (err) {
     // Nothing was taken (the transaction rolled back), so the key is free to be tried again.
     if (err instanceof Refused) return { refused: err.refusal };
-    // The same key reserved at the same moment by another call: answer what that one reserved.
+    // The same key reserved before, or at the same moment by another call: answer what it reserved.
     if (isDuplicateKey(err)) {
       const made = await repo.findReservation(pool, key);
       if (made) return { reserved: answer(made) };

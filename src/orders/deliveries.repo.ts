@@ -43,7 +43,7 @@ function toProvider(row: RowDataPacket): Provider {
   };
 }
 
-function toDelivery(row: RowDataPacket): Delivery {
+export function toDelivery(row: RowDataPacket): Delivery {
   return {
     id: row.id as number,
     purchaseId: row.purchase_id as number,

@@ -3,7 +3,6 @@ import type { Db } from '../db/pool.js';
 import { Forbidden, NotFound } from '../http/errors.js';
 import * as deliveriesRepo from './deliveries.repo.js';
 import type { Delivery, DeliveryEvent } from './deliveries.repo.js';
-import * as paymentsRepo from './payments.repo.js';
 import type { Payment } from './payments.repo.js';
 import * as repo from './purchases.repo.js';
 import type { Purchase, PurchaseItem, PurchaseStatus } from './purchases.repo.js';
@@ -57,15 +56,11 @@ export interface PurchaseDetail {
 
 /** The whole purchase for its buyer (or an administrator). */
 export async function purchaseDetail(db: Db, purchaseId: number, viewer: { id: number; role: string }): Promise<PurchaseDetail> {
-  const purchase = await repo.findPurchase(db, purchaseId);
-  if (!purchase) throw new NotFound('There is no such purchase.');
+  const found = await repo.findPurchaseWithDelivery(db, purchaseId);
+  if (!found) throw new NotFound('There is no such purchase.');
+  const { purchase, delivery, payment } = found;
   if (purchase.buyerId !== viewer.id && viewer.role !== 'admin') throw new Forbidden('This purchase belongs to another account.');
-  const [items, delivery, payment] = await Promise.all([
-    repo.listItems(db, purchaseId),
-    deliveriesRepo.findDeliveryByPurchase(db, purchaseId),
-    paymentsRepo.findPayment(db, purchaseId),
-  ]);
-  const events = delivery ? await deliveriesRepo.listEvents(db, delivery.id) : [];
+  const [items, events] = await Promise.all([repo.listItems(db, purchaseId), delivery ? deliveriesRepo.listEvents(db, delivery.id) : []]);
   return { purchase, items, delivery, events, payment, steps: timeline(purchase, events) };
 }
 

@@ -14,7 +14,7 @@ export interface Payment {
   createdAt: Date;
 }
 
-function toPayment(row: RowDataPacket): Payment {
+export function toPayment(row: RowDataPacket): Payment {
   return {
     id: row.id as number,
     purchaseId: row.purchase_id as number,
@@ -36,12 +36,4 @@ export async function insertPayment(db: Db, p: Omit<Payment, 'id' | 'createdAt'>
     [p.purchaseId, p.amountCents, p.method, p.cardBrand, p.cardLast4, p.paypalEmail, p.bankName, p.bankReference, now],
   );
   return result.insertId;
-}
-
-export async function findPayment(db: Db, purchaseId: number): Promise<Payment | null> {
-  const [rows] = await db.execute<RowDataPacket[]>(
-    'SELECT id, purchase_id, amount_cents, method, card_brand, card_last4, paypal_email, bank_name, bank_reference, created_at FROM payments WHERE purchase_id = ?',
-    [purchaseId],
-  );
-  return rows[0] ? toPayment(rows[0]) : null;
 }

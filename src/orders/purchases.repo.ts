@@ -1,5 +1,7 @@
 // Purchases and their line items. SQL only here: the stock lives in catalog, reached through its port.
 import type { Db, ResultSetHeader, RowDataPacket } from '../db/pool.js';
+import { toDelivery, type Delivery } from './deliveries.repo.js';
+import { toPayment, type Payment } from './payments.repo.js';
 
 export type PurchaseStatus = 'pending_payment' | 'paid' | 'cancelled';
 
@@ -98,6 +100,35 @@ export async function insertItems(db: Db, purchaseId: number, items: Omit<Purcha
 export async function findPurchase(db: Db, id: number): Promise<Purchase | null> {
   const [rows] = await db.execute<RowDataPacket[]>(`SELECT ${PURCHASE_COLUMNS} FROM purchases WHERE id = ?`, [id]);
   return rows[0] ? toPurchase(rows[0]) : null;
+}
+
+// A purchase with its delivery and payment in one read (the purchase pages and every API answer).
+const WITH_DELIVERY_AND_PAYMENT = `SELECT ${PURCHASE_COLUMNS_P},
+  d.id AS d_id, d.purchase_id AS d_purchase_id, d.provider_id AS d_provider_id, dp.name AS d_provider_name,
+  dp.delivery_hours AS d_delivery_hours, d.status AS d_status, d.cost_cents AS d_cost_cents, d.tracking_number AS d_tracking_number,
+  d.next_step_at AS d_next_step_at, d.created_at AS d_created_at,
+  pm.id AS pm_id, pm.purchase_id AS pm_purchase_id, pm.amount_cents AS pm_amount_cents, pm.method AS pm_method, pm.card_brand AS pm_card_brand,
+  pm.card_last4 AS pm_card_last4, pm.paypal_email AS pm_paypal_email, pm.bank_name AS pm_bank_name, pm.bank_reference AS pm_bank_reference,
+  pm.created_at AS pm_created_at
+  FROM purchases p LEFT JOIN deliveries d ON d.purchase_id = p.id LEFT JOIN delivery_providers dp ON dp.id = d.provider_id
+  LEFT JOIN payments pm ON pm.purchase_id = p.id WHERE p.id = ?`;
+
+/** The columns of `row` that start with `prefix`, without it (the joined table's own row). */
+function joined(row: RowDataPacket, prefix: string): RowDataPacket {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) if (k.startsWith(prefix)) out[k.slice(prefix.length)] = v;
+  return out as RowDataPacket;
+}
+
+export async function findPurchaseWithDelivery(db: Db, id: number): Promise<{ purchase: Purchase; delivery: Delivery | null; payment: Payment | null } | null> {
+  const [rows] = await db.execute<RowDataPacket[]>(WITH_DELIVERY_AND_PAYMENT, [id]);
+  const row = rows[0];
+  if (!row) return null;
+  return {
+    purchase: toPurchase(row),
+    delivery: row.d_id === null ? null : toDelivery(joined(row, 'd_')),
+    payment: row.pm_id === null ? null : toPayment(joined(row, 'pm_')),
+  };
 }
 
 export async function lockPurchase(db: Db, id: number): Promise<Purchase | null> {
