@@ -14,8 +14,8 @@ import { freePort, waitForPing } from './app-process.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const FLOOR_DIR = resolve(ROOT, '..', 'shared', 'bench', 'floor');
-/** The runtime flags the image runs the app with (Dockerfile, ENV NODE_OPTIONS). */
-export const APP_NODE_OPTIONS = '--max-semi-space-size=8 --max-old-space-size=128';
+/** The runtime flags the image runs the app with: read from the Dockerfile's ENV NODE_OPTIONS. */
+export const APP_NODE_OPTIONS = /NODE_OPTIONS="([^"]*)"/.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'))?.[1] ?? '';
 const HOST = 'shop.bookstore.test';
 
 export interface FloorBenchOptions {

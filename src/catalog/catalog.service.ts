@@ -112,12 +112,11 @@ async function listPage(db: Db, filter: BookFilter, sort: Sort, page: number, st
   const start = page > 1 ? starts?.get(scope, page) : undefined;
   let keys: SortKey[];
   // Under load the look-ahead (ten pages of keys, for the page count) is read at most once every
-  // couple of seconds per page; in between only this page's keys are read.
+  // couple of seconds per page; in between the page is one query for its own rows.
   const known = page === 1 || start ? starts?.rowsAhead(scope, page) : undefined;
   if (known !== undefined) {
-    keys = await repo.findBookKeys(db, filter, sort, perPage, offset, start);
-    const books = await repo.findBooksByIds(db, keys.map((k) => k.id));
-    return pageOf(books, page, perPage, offset, Math.max(known, keys.length), want);
+    const books = await repo.findBooksPage(db, filter, sort, perPage, offset, start);
+    return pageOf(books, page, perPage, offset, Math.max(known, books.length), want);
   }
   if (start) {
     keys = await repo.findBookKeys(db, filter, sort, want, 0, start);
