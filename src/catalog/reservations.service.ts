@@ -12,7 +12,7 @@ import type { Refusal, Reservation, ReserveOutcome, ReservedLine, StockLine } fr
 import * as books from './catalog.repo.js';
 import * as repo from './reservations.repo.js';
 
-export const MAX_KEY_LENGTH = 100;
+const MAX_KEY_LENGTH = 100;
 
 class Refused extends Error {
   constructor(readonly refusal: Refusal) {
@@ -25,7 +25,7 @@ function answer(r: repo.StoredReservation): Reservation {
 }
 
 /** Merges lines of the same book and sorts them by book id (the locking order). */
-export function mergeLines(lines: StockLine[]): StockLine[] {
+function mergeLines(lines: StockLine[]): StockLine[] {
   const byBook = new Map<number, number>();
   for (const l of lines) {
     if (!Number.isSafeInteger(l.bookId) || l.bookId < 1 || !Number.isSafeInteger(l.quantity) || l.quantity < 1) {
