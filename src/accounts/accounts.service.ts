@@ -57,4 +57,4 @@ export function usersByIds(db: Db, ids: number[]) {
   return repo.findUsersByIds(db, [...new Set(ids)]);
 }
 
-export const { findUserById, findUserByEmail, countUsers, listUsers, setRole, disableUser, enableUser } = repo;
+export const { findUserById, countUsers, listUsers, setRole, disableUser, enableUser } = repo;

@@ -5,7 +5,7 @@ import { startJobs, type Jobs } from '../jobs.js';
 import type { Logger } from '../logger.js';
 import { releaseExpiredHolds } from './reservations.service.js';
 
-export const RELEASE_EVERY_MS = 60_000;
+const RELEASE_EVERY_MS = 60_000;
 
 export function startCatalogJobs({ pool, logger }: { pool: Pool; logger: Logger }): Jobs {
   return startJobs(logger, [{ name: 'release-expired-holds', everyMs: RELEASE_EVERY_MS, run: () => releaseExpiredHolds(pool) }]);
