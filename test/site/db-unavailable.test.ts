@@ -2,7 +2,6 @@
 // connection that died, or a read-only server (a replica before promotion).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import supertest from 'supertest';
@@ -10,7 +9,9 @@ import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createPool, type Pool } from '../../src/db/pool.js';
 import { createLogger } from '../../src/logger.js';
+import { migrate } from '../../src/db/migrate.js';
 import { SERVER_URL, startTestApp, type TestApp } from '../helpers/app.js';
+import { startPrivateMariadb, type PrivateMariadb } from '../helpers/private-mariadb.js';
 import { count, createBook, stockOf } from '../helpers/orders.js';
 import { createUser, PASSWORD } from '../helpers/users.js';
 
@@ -131,51 +132,55 @@ describe('database trouble', () => {
   });
 
   describe('a read-only server (a replica before promotion)', () => {
-    const user = `bs_ro_${randomBytes(3).toString('hex')}`;
+    // read_only is server-wide: a server of this test's own, never the shared one.
+    let server: PrivateMariadb;
+    let root: Pool;
     let app: ReturnType<typeof appOn>;
-    let admin: Pool;
+    const name = 'bookstore_read_only';
+    const user = 'bookstore_app';
     before(async () => {
-      admin = t.pool;
-      for (const host of ['localhost', '127.0.0.1', '%']) {
-        await admin.query('CREATE USER ?@? IDENTIFIED BY ?', [user, host, 'ro-test-password']);
-        await admin.query('GRANT ALL ON ??.* TO ?@?', [t.db.name, user, host]);
+      server = await startPrivateMariadb();
+      await migrate(`${server.url}/${name}`);
+      root = createPool(`${server.url}/${name}`, 2);
+      // The app's own account: root (SUPER, READ ONLY ADMIN) would write through read_only.
+      for (const host of ['localhost', '127.0.0.1']) {
+        await root.query('CREATE USER ?@? IDENTIFIED BY ?', [user, host, 'app-password']);
+        await root.query('GRANT ALL ON ??.* TO ?@?', [name, user, host]);
       }
-      const url = new URL(SERVER_URL);
-      app = appOn(`mysql://${user}:ro-test-password@${url.host}/${t.db.name}`, t.db.name);
+      app = appOn(`mysql://${user}:app-password@127.0.0.1:${server.port}/${name}`, name);
     });
     after(async () => {
-      await admin.query('SET GLOBAL read_only = 0');
-      await app.close();
-      for (const host of ['localhost', '127.0.0.1', '%']) await admin.query('DROP USER IF EXISTS ?@?', [user, host]);
+      await app?.close();
+      await root?.end();
+      await server?.stop();
     });
 
     test('reads answer, writes are a 503 that changes nothing, /healthz says read-only', async () => {
-      const seller = await createUser(t.pool);
-      const book = await createBook(t.pool, seller.id, { title: 'Read while read-only', stock: 2 });
-      const buyer = await createUser(t.pool);
+      const seller = await createUser(root);
+      const book = await createBook(root, seller.id, { title: 'Read while read-only', stock: 2 });
+      const buyer = await createUser(root);
       const login = await supertest(app.app).post('/api/login').send({ email: buyer.email, password: PASSWORD });
       assert.equal(login.status, 200);
       const auth = { Authorization: `Bearer ${(login.body as { token: string }).token}` };
-      // Only this app's user is held back: the tests' root account bypasses read_only.
-      await admin.query('SET GLOBAL read_only = 1');
-      try {
-        const page = await supertest(app.app).get('/book/catalog');
-        assert.equal(page.status, 200);
-        assert.match(page.text, /Read while read-only/);
-        const buy = await supertest(app.app).post(`/api/buy/${book}`).set(auth).send({ quantity: 1 });
-        assert.equal(buy.status, 503, buy.text);
-        assert.equal(buy.headers['retry-after'], '5');
-        const wrong = await supertest(app.app).post('/api/login').send({ email: buyer.email, password: 'not the password at all' });
-        assert.equal(wrong.status, 503, 'a failure that must be counted cannot be, so it is not a plain 401');
-        const health = await supertest(app.app).get('/healthz');
-        assert.equal(health.status, 503);
-        assert.deepEqual(health.body, { db: 'read-only' });
-      } finally {
-        await admin.query('SET GLOBAL read_only = 0');
-      }
-      assert.equal(await stockOf(t.pool, book), 2);
-      assert.equal(await count(t.pool, 'purchases', 'buyer_id = ?', [buyer.id]), 0);
+      await root.query('SET GLOBAL read_only = 1');
+      const page = await supertest(app.app).get('/book/catalog');
+      assert.equal(page.status, 200);
+      assert.match(page.text, /Read while read-only/);
+      const buy = await supertest(app.app).post(`/api/buy/${book}`).set(auth).send({ quantity: 1 });
+      assert.equal(buy.status, 503, buy.text);
+      assert.equal(buy.headers['retry-after'], '5');
+      const wrong = await supertest(app.app).post('/api/login').send({ email: buyer.email, password: 'not the password at all' });
+      assert.equal(wrong.status, 503, 'a failure that must be counted cannot be, so it is not a plain 401');
+      const health = await supertest(app.app).get('/healthz');
+      assert.equal(health.status, 503);
+      assert.deepEqual(health.body, { db: 'read-only' });
+      // Promoted: writable again, without restarting the app.
+      await root.query('SET GLOBAL read_only = 0');
+      assert.equal(await stockOf(root, book), 2);
+      assert.equal(await count(root, 'purchases', 'buyer_id = ?', [buyer.id]), 0);
       assert.equal((await supertest(app.app).get('/healthz')).status, 200);
+      assert.equal((await supertest(app.app).post(`/api/buy/${book}`).set(auth).send({ quantity: 1 })).status, 201);
+      assert.equal(await stockOf(root, book), 1);
     });
   });
 });
