@@ -159,22 +159,6 @@ export async function findBookIds(db: Db, filter: BookFilter, sort: Sort, limit:
   return (await findBookKeys(db, filter, sort, limit, offset)).map((k) => k.id);
 }
 
-/** One page of whole books in a sort order, after `after` or from `offset`: one query, no look-ahead. */
-export async function findBooksPage(db: Db, filter: BookFilter, sort: Sort, limit: number, offset: number, after?: SortKey): Promise<Book[]> {
-  const { sql, params } = where(filter);
-  let condition = sql;
-  const values: (string | number | Date)[] = [...params];
-  if (after) {
-    condition = (sql ? sql + ' AND ' : 'WHERE ') + AFTER[sort];
-    values.push(after.value, after.value, after.id);
-  }
-  const [rows] = await db.execute<RowDataPacket[]>(
-    'SELECT ' + COLUMNS + ' FROM books b ' + condition + ' ORDER BY ' + ORDER[sort] + ' LIMIT ? OFFSET ?',
-    [...values, String(limit), String(after ? 0 : offset)],
-  );
-  return rows.map(toBook);
-}
-
 /** The books with these ids, in the order of the ids. */
 export async function findBooksByIds(db: Db, ids: number[]): Promise<Book[]> {
   if (ids.length === 0) return [];

@@ -59,21 +59,29 @@ export function searchFilter(q: string): Pick<BookFilter, 'isbns' | 'fulltext' |
   return { prefix: text };
 }
 
+/** What a page query found: the ids on the page and the rows seen from its first (the look-ahead). */
+interface PageIndex {
+  ids: number[];
+  rows: number;
+}
+
 /**
  * Where deep pages start, learnt from earlier page queries: page N of a given search and sort
  * begins after the key of the last row of page N-1. A page whose start is known is read with a
  * keyset query (no OFFSET scan), so page 400 costs what page 1 costs once anyone has been near
  * it. Entries live for a short while, so a cached start lags new listings by at most that long.
+ * It also keeps, for two seconds, which books each page showed and how many rows followed, so a
+ * busy page reads only its 24 rows by primary key in between.
  * One cache per app instance; losing it only makes the next deep page a little slower.
  */
 export class PageStarts {
   private readonly entries = new Map<string, { key: SortKey; at: number }>();
-  private readonly ahead = new Map<string, { rows: number; at: number }>();
+  private readonly pages = new Map<string, PageIndex & { at: number }>();
   constructor(
     private readonly ttlMs = 30_000,
     private readonly maxEntries = 5_000,
-    /** How long a page's look-ahead count is reused (the page's own rows are always read afresh). */
-    private readonly aheadTtlMs = 2_000,
+    /** How long which books a page shows, and the count after it, are reused (the books' rows never are). */
+    private readonly pageTtlMs = 2_000,
   ) {}
 
   get(scope: string, page: number, now = Date.now()): SortKey | undefined {
@@ -86,15 +94,15 @@ export class PageStarts {
     PageStarts.put(this.entries, `${scope}#${page}`, { key, at: now }, this.maxEntries);
   }
 
-  /** How many rows from this page's first one the last look-ahead saw (at most the look-ahead). */
-  rowsAhead(scope: string, page: number, now = Date.now()): number | undefined {
-    const entry = this.ahead.get(`${scope}#${page}`);
-    if (!entry || now - entry.at > this.aheadTtlMs) return undefined;
-    return entry.rows;
+  /** Which books this page showed and how many rows the look-ahead saw from its first, if recent. */
+  page(scope: string, page: number, now = Date.now()): PageIndex | undefined {
+    const entry = this.pages.get(`${scope}#${page}`);
+    if (!entry || now - entry.at > this.pageTtlMs) return undefined;
+    return entry;
   }
 
-  setRowsAhead(scope: string, page: number, rows: number, now = Date.now()): void {
-    PageStarts.put(this.ahead, `${scope}#${page}`, { rows, at: now }, this.maxEntries);
+  setPage(scope: string, page: number, index: PageIndex, now = Date.now()): void {
+    PageStarts.put(this.pages, `${scope}#${page}`, { ...index, at: now }, this.maxEntries);
   }
 
   private static put<V>(map: Map<string, V>, id: string, value: V, max: number): void {
@@ -111,12 +119,14 @@ async function listPage(db: Db, filter: BookFilter, sort: Sort, page: number, st
   const scope = JSON.stringify([filter, sort]);
   const start = page > 1 ? starts?.get(scope, page) : undefined;
   let keys: SortKey[];
-  // Under load the look-ahead (ten pages of keys, for the page count) is read at most once every
-  // couple of seconds per page; in between the page is one query for its own rows.
-  const known = page === 1 || start ? starts?.rowsAhead(scope, page) : undefined;
-  if (known !== undefined) {
-    const books = await repo.findBooksPage(db, filter, sort, perPage, offset, start);
-    return pageOf(books, page, perPage, offset, Math.max(known, books.length), want);
+  // Under load a page's ids and the look-ahead count after it (ten pages of keys, or a FULLTEXT
+  // search) are worked out at most once every couple of seconds; in between the page reads only its
+  // books' rows by primary key, so stock, prices and "Sold out" are always current.
+  const known = starts?.page(scope, page);
+  if (known) {
+    const books = await repo.findBooksByIds(db, known.ids);
+    const shown = filter.includeUnlisted ? books : books.filter((b) => b.listed);
+    return pageOf(shown, page, perPage, offset, known.rows, want);
   }
   if (start) {
     keys = await repo.findBookKeys(db, filter, sort, want, 0, start);
@@ -133,8 +143,9 @@ async function listPage(db: Db, filter: BookFilter, sort: Sort, page: number, st
     const last = keys[p * perPage - 1];
     if (last && keys.length > p * perPage) starts.set(scope, page + p, last);
   }
-  starts?.setRowsAhead(scope, page, keys.length);
-  const books = await repo.findBooksByIds(db, keys.slice(0, perPage).map((k) => k.id));
+  const ids = keys.slice(0, perPage).map((k) => k.id);
+  starts?.setPage(scope, page, { ids, rows: keys.length });
+  const books = await repo.findBooksByIds(db, ids);
   return pageOf(books, page, perPage, offset, keys.length, want);
 }
 

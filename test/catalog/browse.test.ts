@@ -173,4 +173,34 @@ describe('browsing the catalog', () => {
     assert.match(res.text, /Dune/);
     assert.doesNotMatch(res.text, /Hidden Dune Notes/);
   });
+
+  test('a page reused for two seconds still shows each book as it is now: stock, price, unlisting', async () => {
+    const q = '/book/catalog?q=Filler&sort=price_asc';
+    const first = await t.agent().get(q);
+    assert.match(first.text, /Filler Volume 00/);
+    const id = (await t.pool.query<RowDataPacket[]>("SELECT id FROM books WHERE title = 'Filler Volume 01'"))[0][0]!.id as number;
+    const gone = ids.hidden; // not listed: never shown
+    await t.pool.execute('UPDATE books SET stock = 0, price_cents = 1234 WHERE id = ?', [id]);
+    await t.pool.execute("UPDATE books SET listed = 0 WHERE title = 'Filler Volume 00'");
+    try {
+      const again = await t.agent().get(q);
+      assert.doesNotMatch(again.text, /Filler Volume 00/, 'an unlisted book leaves the page at once');
+      const card = again.text.slice(again.text.indexOf('Filler Volume 01'));
+      assert.match(card.slice(0, 600), /\$12\.34/, 'the current price');
+      assert.match(card.slice(0, 900), /Sold out/, 'the current stock');
+      assert.doesNotMatch(again.text, new RegExp(`/book/${gone}"`));
+    } finally {
+      await t.pool.execute("UPDATE books SET listed = 1 WHERE title = 'Filler Volume 00'");
+      await t.pool.execute('UPDATE books SET stock = 1, price_cents = 1001 WHERE id = ?', [id]);
+    }
+  });
+
+  test('which books a page shows is reused for two seconds at most', async () => {
+    const { PageStarts } = await import('../../src/catalog/catalog.service.js');
+    const starts = new PageStarts();
+    starts.setPage('scope', 1, { ids: [1, 2], rows: 2 }, 1_000);
+    assert.deepEqual(starts.page('scope', 1, 2_999)?.ids, [1, 2]);
+    assert.equal(starts.page('scope', 1, 3_001), undefined);
+    assert.equal(starts.page('scope', 2, 1_500), undefined);
+  });
 });
