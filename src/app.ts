@@ -53,9 +53,10 @@ export function createApp({ config, pool, logger, database, ports = localPorts(p
 
   const uploadDir = resolve(config.uploadDir); // created by the first cover written into it
 
-  app.use(securityHeaders());
-  // The balancer's liveness probe, every few seconds per instance: answered before the access log.
+  // The balancer's liveness probe, every few seconds per instance: a plain-text "pong" answered
+  // before the access log and the page headers (it renders nothing a browser would show).
   app.get('/ping', ping);
+  app.use(securityHeaders());
   app.use(accessLog(logger));
 
   // Static files: served by nginx in production, by the app itself everywhere else.

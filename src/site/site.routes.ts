@@ -6,6 +6,8 @@ import { cacheableBriefly } from '../http/locals.js';
 
 /** The balancer's liveness check: answers without touching the database. */
 export const ping: RequestHandler = (_req, res) => {
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Cache-Control', 'no-store');
   res.type('text/plain').send('pong');
 };
 
