@@ -9,14 +9,22 @@ import { buyAndPay, createBook, providerIds } from '../helpers/orders.js';
 import { createUser, login } from '../helpers/users.js';
 
 let t: TestApp;
-let reference: TestApp;
 before(async () => {
   t = await startTestApp();
-  reference = t.sibling();
-  // The sibling renders with EJS's own engine (its include() and its copies of the locals).
-  reference.app.engine('ejs', (ejs as unknown as { renderFile: Parameters<typeof reference.app.engine>[1] }).renderFile);
 });
 after(() => t.close());
+
+/**
+ * Two new instances on the test database: ours, and one rendering with EJS's own engine (its
+ * include() and its copies of the locals). New for each run, so neither reuses what a page showed
+ * a moment ago (the catalog keeps which books a page shows for two seconds).
+ */
+function pair(): { ours: TestApp; reference: TestApp } {
+  const ours = t.sibling();
+  const reference = t.sibling();
+  reference.app.engine('ejs', (ejs as unknown as { renderFile: Parameters<typeof reference.app.engine>[1] }).renderFile);
+  return { ours, reference };
+}
 
 // Per-request values (form tokens, the request id) differ between any two renders.
 const normalise = (html: string) =>
@@ -27,8 +35,9 @@ const normalise = (html: string) =>
 describe('view engine', () => {
   for (const cache of [true, false]) {
     test(`every page is byte for byte what EJS renders (view cache ${cache ? 'on' : 'off'})`, async () => {
-      t.app.engine('ejs', ejsViewEngine()); // a new engine: nothing compiled by the previous run
-      t.app.set('view cache', cache);
+      const { ours, reference } = pair();
+      ours.app.engine('ejs', ejsViewEngine());
+      ours.app.set('view cache', cache);
       reference.app.set('view cache', cache);
       const seller = await createUser(t.pool, { name: 'Seller <b>&amp;</b>' });
       const book = await createBook(t.pool, seller.id, { title: 'Title with <script>alert(1)</script> & "quotes"', stock: 4 });
@@ -36,7 +45,7 @@ describe('view engine', () => {
       const [provider] = await providerIds(t.pool);
       const buyer = await createUser(t.pool);
       const admin = await createUser(t.pool, { role: 'admin' });
-      const agents = { anonymous: [t.agent(), reference.agent()], buyer: [t.agent(), reference.agent()], admin: [t.agent(), reference.agent()] };
+      const agents = { anonymous: [ours.agent(), reference.agent()], buyer: [ours.agent(), reference.agent()], admin: [ours.agent(), reference.agent()] };
       for (const a of agents.buyer) assert.equal((await login(a, buyer.email)).status, 302);
       for (const a of agents.admin) assert.equal((await login(a, admin.email)).status, 302);
       const purchase = await buyAndPay(agents.buyer[0]!, book, provider!.id);
