@@ -1,5 +1,6 @@
 // Helpers shared by the bench scenarios: a free port and waiting for a started app to answer.
 import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 
 export function freePort(): Promise<number> {
@@ -26,4 +27,18 @@ export async function waitForPing(base: string, child: ChildProcess): Promise<vo
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error('the app did not answer /ping within 20 s');
+}
+
+/** The environment the bench runs the app with: production settings, fresh secrets, quiet logs. */
+export function productionEnv(databaseUrl: string, uploadDir: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    NODE_ENV: 'production',
+    DATABASE_URL: databaseUrl,
+    UPLOAD_DIR: uploadDir,
+    SESSION_SECRET: randomBytes(32).toString('hex'),
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    LOG_LEVEL: 'warn',
+    ...extra,
+  };
 }

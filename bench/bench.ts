@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import mysql from 'mysql2/promise';
-import { freePort, waitForPing } from './app-process.js';
+import { freePort, productionEnv, waitForPing } from './app-process.js';
 import { dropDatabase } from '../src/db/migrate.js';
 import { printCheckoutResult, runCheckoutBench } from './checkout.js';
 import { printFloorResult, runFloorBench } from './floor.js';
@@ -59,20 +59,12 @@ async function benchSize(books: number): Promise<Row[]> {
   const database = `bookstore_bench_${books}_${randomBytes(3).toString('hex')}`;
   const databaseUrl = `${values.server}/${database}`;
   const uploadDir = mkdtempSync(join(tmpdir(), 'bookstore-bench-'));
-  const env = {
-    ...process.env,
-    NODE_ENV: 'production',
-    DATABASE_URL: databaseUrl,
-    UPLOAD_DIR: uploadDir,
-    SESSION_SECRET: randomBytes(32).toString('hex'),
-    JWT_SECRET: randomBytes(32).toString('hex'),
-    LOG_LEVEL: 'warn',
-  };
+  const env = productionEnv(databaseUrl, uploadDir);
   let app: ChildProcess | undefined;
   try {
     const started = Date.now();
     const users = Math.max(10, Math.ceil(books / 100));
-    await run(process.execPath, ['--import', 'tsx', 'src/catalog/seed.cli.ts', '--books', String(books), '--users', String(users), '--covers', '48', '--seed', '42'], env);
+    await run(process.execPath, ['--import', 'tsx', 'src/seed.cli.ts', '--books', String(books), '--users', String(users), '--covers', '48', '--seed', '42'], env);
     console.log(`[${books}] seeded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
     const conn = await mysql.createConnection({ uri: databaseUrl });

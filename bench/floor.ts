@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import mysql from 'mysql2/promise';
 import { dropDatabase } from '../src/db/migrate.js';
 import { layoutNginx, nginxArgs, selectCert } from '../test/deploy/lib.js';
-import { freePort, waitForPing } from './app-process.js';
+import { freePort, productionEnv, waitForPing } from './app-process.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const FLOOR_DIR = resolve(ROOT, '..', 'shared', 'bench', 'floor');
@@ -95,20 +95,11 @@ export async function runFloorBench(o: FloorBenchOptions): Promise<{ cases: Floo
   const database = `bookstore_bench_floor_${randomBytes(3).toString('hex')}`;
   const databaseUrl = `${o.server}/${database}`;
   const uploadDir = mkdtempSync(join(tmpdir(), 'bookstore-bench-'));
-  const env = {
-    ...process.env,
-    NODE_ENV: 'production',
-    DATABASE_URL: databaseUrl,
-    UPLOAD_DIR: uploadDir,
-    SESSION_SECRET: randomBytes(32).toString('hex'),
-    JWT_SECRET: randomBytes(32).toString('hex'),
-    LOG_LEVEL: 'warn',
-    TRUST_PROXY: 'loopback',
-  };
+  const env = productionEnv(databaseUrl, uploadDir, { TRUST_PROXY: 'loopback' });
   const procs: ChildProcess[] = [];
   let nginxPrefix: string | undefined;
   try {
-    execFileSync(process.execPath, ['--import', 'tsx', 'src/catalog/seed.cli.ts', '--books', String(o.books), '--users', '100', '--covers', '24', '--seed', '42'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(process.execPath, ['--import', 'tsx', 'src/seed.cli.ts', '--books', String(o.books), '--users', '100', '--covers', '24', '--seed', '42'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
     const conn = await mysql.createConnection({ uri: databaseUrl });
     const [[buyer]] = await conn.query<mysql.RowDataPacket[]>('SELECT email FROM users ORDER BY id LIMIT 1');
     await conn.end();

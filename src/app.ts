@@ -18,7 +18,8 @@ import { ejsViewEngine } from './http/views.js';
 import { pageLocals } from './http/locals.js';
 import { securityHeaders } from './http/security-headers.js';
 import { ordersRoutes } from './orders/orders.routes.js';
-import { absoluteTimeout, createSessionStore, lazySession, sessionCookieName, unlessRead, withSession, type SessionStore } from './http/session.js';
+import { absoluteTimeout, createSessionStore, lazySession, sessionCookieName, withSession, type SessionStore } from './http/session.js';
+import { unlessRead } from './http/guards.js';
 import { healthRoutes, homeRoutes, ping } from './site/site.routes.js';
 import { localPorts, type Ports } from './ports.js';
 

@@ -32,6 +32,12 @@ export function isReadOnly(err: unknown): boolean {
   return e.errno !== undefined && READ_ONLY.has(e.errno);
 }
 
+/** What the log keeps of a database outage: its code, errno and message, not a stack per request. */
+export function outageSummary(err: unknown): { code?: string; errno?: number; message?: string } {
+  const { code, errno, message } = asDbError(err);
+  return { code, errno, message };
+}
+
 export function isDatabaseUnavailable(err: unknown): boolean {
   const e = asDbError(err);
   if (isDeadConnection(err) || isReadOnly(err)) return true;

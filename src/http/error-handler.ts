@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
-import { isDatabaseUnavailable } from '../db/unavailable.js';
+import { isDatabaseUnavailable, outageSummary } from '../db/unavailable.js';
 import { HttpError, Invalid, NotFound, TooManyRequests } from './errors.js';
 
 /** How long a client is asked to wait before retrying while the database is away. */
@@ -49,7 +49,7 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
   if (res.headersSent) return next(err);
   const view = describe(err);
   const requestId = req.id;
-  if (view.status === 503) req.log.warn({ err: { code: (err as { code?: string }).code, errno: (err as { errno?: number }).errno, message: (err as Error).message } }, 'database unavailable');
+  if (view.status === 503) req.log.warn({ err: outageSummary(err) }, 'database unavailable');
   else if (view.status >= 500) req.log.error({ err }, 'request failed');
   else req.log.info({ status: view.status, reason: view.message }, 'request refused');
 

@@ -13,3 +13,8 @@ export const requireAdmin: RequestHandler = (req, res, next) => {
   if (req.user.role !== 'admin') return next(new Forbidden('This page is for administrators only.'));
   next();
 };
+
+/** Runs `handler` for requests that may change something: not for GET, HEAD or OPTIONS. */
+export function unlessRead(handler: RequestHandler): RequestHandler {
+  return (req, res, next) => (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS' ? next() : handler(req, res, next));
+}

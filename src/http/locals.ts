@@ -24,10 +24,11 @@ export function cacheableBriefly(res: Response): void {
 export const pageLocals: RequestHandler = (req, res, next) => {
   res.locals.user = req.user ?? null;
   res.locals.currentPath = req.path;
-  // A request with a session (logged in, or an anonymous visitor who opened a form) gets its
-  // rolling session cookie with the answer: such an answer is never for anyone else.
-  if (req.user || req.session) noStore(res);
-  // Lazy: a token (and so a session) is made only for pages that render a form.
+  // A request with a session (logged in, or an anonymous visitor who opened a form, or one with a
+  // flash message) gets its rolling session cookie with the answer: never for anyone else.
+  if (req.session) noStore(res);
+  // Lazy: a token (and so a session) is made only for pages that render a form; such a page just
+  // started its session, so it is no-store too.
   res.locals.csrfToken = () => {
     noStore(res);
     return csrfToken(req);
@@ -35,7 +36,6 @@ export const pageLocals: RequestHandler = (req, res, next) => {
   // One-time key for a buy or checkout form: submitting the same form twice makes one purchase.
   res.locals.newCheckoutToken = () => randomUUID();
   if (req.session?.flash) {
-    noStore(res);
     res.locals.flash = req.session.flash;
     delete req.session.flash;
   } else {

@@ -96,11 +96,6 @@ export function withSession(handler: RequestHandler): RequestHandler {
   return (req, res, next) => (req.session ? handler(req, res, next) : next());
 }
 
-/** Runs `handler` for requests that may change something: not for GET, HEAD or OPTIONS. */
-export function unlessRead(handler: RequestHandler): RequestHandler {
-  return (req, res, next) => (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS' ? next() : handler(req, res, next));
-}
-
 /** The request's session, started now if this anonymous read had none (see lazySession). */
 export function ensureSession(req: Request, _res?: Response): NonNullable<Request['session']> {
   if (!req.session) req.startSession?.();

@@ -1,5 +1,6 @@
 import { Router, type RequestHandler } from 'express';
 import type { Pool, RowDataPacket } from '../db/pool.js';
+import { outageSummary } from '../db/unavailable.js';
 import { recentBooks } from '../catalog/catalog.service.js';
 import { present } from '../catalog/catalog.view.js';
 import { cacheableBriefly } from '../http/locals.js';
@@ -23,7 +24,7 @@ export function healthRoutes({ pool }: { pool: Pool }): Router {
       if (Number(rows[0]?.read_only) === 1) return res.status(503).json({ db: 'read-only' });
       res.json({ db: 'ok' });
     } catch (err) {
-      req.log.warn({ err: { code: (err as { code?: string }).code, message: (err as Error).message } }, 'health check: database unreachable');
+      req.log.warn({ err: outageSummary(err) }, 'health check: database unreachable');
       res.status(503).json({ db: 'down' });
     }
   });
