@@ -87,7 +87,9 @@ export async function createPurchase(
   const now = opts.now ?? new Date();
   const expiresAt = new Date(now.getTime() + opts.ttlMinutes * 60_000);
 
-  // Why not, before anything is taken: gone, unlisted, the buyer's own, too few copies, too dear.
+  // Why not, before anything is taken: gone, unlisted, the buyer's own, too dear. Too few copies is
+  // left to the reservation: a double click's second submit may find the stock its twin just took,
+  // and catalog answers it that twin's reservation (same key) instead of "sold out".
   const books = new Map((await catalog.booksForSale(lines.map((l) => l.bookId))).map((b) => [b.id, b]));
   if (fromCart) {
     // A book deleted from the catalog simply leaves the cart (as its row would have with it).
@@ -103,7 +105,6 @@ export async function createPurchase(
     const book = books.get(line.bookId);
     if (!book || !book.listed) throw notForSale(book, fromCart);
     if (book.sellerId === buyerId) throw new Forbidden(`"${book.title}" is your own book: you cannot buy it.`);
-    if (book.stock < line.quantity) throw notEnough(book.title, book.id, book.stock);
     estimate += book.priceCents * line.quantity;
   }
   if (estimate > MAX_PURCHASE_CENTS) throw tooExpensive();
