@@ -54,6 +54,10 @@ export function createApp({ config, pool, logger, database, ports = localPorts(p
 
   const uploadDir = resolve(config.uploadDir); // created by the first cover written into it
 
+  // Behind a load balancer, which instance answered (set INSTANCE_NAME; off by default).
+  const instance = config.instanceName;
+  if (instance) app.use((_req, res, next) => (res.setHeader('X-Instance', instance), next()));
+
   // The balancer's liveness probe, every few seconds per instance: a plain-text "pong" answered
   // before the access log and the page headers (it renders nothing a browser would show).
   app.get('/ping', ping);
