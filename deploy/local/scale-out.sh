@@ -15,7 +15,8 @@
 #   scale-out.sh down           stop everything it started, by pid, and remove its folder
 #
 # All state lives in one folder: $SCALE_OUT_DIR, by default ${TMPDIR:-/tmp}/bookstore-scale-out.
-# SCALE_OUT_BUILD=0 skips `npm run build` (when dist/ is already current).
+# SCALE_OUT_BUILD=0 skips `npm run build` (when dist/ is already current); SCALE_OUT_KEEP=1 makes
+# `down` keep the folder and its logs.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -442,8 +443,13 @@ cmd_down() {
     sleep 0.1
   done
   for pid in "${pids[@]}"; do alive "$pid" && kill -KILL "$pid" 2>/dev/null; done
-  rm -rf "$state"
-  log "stopped; removed $state"
+  if [ "${SCALE_OUT_KEEP:-0}" = 1 ]; then
+    rm -f "$marker"
+    log "stopped; kept $state for its logs (SCALE_OUT_KEEP=1)"
+  else
+    rm -rf "$state"
+    log "stopped; removed $state"
+  fi
 }
 
 case "${1:-}" in

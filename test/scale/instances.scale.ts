@@ -52,7 +52,7 @@ describe('two instances behind the load balancer', () => {
     const image = await fromTheOtherInstance(browser(t), coverUrl, book.instance);
     assert.equal(image.status, 200);
     assert.match(String(image.headers['content-type']), /^image\//);
-    assert.ok(Number(image.headers['content-length'] ?? image.body.length) > 100);
+    assert.ok(Number(image.headers['content-length']) > 100, 'the image has its bytes');
 
     const buyer = await registerShopper(t, 'Bruno Buyer');
     const bought = await buyOne(buyer.agent, book.id);

@@ -58,7 +58,8 @@ export async function scaleOutUp(): Promise<Topology> {
     cli,
     async pids() {
       const lines = (await cli('pids')).trim().split('\n').filter(Boolean);
-      return Object.fromEntries(lines.map((l) => l.split(' ')).map(([name, pid]) => [name, Number(pid)]));
+      const pairs = lines.map((l): [string, number] => [l.split(' ')[0]!, Number(l.split(' ')[1])]);
+      return Object.fromEntries(pairs);
     },
     database(member) {
       return mysql.createConnection({ socketPath: join(dir, member, 'mysqld.sock'), user: 'root', database: 'bookstore' });
@@ -147,6 +148,10 @@ export async function publishBook(agent: Agent, fields: { title: string; price: 
 export async function buyOne(agent: Agent, bookId: number): Promise<{ status: number; purchaseId?: number; instance: string }> {
   const page = await agent.get(`/buy/${bookId}`);
   if (page.status !== 200) return { status: page.status, instance: String(page.headers['x-instance']) };
+  if (!page.text.includes('name="checkout_token"')) {
+    const said = /<h1[^>]*>([^<]*)<\/h1>[\s\S]*?<p[^>]*>([^<]*)/.exec(page.text);
+    throw new Error(`/buy/${bookId} (${String(page.headers['x-instance'])}) shows no buy form: ${said?.[1]} ${said?.[2]}`);
+  }
   const res = await agent
     .post(`/buy/${bookId}`)
     .type('form')
@@ -159,6 +164,8 @@ export interface LoadResult {
   statuses: Map<number, number>;
   errors: string[];
   byInstance: Map<string, number>;
+  /** Each answer other than 200: "status path (instance)". */
+  failures: string[];
   total: number;
 }
 
@@ -170,7 +177,7 @@ export interface LoadResult {
 export function startLoad(topology: Topology, paths: string[], connections = 8, maxMs = 30_000) {
   const agent = new HttpsAgent({ keepAlive: true, ca: topology.ca, maxSockets: connections });
   const url = new URL(topology.base);
-  const result: LoadResult = { statuses: new Map(), errors: [], byInstance: new Map(), total: 0 };
+  const result: LoadResult = { statuses: new Map(), errors: [], byInstance: new Map(), failures: [], total: 0 };
   let stopped = false;
   const deadline = Date.now() + maxMs;
   const one = (path: string) =>
@@ -182,6 +189,7 @@ export function startLoad(topology: Topology, paths: string[], connections = 8, 
           result.statuses.set(res.statusCode!, (result.statuses.get(res.statusCode!) ?? 0) + 1);
           const instance = String(res.headers['x-instance'] ?? '?');
           result.byInstance.set(instance, (result.byInstance.get(instance) ?? 0) + 1);
+          if (res.statusCode !== 200) result.failures.push(`${res.statusCode} ${path} (${instance})`);
           resolve();
         });
       });
