@@ -17,6 +17,7 @@ const { values } = parseArgs({
     cert: { type: 'string' },
     key: { type: 'string' },
     prefix: { type: 'string', default: '/tmp' },
+    bind: { type: 'string', default: '127.0.0.1' },
   },
 });
 
@@ -72,7 +73,7 @@ function location(l, upstreams) {
   return lines.join('\n');
 }
 
-export function nginxConfig({ ingressText, upstreams, listen, cert, key, prefix }) {
+export function nginxConfig({ ingressText, upstreams, listen, cert, key, prefix, bind = '127.0.0.1' }) {
   const locations = ingressLocations(ingressText)
     // ingress-nginx orders regex locations by path length, longest first.
     .sort((a, b) => b.path.length - a.path.length)
@@ -91,7 +92,7 @@ http {
   uwsgi_temp_path ${prefix}/uwsgi;
   scgi_temp_path ${prefix}/scgi;
   server {
-    listen 127.0.0.1:${listen} ssl;
+    listen ${bind}:${listen} ssl;
     server_name _;
     ssl_certificate ${cert};
     ssl_certificate_key ${key};
@@ -107,5 +108,5 @@ ${locations}
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const upstreams = Object.fromEntries(values.upstream.map((u) => u.split('=')));
-  process.stdout.write(nginxConfig({ ingressText: readFileSync(values.ingress, 'utf8'), upstreams, listen: values.listen, cert: values.cert, key: values.key, prefix: values.prefix }));
+  process.stdout.write(nginxConfig({ ingressText: readFileSync(values.ingress, 'utf8'), upstreams, listen: values.listen, cert: values.cert, key: values.key, prefix: values.prefix, bind: values.bind }));
 }

@@ -64,7 +64,7 @@ export interface AppShell {
 }
 
 /** Builds one app (the monolith or a service) without listening or touching anything outside the deps. */
-export function buildApp(shell: AppShell): { app: Express; close(): Promise<void> } {
+export function buildApp(shell: AppShell): { app: Express; close: () => Promise<void> } {
   const { config, logger } = shell;
   const app = express();
   app.disable('x-powered-by');

@@ -108,11 +108,11 @@ export function urlLayout(layout: UrlLayout): RequestHandler {
     req.urls = urls;
     res.locals.href = (canonical: string) => publicUrl(urls, canonical);
     if (urls.self !== 'monolith') {
-      const redirect = res.redirect.bind(res) as (status: number, url: string) => void;
+      const redirect: (status: number, url: string) => void = res.redirect.bind(res);
       res.redirect = ((a: number | string, b?: string | number) => {
         const [status, url] = typeof a === 'number' ? [a, String(b)] : [typeof b === 'number' ? b : 302, a];
         redirect(status, publicUrl(urls, url));
-      }) as typeof res.redirect;
+      });
     }
     next();
   };

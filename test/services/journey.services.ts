@@ -175,7 +175,7 @@ describe('the split shop behind the Ingress', () => {
     const login = await supertest(t.base).post('/auth/api/login').send({ email, password: PASSWORD });
     assert.equal(login.status, 200);
     const token = (login.body as { token: string }).token;
-    assert.equal(JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).alg, 'ES256');
+    assert.equal((JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()) as { alg: string }).alg, 'ES256');
     const jwks = await supertest(t.base).get('/auth/.well-known/jwks.json');
     assert.equal((jwks.body as { keys: { kty: string; d?: string }[] }).keys[0]?.kty, 'EC');
     assert.equal((jwks.body as { keys: { d?: string }[] }).keys[0]?.d, undefined, 'no private part');

@@ -1,7 +1,7 @@
 // The split shop on this machine: three databases, the three services as separate processes, and
 // the nginx generated from k8s/base/ingress.yaml in front of them, ending TLS with a self-signed
 // certificate (as the Ingress does with cert-manager's). Used by test/services/*.services.ts and by
-// deploy/local/services.sh (through scripts/services-stack.ts). Nothing is mocked.
+// deploy/local/services.sh (through test/services/stack.cli.ts). Nothing is mocked.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,7 +12,9 @@ import { exportPKCS8, exportSPKI, generateKeyPair } from 'jose';
 import { dropDatabase, migrate, type Feature } from '../../src/db/migrate.js';
 import type { ServiceName } from '../../src/http/urls.js';
 // @ts-expect-error -- a plain .mjs script, shared with the command line
-import { nginxConfig } from '../../scripts/ingress-nginx.mjs';
+import { nginxConfig as generate } from '../../scripts/ingress-nginx.mjs';
+
+const nginxConfig = generate as (o: { ingressText: string; upstreams: Record<string, string>; listen: number; cert: string; key: string; prefix: string }) => string;
 
 export const SERVER_URL = process.env.TEST_DATABASE_SERVER ?? 'mysql://root@127.0.0.1:3306';
 const SERVICES: { name: ServiceName; feature: Feature }[] = [
@@ -121,7 +123,7 @@ export async function startTopology(opts: { nginxPort?: number; env?: Record<str
   const upstreams = Object.fromEntries(SERVICES.map((s) => [s.name, `127.0.0.1:${ports[s.name]}`]));
   const ingressText = readFileSync('k8s/base/ingress.yaml', 'utf8');
   const conf = join(dir, 'nginx.conf');
-  writeFileSync(conf, nginxConfig({ ingressText, upstreams, listen: nginxPort, cert, key, prefix: dir }) as string);
+  writeFileSync(conf, nginxConfig({ ingressText, upstreams, listen: nginxPort, cert, key, prefix: dir }));
   let nginx: ChildProcess | undefined;
   const close = async () => {
     if (nginx && nginx.exitCode === null) {

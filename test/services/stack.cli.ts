@@ -1,6 +1,6 @@
 // deploy/local/services.sh runs this: the split shop (three services, their databases, the
 // Ingress-equivalent nginx with TLS) until SIGTERM, then it stops everything it started.
-import { startTopology } from '../test/services/topology.js';
+import { startTopology } from './topology.js';
 
 const port = process.env.NGINX_PORT ? Number(process.env.NGINX_PORT) : undefined;
 const topology = await startTopology({ nginxPort: port });
