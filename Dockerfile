@@ -57,8 +57,8 @@ ENV TZ=UTC \
     CERT_CHECK_INTERVAL=60
 EXPOSE 80 443
 
-# ---- app-base: Node, the compiled app and its dependencies, non-root ---------------
-FROM ${NODE_IMAGE} AS app-base
+# ---- runtime: the app (last stage = default target) -------------------------------
+FROM ${NODE_IMAGE} AS runtime
 RUN apt-get update \
  && apt-get install -y --no-install-recommends tini \
  && rm -rf /var/lib/apt/lists/*
@@ -79,35 +79,6 @@ RUN chmod 0755 /usr/local/bin/bookstore-entrypoint \
  && mkdir -p /var/lib/bookstore/uploads \
  && chown node:node /var/lib/bookstore/uploads
 USER node
-
-# ---- auth, catalog, order: the split shop (issue 12), one image each ----------------
-#   docker build --target auth -t bookstore-auth .   (k8s/base, docker-compose.services.yml)
-FROM app-base AS auth
-ENV PORT=5001
-EXPOSE 5001
-HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.PORT+'/ping').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["node", "dist/services/auth.js"]
-
-FROM app-base AS catalog
-ENV PORT=5002
-EXPOSE 5002
-HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.PORT+'/ping').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["node", "dist/services/catalog.js"]
-
-FROM app-base AS order
-ENV PORT=5003
-EXPOSE 5003
-HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.PORT+'/ping').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["node", "dist/services/order.js"]
-
-# ---- runtime: the monolith (last stage = default target) ---------------------------
-FROM app-base AS runtime
 EXPOSE 3000
 # /ping needs no database; node's fetch, so no curl in the image.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
