@@ -8,11 +8,14 @@ import { spawnSync } from 'node:child_process';
 const args = process.argv.slice(2);
 const e2e = args.includes('--e2e');
 const scale = args.includes('--scale');
-const named = args.filter((a) => a !== '--e2e' && a !== '--scale');
-const files = named.length > 0 ? named : [e2e ? 'test/**/*.e2e.ts' : scale ? 'test/**/*.scale.ts' : 'test/**/*.test.ts'];
+// --services: the split shop's tests (test/services/*.services.ts), one at a time (each starts a topology).
+const services = args.includes('--services');
+const named = args.filter((a) => a !== '--e2e' && a !== '--scale' && a !== '--services');
+const files =
+  named.length > 0 ? named : [e2e ? 'test/**/*.e2e.ts' : scale ? 'test/**/*.scale.ts' : services ? 'test/services/*.services.ts' : 'test/**/*.test.ts'];
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${e2e || scale ? 1 : 2}`, '--test-reporter=spec', ...files],
+  ['--import', 'tsx', '--test', `--test-concurrency=${e2e || scale || services ? 1 : 2}`, '--test-reporter=spec', ...files],
   { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
 );
 process.exit(result.status ?? 1);

@@ -9,7 +9,20 @@ export interface AccountSummary {
   email: string;
 }
 
+/** The logged-in account as every page needs it (the same shape as accounts' own User). */
+export interface SessionAccount extends AccountSummary {
+  role: 'user' | 'admin';
+  sessionVersion: number;
+  disabled: boolean;
+  createdAt: Date;
+}
+
 export interface AccountsPort {
   /** The accounts with these ids; unknown ids are left out. */
   usersByIds(ids: number[]): Promise<AccountSummary[]>;
+  /**
+   * The account behind a session, or null when it is disabled or its session version moved on
+   * (password changed, disabled): that is how a session ends everywhere at once.
+   */
+  sessionUser(id: number, sessionVersion: number): Promise<SessionAccount | null>;
 }

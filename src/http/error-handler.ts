@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'exp
 import multer from 'multer';
 import { isDatabaseUnavailable, outageSummary } from '../db/unavailable.js';
 import { HttpError, Invalid, NotFound, TooManyRequests } from './errors.js';
+import { canonicalPath, identityHref, MONOLITH } from './urls.js';
 
 /** How long a client is asked to wait before retrying while the database is away. */
 const RETRY_AFTER_SECONDS = 5;
@@ -33,7 +34,7 @@ function describe(err: unknown): ErrorView {
   return { status: 500, title: 'Something went wrong', message: 'An unexpected error happened on our side. Please try again.' };
 }
 
-const wantsJson = (req: Request) => req.originalUrl.startsWith('/api/') || req.originalUrl === '/api';
+const wantsJson = (req: Request) => req.originalUrl.startsWith('/api/') || req.originalUrl === '/api' || req.originalUrl.startsWith('/internal/');
 
 function render(res: Response, view: string, locals: object, fallback: string): void {
   res.render(view, locals, (renderErr, html) => {
@@ -62,7 +63,8 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
   }
   // Errors raised before the page locals were set (a failing session store, say) still get the layout.
   res.locals.user ??= null;
-  res.locals.currentPath ??= req.path;
+  res.locals.currentPath ??= canonicalPath(req.urls ?? MONOLITH, req.path);
+  res.locals.href ??= identityHref;
   res.locals.flash ??= [];
   res.locals.csrfToken ??= () => '';
   res.locals.newCheckoutToken ??= () => '';
