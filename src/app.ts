@@ -88,7 +88,7 @@ export function createApp({ config, pool, logger, database, ports = localPorts(p
   app.use(catalogRoutes({ pool, uploadDir, listingsPerDay: config.listingsPerDay, sales: ports.sales, accounts: ports.accounts }));
   app.use(accountsRoutes({ pool, passport, loginLimiter }));
   app.use(adminRoutes({ pool }));
-  app.use(ordersRoutes({ pool, config, catalog: ports.catalog }));
+  app.use(ordersRoutes({ pool, config, catalog: ports.catalog, accounts: ports.accounts }));
 
   app.use(notFound);
   app.use(errorHandler);

@@ -9,6 +9,7 @@ import type { User } from './accounts.repo.js';
 import { changePasswordSchema, loginSchema, registerSchema, safeNext } from './accounts.schema.js';
 import * as accounts from './accounts.service.js';
 import type { LoginLimiter } from './login-limiter.js';
+import { addressesRoutes, renderAccount } from './addresses.routes.js';
 
 const AFTER_LOGIN = '/book/catalog';
 
@@ -111,9 +112,8 @@ export function accountsRoutes({ pool, passport, loginLimiter }: Deps): Router {
     });
   });
 
-  router.get('/account', requireLogin, (req, res) => {
-    res.render('accounts/account', { title: 'Your account', errors: {} });
-  });
+  router.get('/account', requireLogin, (req, res) => renderAccount(pool, req, res));
+  router.use(addressesRoutes({ pool }));
 
   router.post('/account/password', requireLogin, async (req, res) => {
     const user = req.user!;
@@ -127,7 +127,7 @@ export function accountsRoutes({ pool, passport, loginLimiter }: Deps): Router {
       res.redirect('/account');
     } catch (err) {
       if (!(err instanceof Invalid)) throw err;
-      res.status(422).render('accounts/account', { title: 'Your account', errors: err.fields });
+      await renderAccount(pool, req, res, 422, { errors: err.fields });
     }
   });
 

@@ -43,6 +43,6 @@ export function apiRoutes(deps: ApiDeps): Router {
 
   const bearer = requireBearer({ config, pool });
   router.use(booksApiRoutes({ pool, uploadDir: deps.uploadDir, listingsPerDay: config.listingsPerDay, bearer, sales: deps.ports.sales, accounts: deps.ports.accounts }));
-  router.use(ordersApiRoutes({ config, pool, bearer, catalog: deps.ports.catalog }));
+  router.use(ordersApiRoutes({ config, pool, bearer, catalog: deps.ports.catalog, accounts: deps.ports.accounts }));
   return router;
 }

@@ -66,6 +66,7 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
   res.locals.flash ??= [];
   res.locals.csrfToken ??= () => '';
   res.locals.newCheckoutToken ??= () => '';
+  res.locals.countryName ??= (code: string) => code;
   // Forms catch Invalid and re-render themselves; one that reaches here (a button posting a bad
   // id, say) has no form "below", so its page lists the messages instead.
   if (view.fields) view.message = 'This could not be done:';

@@ -47,6 +47,7 @@ export async function pay(
   const current = await purchaseOfBuyer(pool, purchaseId, buyerId);
   assertPending(current, now, 'pay for it');
   if (!(await findDeliveryByPurchase(pool, purchaseId))) throw new Conflict('Choose a delivery option before paying.');
+  if (!current.shipTo) throw new Conflict('Choose where to ship the books before paying.');
   const { details, cardNumber } = parsePayment(body, now);
   if (cardNumber === DECLINED_CARD) throw new PaymentDeclined('Your card was declined by the issuing bank (insufficient funds). Nothing was charged; try another card or payment method.');
   if (!(await catalog.commit(current.reservationKey))) {

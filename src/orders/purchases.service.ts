@@ -16,7 +16,7 @@ import * as cartRepo from './cart.repo.js';
 import * as deliveriesRepo from './deliveries.repo.js';
 import { SoldOut } from './orders.errors.js';
 import * as repo from './purchases.repo.js';
-import type { CancelReason, Purchase, PurchaseRef } from './purchases.repo.js';
+import type { CancelReason, Purchase, PurchaseRef, ShipTo } from './purchases.repo.js';
 
 /**
  * The most one purchase may cost before delivery. Prices go up to $1,000,000 and quantities to 100
@@ -146,6 +146,7 @@ export async function createPurchase(
       cancelledAt: null,
       cancelReason: null,
       createdAt: now,
+      shipTo: null,
     };
     return { purchase, created: true };
   } catch (err) {
@@ -166,6 +167,13 @@ export async function purchaseOfBuyer(db: Db, purchaseId: number, buyerId: numbe
   if (!purchase) throw new NotFound('There is no such purchase.');
   if (purchase.buyerId !== buyerId) throw new Forbidden('This purchase belongs to another account.');
   return purchase;
+}
+
+/** Copies where a pending purchase of this buyer ships (the API's address on buy). */
+export async function shipPurchaseTo(pool: Pool, buyerId: number, purchaseId: number, shipTo: ShipTo, now = new Date()): Promise<void> {
+  const purchase = await purchaseOfBuyer(pool, purchaseId, buyerId);
+  assertPending(purchase, now, 'change where it ships');
+  if (!(await repo.setShipTo(pool, purchaseId, shipTo))) throw new Conflict('This purchase changed meanwhile; where it ships cannot be changed.');
 }
 
 export const EXPIRED_MESSAGE = (action: string) => `This purchase expired before it was paid, so you cannot ${action}. Its books went back on sale.`;
