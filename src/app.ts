@@ -16,6 +16,7 @@ import { csrfProtection } from './http/csrf.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { ejsViewEngine } from './http/views.js';
 import { pageLocals } from './http/locals.js';
+import { languageLocals, switchLanguage } from './http/language.js';
 import { securityHeaders } from './http/security-headers.js';
 import { ordersRoutes } from './orders/orders.routes.js';
 import { absoluteTimeout, createSessionStore, lazySession, sessionCookieName, withSession, type SessionStore } from './http/session.js';
@@ -70,7 +71,9 @@ export function createApp({ config, pool, logger, database, ports = localPorts(p
   const loginLimiter = new LoginLimiter(pool, config, database);
   app.use('/api', apiRoutes({ config, pool, loginLimiter, uploadDir, ports }));
 
-  // Pages: sessions, form bodies, CSRF, then the features.
+  // Pages: the reader's language, sessions, form bodies, CSRF, then the features.
+  app.use(languageLocals);
+  app.get('/lang/:lang', switchLanguage);
   const store: SessionStore = createSessionStore(pool, config);
   const passport = createPassport(pool);
   app.set('session cookie name', sessionCookieName(config));

@@ -58,7 +58,7 @@ export function accountsRoutes({ pool, passport, loginLimiter }: Deps): Router {
       const user = await accounts.register(pool, input);
       req.log.info({ event: 'account_created', userId: user.id }, 'account created');
       await startSession(req, user);
-      flash(req, 'success', `Welcome to the BookStore, ${user.name}!`);
+      flash(req, 'success', 'Welcome to the BookStore, {name}!', { name: user.name });
       res.redirect(AFTER_LOGIN);
     } catch (err) {
       if (!(err instanceof Invalid)) throw err;
@@ -90,7 +90,7 @@ export function accountsRoutes({ pool, passport, loginLimiter }: Deps): Router {
     if (!user) return renderLogin(401, { _form: 'The email or password is not correct.' });
     await startSession(req, user);
     req.log.info({ event: 'login', userId: user.id }, 'logged in');
-    flash(req, 'success', `Welcome back, ${user.name}.`);
+    flash(req, 'success', 'Welcome back, {name}.', { name: user.name });
     res.redirect(values.next || AFTER_LOGIN);
   });
 

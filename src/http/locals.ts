@@ -2,9 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
 import { csrfToken } from './csrf.js';
 
-const regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
-const countryName = (code: string) => regionNames.of(code) ?? code;
-
 /**
  * Nothing personal may be kept by the browser (Back after logging out on a shared computer) or by
  * a shared cache: every page for a logged-in user, and every page with a form token, is no-store.
@@ -38,7 +35,8 @@ export const pageLocals: RequestHandler = (req, res, next) => {
   };
   // One-time key for a buy or checkout form: submitting the same form twice makes one purchase.
   res.locals.newCheckoutToken = () => randomUUID();
-  res.locals.countryName = countryName;
+  // The switch in the footer comes back here (the query too: the same search).
+  res.locals.returnTo = req.originalUrl;
   if (req.session?.flash) {
     res.locals.flash = req.session.flash;
     delete req.session.flash;

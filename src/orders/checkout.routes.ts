@@ -90,7 +90,7 @@ export function checkoutRoutes({ pool, catalog, accounts }: { pool: Pool; catalo
     try {
       const { trackingNumber } = await payments.pay(pool, catalog, req.user!.id, purchaseId, req.body);
       req.log.info({ event: 'purchase_paid', purchaseId, userId: req.user!.id }, 'purchase paid');
-      flash(req, 'success', `Thank you! Your payment was received. Tracking number: ${trackingNumber}.`);
+      flash(req, 'success', 'Thank you! Your payment was received. Tracking number: {tracking}.', { tracking: trackingNumber });
       res.redirect(`/purchases/${purchaseId}`);
     } catch (err) {
       if (err instanceof PaymentDeclined) {

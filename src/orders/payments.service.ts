@@ -53,7 +53,7 @@ export async function pay(
   if (!(await catalog.commit(current.reservationKey))) {
     // Catalog released the stock already (the hold ran out): this purchase can never be paid.
     await cancelWithoutStock(pool, purchaseId, now);
-    throw new Conflict(EXPIRED_MESSAGE('pay for it'));
+    throw new Conflict(EXPIRED_MESSAGE, { action: 'pay for it' });
   }
   try {
     return await withTransaction(pool, async (conn) => {
