@@ -1,4 +1,4 @@
-import express, { type Express, type RequestHandler } from 'express';
+import express, { type Express, type RequestHandler, type Router } from 'express';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from './config.js';
@@ -6,7 +6,7 @@ import type { Pool } from './db/pool.js';
 import type { Logger } from './logger.js';
 import { accountsRoutes } from './accounts/accounts.routes.js';
 import { LoginLimiter } from './accounts/login-limiter.js';
-import { createPassport } from './accounts/passport.js';
+import { createPassport, type Passport } from './accounts/passport.js';
 import { adminRoutes } from './admin/admin.routes.js';
 import { apiRoutes } from './api/api.routes.js';
 import { catalogRoutes } from './catalog/catalog.routes.js';
@@ -18,6 +18,7 @@ import { ejsViewEngine } from './http/views.js';
 import { pageLocals } from './http/locals.js';
 import { languageLocals, switchLanguage } from './http/language.js';
 import { securityHeaders } from './http/security-headers.js';
+import { identityHref, MONOLITH, urlLayout, type UrlLayout } from './http/urls.js';
 import { ordersRoutes } from './orders/orders.routes.js';
 import { absoluteTimeout, createSessionStore, lazySession, sessionCookieName, withSession, type SessionStore } from './http/session.js';
 import { unlessRead } from './http/guards.js';
@@ -43,8 +44,29 @@ export interface BookStoreApp {
   close(): Promise<void>;
 }
 
-/** Builds the whole app without listening or touching anything outside the deps. */
-export function createApp({ config, pool, logger, database, ports = localPorts(pool) }: AppDeps): BookStoreApp {
+/** What differs between the monolith and each service; the shell around it is the same for all. */
+export interface AppShell {
+  config: Config;
+  logger: Logger;
+  urls: UrlLayout;
+  /** The database /healthz checks (the app's own). */
+  pool: Pool;
+  /** Where the sessions live (the accounts database): shared by every service, so one login is enough. */
+  sessionPool: Pool;
+  passport: Passport;
+  /** Serves /uploads from here (only where covers live). */
+  uploadDir?: string;
+  /** Mounted at /api, before sessions. */
+  api?: Router;
+  /** Service-to-service endpoints at /internal: service tokens only, before sessions. */
+  internal?: Router;
+  /** The pages, after sessions, form bodies and CSRF. */
+  pages(app: Express): void;
+}
+
+/** Builds one app (the monolith or a service) without listening or touching anything outside the deps. */
+export function buildApp(shell: AppShell): { app: Express; close: () => Promise<void> } {
+  const { config, logger } = shell;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
@@ -52,55 +74,71 @@ export function createApp({ config, pool, logger, database, ports = localPorts(p
   app.engine('ejs', ejsViewEngine());
   app.set('view engine', 'ejs');
   if (config.isProduction) app.set('view cache', true);
+  app.locals.href = identityHref;
 
-  const uploadDir = resolve(config.uploadDir); // created by the first cover written into it
+  // Behind a load balancer, which instance answered (set INSTANCE_NAME; off by default).
+  const instance = config.instanceName;
+  if (instance) app.use((_req, res, next) => (res.setHeader('X-Instance', instance), next()));
 
   // The balancer's liveness probe, every few seconds per instance: a plain-text "pong" answered
   // before the access log and the page headers (it renders nothing a browser would show).
   app.get('/ping', ping);
+  app.use(urlLayout(shell.urls));
   app.use(securityHeaders());
   app.use(accessLog(logger));
 
   // Static files: served by nginx in production, by the app itself everywhere else.
   app.use('/public', express.static(join(root, 'public'), { maxAge: '7d', index: false }));
-  app.use('/uploads', express.static(uploadDir, { maxAge: '365d', immutable: true, index: false, dotfiles: 'deny' }));
-  app.use(healthRoutes({ pool }));
+  if (shell.uploadDir) app.use('/uploads', express.static(shell.uploadDir, { maxAge: '365d', immutable: true, index: false, dotfiles: 'deny' }));
+  app.use(healthRoutes({ pool: shell.pool }));
 
   // JSON API: bearer JWT only, mounted before sessions so a session cookie never authenticates it.
-  // (API routers are mounted here.)
-  const loginLimiter = new LoginLimiter(pool, config, database);
-  app.use('/api', apiRoutes({ config, pool, loginLimiter, uploadDir, ports }));
+  if (shell.api) app.use('/api', shell.api);
+  if (shell.internal) app.use('/internal', shell.internal);
 
   // Pages: the reader's language, sessions, form bodies, CSRF, then the features.
   app.use(languageLocals);
   app.get('/lang/:lang', switchLanguage);
-  const store: SessionStore = createSessionStore(pool, config);
-  const passport = createPassport(pool);
+  const store: SessionStore = createSessionStore(shell.sessionPool, config);
   app.set('session cookie name', sessionCookieName(config));
   app.use(lazySession(config, store)); // anonymous reads do no session work at all
   app.use(withSession(absoluteTimeout(config)));
-  app.use(withSession(passport.initialize()));
-  app.use(withSession(passport.session() as RequestHandler));
+  app.use(withSession(shell.passport.initialize()));
+  app.use(withSession(shell.passport.session() as RequestHandler));
   app.use(pageLocals); // before the CSRF check, so its 403 page has the layout's locals too
   // Reads carry no form body and need no CSRF check.
   app.use(unlessRead(formBody));
   app.use(unlessRead(csrfProtection));
 
-  // The pages most visited first: each router in the way costs every request a route scan.
-  app.use(homeRoutes({ pool }));
-  app.use(catalogRoutes({ pool, uploadDir, listingsPerDay: config.listingsPerDay, sales: ports.sales, accounts: ports.accounts }));
-  app.use(accountsRoutes({ pool, passport, loginLimiter }));
-  app.use(adminRoutes({ pool }));
-  app.use(ordersRoutes({ pool, config, catalog: ports.catalog, accounts: ports.accounts }));
+  shell.pages(app);
 
   app.use(notFound);
   app.use(errorHandler);
+  return { app, close: () => store.close() };
+}
 
-  return {
-    app,
-    ports,
-    close: async () => {
-      await store.close();
+/** The monolith: every feature in one app, on one pool. */
+export function createApp({ config, pool, logger, database, ports = localPorts(pool) }: AppDeps): BookStoreApp {
+  const uploadDir = resolve(config.uploadDir); // created by the first cover written into it
+  const loginLimiter = new LoginLimiter(pool, config, database);
+  const passport = createPassport(pool);
+  const { app, close } = buildApp({
+    config,
+    logger,
+    urls: MONOLITH,
+    pool,
+    sessionPool: pool,
+    passport,
+    uploadDir,
+    api: apiRoutes({ config, pool, loginLimiter, uploadDir, ports }),
+    pages: (app) => {
+      // The pages most visited first: each router in the way costs every request a route scan.
+      app.use(homeRoutes({ pool }));
+      app.use('/book', catalogRoutes({ pool, uploadDir, listingsPerDay: config.listingsPerDay, sales: ports.sales, accounts: ports.accounts }));
+      app.use(accountsRoutes({ pool, passport, loginLimiter }));
+      app.use(adminRoutes({ pool, accounts: ports.accounts }));
+      app.use(ordersRoutes({ pool, config, catalog: ports.catalog, accounts: ports.accounts }));
     },
-  };
+  });
+  return { app, ports, close };
 }

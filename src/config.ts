@@ -50,6 +50,11 @@ const schema = z
     PURCHASE_TTL_MINUTES: positiveInt(30),
     DELIVERY_SPEEDUP: z.coerce.number({ message: 'must be a number' }).positive('must be positive').default(1),
     SHUTDOWN_TIMEOUT_MS: positiveInt(9000),
+    INSTANCE_NAME: z
+      .string()
+      .trim()
+      .regex(/^[\w.-]{1,64}$/, 'must be 1 to 64 letters, digits, dots, dashes or underscores')
+      .optional(),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
@@ -83,6 +88,8 @@ export interface Config {
   purchaseTtlMinutes: number;
   deliverySpeedup: number;
   shutdownTimeoutMs: number;
+  /** Sent as `X-Instance` when set, so an operator behind a load balancer sees who answered. */
+  instanceName: string | null;
 }
 
 export class ConfigError extends Error {}
@@ -123,5 +130,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     purchaseTtlMinutes: e.PURCHASE_TTL_MINUTES,
     deliverySpeedup: e.DELIVERY_SPEEDUP,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    instanceName: e.INSTANCE_NAME ?? null,
   };
 }

@@ -24,6 +24,14 @@ export interface ShippingAddress {
   isDefault: boolean;
 }
 
+/** The logged-in account as every page needs it (the same shape as accounts' own User). */
+export interface SessionAccount extends AccountSummary {
+  role: 'user' | 'admin';
+  sessionVersion: number;
+  disabled: boolean;
+  createdAt: Date;
+}
+
 export interface AccountsPort {
   /** The accounts with these ids; unknown ids are left out. */
   usersByIds(ids: number[]): Promise<AccountSummary[]>;
@@ -37,4 +45,9 @@ export interface AccountsPort {
    * the book is full).
    */
   addAddress(userId: number, fields: unknown): Promise<ShippingAddress>;
+  /**
+   * The account behind a session, or null when it is disabled or its session version moved on
+   * (password changed, disabled): that is how a session ends everywhere at once.
+   */
+  sessionUser(id: number, sessionVersion: number): Promise<SessionAccount | null>;
 }

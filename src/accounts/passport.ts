@@ -5,6 +5,7 @@ import { Strategy as LocalStrategy } from 'passport-local';
 import type { Pool } from '../db/pool.js';
 import * as accounts from './accounts.service.js';
 import type { User as AccountUser } from './accounts.repo.js';
+import type { AccountsPort } from './accounts.port.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -19,10 +20,14 @@ interface SessionUser {
   v: number;
 }
 
-/** A passport instance per app (no global singleton), with the local strategy and session mapping. */
-export function createPassport(pool: Pool): Passport {
+/**
+ * A passport instance per app (no global singleton), with the local strategy and session mapping.
+ * Services that do not own accounts (catalog, order) pass no pool: they only read sessions, and ask
+ * accounts (over its port) whether the account behind one is still valid.
+ */
+export function createPassport(pool: Pool | null, accountsPort?: Pick<AccountsPort, 'sessionUser'>): Passport {
   const passport = new passportModule.Passport();
-  passport.use(
+  if (pool) passport.use(
     new LocalStrategy({ usernameField: 'email', passwordField: 'password' }, (email, password, done) => {
       accounts.authenticate(pool, email.trim().toLowerCase(), password).then(
         (user) => done(null, user ?? false),
@@ -33,7 +38,8 @@ export function createPassport(pool: Pool): Passport {
   passport.serializeUser<SessionUser>((user, done) => done(null, { id: user.id, v: user.sessionVersion }));
   passport.deserializeUser<SessionUser>((stored, done) => {
     // A disabled account or a changed password ends the session: the user becomes anonymous.
-    accounts.userForSession(pool, stored.id, stored.v).then(
+    const lookup = accountsPort ? accountsPort.sessionUser(stored.id, stored.v) : pool ? accounts.userForSession(pool, stored.id, stored.v) : Promise.resolve(null);
+    lookup.then(
       (user) => done(null, user ?? false),
       (err: unknown) => done(err),
     );

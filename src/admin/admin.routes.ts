@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { Pool } from '../db/pool.js';
-import { countUsers, listUsers, usersByIds } from '../accounts/accounts.service.js';
+import type { AccountsPort } from '../accounts/accounts.port.js';
+import { countUsers, listUsers } from '../accounts/accounts.service.js';
 import { Invalid, NotFound } from '../http/errors.js';
 import { flash } from '../http/flash.js';
 import { requireAdmin } from '../http/guards.js';
@@ -15,11 +16,18 @@ import * as admin from './admin.service.js';
 
 const PER_PAGE = 50;
 
-export function adminRoutes({ pool }: { pool: Pool }): Router {
+/** The monolith's admin pages: both owners' sections, on one pool. */
+export function adminRoutes({ pool, accounts }: { pool: Pool; accounts: AccountsPort }): Router {
+  const router = Router();
+  router.use(adminAccountsRoutes({ pool }));
+  router.use(adminOrdersRoutes({ pool, accounts }));
+  return router;
+}
+
+/** Accounts' admin pages (the auth service's when split). */
+export function adminAccountsRoutes({ pool }: { pool: Pool }): Router {
   const router = Router();
   router.use('/admin', requireAdmin, ordersLocals);
-
-  // ---- Accounts ----
 
   router.get('/admin/users', async (req, res) => {
     const page = pageFromQuery(req.query.page);
@@ -45,6 +53,14 @@ export function adminRoutes({ pool }: { pool: Pool }): Router {
       res.redirect('/admin/users');
     });
   }
+
+  return router;
+}
+
+/** Orders' admin pages: delivery providers and purchases (the order service's when split). */
+export function adminOrdersRoutes({ pool, accounts }: { pool: Pool; accounts: AccountsPort }): Router {
+  const router = Router();
+  router.use('/admin', requireAdmin, ordersLocals);
 
   // ---- Delivery providers ----
 
@@ -105,7 +121,7 @@ export function adminRoutes({ pool }: { pool: Pool }): Router {
     const status = parsed.success ? parsed.data : undefined;
     const { total, purchases: list } = await history.allPurchases(pool, status, page, PER_PAGE);
     // Orders know buyers by id; accounts knows their emails.
-    const emails = new Map((await usersByIds(pool, list.map((p) => p.buyerId))).map((u) => [u.id, u.email]));
+    const emails = new Map((await accounts.usersByIds(list.map((p) => p.buyerId))).map((u) => [u.id, u.email]));
     const purchases = list.map((p) => ({ ...p, buyerEmail: emails.get(p.buyerId) ?? '' }));
     res.render('admin/purchases', { title: 'All purchases', purchases, status: status ?? '', pager: pagination(page, PER_PAGE, total, req.query) });
   });

@@ -12,18 +12,27 @@ import { Unauthorized } from '../http/errors.js';
 import { parseInput } from '../http/validate.js';
 import type { Ports } from '../ports.js';
 import { jsonBody } from './json-body.js';
-import { issueToken, requireBearer, TOKEN_TTL_SECONDS } from './jwt.js';
+import { issueToken, requireBearer, sharedSecretVerifier, TOKEN_TTL_SECONDS, type ApiUser, type TokenVerifier } from './jwt.js';
 
 export interface ApiDeps {
   config: Config;
   pool: Pool;
-  loginLimiter: LoginLimiter;
+  /** Only where accounts live (the monolith, auth). */
+  loginLimiter?: LoginLimiter;
   uploadDir: string;
   ports: Ports;
+  /** Default: the monolith's HS256 tokens. */
+  verifyToken?: TokenVerifier;
+  /** Default: the monolith's HS256 tokens. */
+  signToken?: (user: ApiUser) => Promise<string>;
+  /** Which parts of the API this app answers (all of them in the monolith). */
+  parts?: { login?: boolean; books?: boolean; orders?: boolean };
 }
 
 export function apiRoutes(deps: ApiDeps): Router {
   const { config, pool, loginLimiter } = deps;
+  const parts = deps.parts ?? { login: true, books: true, orders: true };
+  const signToken = deps.signToken ?? ((user: ApiUser) => issueToken(config, user));
   const router = Router();
   router.use((_req, res, next) => {
     res.set('Cache-Control', 'no-store');
@@ -32,17 +41,17 @@ export function apiRoutes(deps: ApiDeps): Router {
   router.use(jsonBody);
 
   // Same credentials check and the same per email+IP failure limit as the login form.
-  router.post('/login', async (req, res) => {
+  if (parts.login && loginLimiter) router.post('/login', async (req, res) => {
     const credentials = parseInput(loginSchema, req.body);
     const log = req.log.child({ via: 'api' });
     const user = await loginLimiter.attempt(credentials.email, req.ip ?? 'unknown', log, () => authenticate(pool, credentials.email, credentials.password));
     if (!user) throw new Unauthorized('The email or password is not correct.');
     req.log.info({ event: 'login', userId: user.id, via: 'api' }, 'api token issued');
-    res.json({ token: await issueToken(config, user), tokenType: 'Bearer', expiresIn: TOKEN_TTL_SECONDS });
+    res.json({ token: await signToken(user), tokenType: 'Bearer', expiresIn: TOKEN_TTL_SECONDS });
   });
 
-  const bearer = requireBearer({ config, pool });
-  router.use(booksApiRoutes({ pool, uploadDir: deps.uploadDir, listingsPerDay: config.listingsPerDay, bearer, sales: deps.ports.sales, accounts: deps.ports.accounts }));
-  router.use(ordersApiRoutes({ config, pool, bearer, catalog: deps.ports.catalog, accounts: deps.ports.accounts }));
+  const bearer = requireBearer(deps.verifyToken ?? sharedSecretVerifier({ config, pool }));
+  if (parts.books) router.use(booksApiRoutes({ pool, uploadDir: deps.uploadDir, listingsPerDay: config.listingsPerDay, bearer, sales: deps.ports.sales, accounts: deps.ports.accounts }));
+  if (parts.orders) router.use(ordersApiRoutes({ config, pool, bearer, catalog: deps.ports.catalog, accounts: deps.ports.accounts }));
   return router;
 }

@@ -45,16 +45,23 @@ function unauthorized(res: Parameters<RequestHandler>[1], message: string): Unau
   return new Unauthorized(message);
 }
 
-/** Accepts only `Authorization: Bearer <valid token>` for a live account; sets req.apiUser. */
-export function requireBearer({ config, pool }: { config: Pick<Config, 'jwtSecret'>; pool: Pool }): RequestHandler {
+/**
+ * Turns a bearer token into its account. Throws Unauthorized (its message says why): the monolith
+ * verifies HS256 and reads the account; the services verify auth's ES256 signature locally.
+ */
+export type TokenVerifier = (token: string) => Promise<ApiUser>;
+
+export const INVALID_TOKEN = 'The token is invalid or has expired. Log in again with POST /api/login.';
+export const REVOKED_TOKEN = 'The token is no longer valid. Log in again with POST /api/login.';
+
+/** The monolith's tokens: HS256 with the shared secret, and the account's session version checked. */
+export function sharedSecretVerifier({ config, pool }: { config: Pick<Config, 'jwtSecret'>; pool: Pool }): TokenVerifier {
   const key = keyFor(config.jwtSecret);
-  return async (req, res, next) => {
-    const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(req.get('authorization') ?? '');
-    if (!match?.[1]) return next(unauthorized(res, 'Send a token from POST /api/login as "Authorization: Bearer <token>".'));
+  return async (token) => {
     let sub: string | undefined;
     let sv: unknown;
     try {
-      const { payload } = await jwtVerify(match[1], key, {
+      const { payload } = await jwtVerify(token, key, {
         algorithms: ['HS256'],
         issuer: JWT_ISSUER,
         audience: JWT_AUDIENCE,
@@ -63,12 +70,26 @@ export function requireBearer({ config, pool }: { config: Pick<Config, 'jwtSecre
       sub = payload.sub;
       sv = payload.sv;
     } catch {
-      return next(unauthorized(res, 'The token is invalid or has expired. Log in again with POST /api/login.'));
+      throw new Unauthorized(INVALID_TOKEN);
     }
     const id = Number(sub);
     const user = Number.isSafeInteger(id) && typeof sv === 'number' ? await userForSession(pool, id, sv) : null;
-    if (!user) return next(unauthorized(res, 'The token is no longer valid. Log in again with POST /api/login.'));
-    req.apiUser = user;
+    if (!user) throw new Unauthorized(REVOKED_TOKEN);
+    return user;
+  };
+}
+
+/** Accepts only `Authorization: Bearer <valid token>` for a live account; sets req.apiUser. */
+export function requireBearer(verify: TokenVerifier): RequestHandler {
+  return async (req, res, next) => {
+    const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(req.get('authorization') ?? '');
+    if (!match?.[1]) return next(unauthorized(res, 'Send a token from POST /api/login as "Authorization: Bearer <token>".'));
+    try {
+      req.apiUser = await verify(match[1]);
+    } catch (err) {
+      if (err instanceof Unauthorized) return next(unauthorized(res, err.message));
+      throw err;
+    }
     next();
   };
 }

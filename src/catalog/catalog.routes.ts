@@ -76,7 +76,7 @@ export function catalogRoutes({ pool, uploadDir, listingsPerDay, sales, accounts
   const router = Router();
   const pageStarts = new catalog.PageStarts();
 
-  router.get('/book/catalog', async (req, res) => {
+  router.get('/catalog', async (req, res) => {
     const { query, notices, values } = parseCatalogQuery(req.query);
     const result = await catalog.listCatalog(pool, query, pageStarts);
     const filtered = Boolean(values.q || values.condition || values.min_price || values.max_price || values.in_stock);
@@ -94,17 +94,17 @@ export function catalogRoutes({ pool, uploadDir, listingsPerDay, sales, accounts
     });
   });
 
-  router.get('/book/my_books', requireLogin, async (req, res) => {
+  router.get('/my_books', requireLogin, async (req, res) => {
     const page = pageFromQuery(req.query.page);
     const result = await catalog.listSellerBooks(pool, req.user!.id, page);
     res.render('catalog/my-books', { title: 'My books', books: result.books.map(present), result, pager: catalogPager(result, '/book/my_books', {}) });
   });
 
-  router.get('/book/add_book', requireLogin, (_req, res) => {
+  router.get('/add_book', requireLogin, (_req, res) => {
     res.render('catalog/form', { title: 'Sell a book', mode: 'add', book: null, values: { stock: '1', condition: '' }, errors: {}, conditions });
   });
 
-  router.post('/book/add_book', requireLogin, async (req, res) => {
+  router.post('/add_book', requireLogin, async (req, res) => {
     try {
       const { input, cover } = await readBookForm(req);
       const id = await catalog.addBook(pool, accounts, uploadDir, req.user!.id, input, cover, listingsPerDay);
@@ -117,12 +117,12 @@ export function catalogRoutes({ pool, uploadDir, listingsPerDay, sales, accounts
     }
   });
 
-  router.get('/book/edit_book/:id', requireLogin, async (req, res) => {
+  router.get('/edit_book/:id', requireLogin, async (req, res) => {
     const book = present(await catalog.getOwnBook(pool, bookId(req), req.user!.id));
     res.render('catalog/form', { title: 'Edit {title}', titleParams: { title: book.title }, mode: 'edit', book, values: bookValues(book), errors: {}, conditions });
   });
 
-  router.post('/book/edit_book/:id', requireLogin, async (req, res) => {
+  router.post('/edit_book/:id', requireLogin, async (req, res) => {
     const id = bookId(req);
     const book = present(await catalog.getOwnBook(pool, id, req.user!.id));
     try {
@@ -138,7 +138,7 @@ export function catalogRoutes({ pool, uploadDir, listingsPerDay, sales, accounts
     }
   });
 
-  router.post('/book/delete_book/:id', requireLogin, async (req, res) => {
+  router.post('/delete_book/:id', requireLogin, async (req, res) => {
     const id = bookId(req);
     const outcome = await catalog.removeBook(pool, sales, uploadDir, id, req.user!.id);
     req.log.info({ event: `book_${outcome}`, bookId: id, userId: req.user!.id }, `book ${outcome}`);
@@ -150,7 +150,7 @@ export function catalogRoutes({ pool, uploadDir, listingsPerDay, sales, accounts
     res.redirect('/book/my_books');
   });
 
-  router.get('/book/:id', async (req, res) => {
+  router.get('/:id', async (req, res) => {
     const book = present(await catalog.getVisibleBook(pool, bookId(req), req.user?.id ?? null));
     cacheableBriefly(res);
     res.render('catalog/book', { title: book.title, book });

@@ -111,3 +111,9 @@ export async function hasOpenReservation(db: Db, bookId: number): Promise<boolea
   );
   return rows.length > 0;
 }
+
+/** Was this book ever in a reservation (whatever became of it)? Every purchase line had one. */
+export async function wasEverReserved(db: Db, bookId: number): Promise<boolean> {
+  const [rows] = await db.execute<RowDataPacket[]>('SELECT 1 FROM book_reservation_items WHERE book_id = ? LIMIT 1', [bookId]);
+  return rows.length > 0;
+}

@@ -1,5 +1,5 @@
 import mysql from 'mysql2/promise';
-import { isDeadConnection } from './unavailable.js';
+import { isDatabaseUnavailable, isDeadConnection } from './unavailable.js';
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 
 export type { Pool, PoolConnection, ResultSetHeader, RowDataPacket };
@@ -19,8 +19,8 @@ export function createPool(databaseUrl: string, connectionLimit = 10): Pool {
     // has a few dozen distinct statements, so a small cache holds them all and bounds the memory.
     maxPreparedStatements: 256,
   });
-  pool.execute = retryReads(pool.execute.bind(pool));
-  pool.query = retryReads(pool.query.bind(pool));
+  pool.execute = retryReads(pool, pool.execute.bind(pool), 'execute');
+  pool.query = retryReads(pool, pool.query.bind(pool), 'query');
   // DEFAULT CURRENT_TIMESTAMP follows the session time zone: make it UTC whatever the server's is.
   pool.pool.on('connection', (conn) => {
     conn.query("SET time_zone = '+00:00'");
@@ -33,21 +33,67 @@ const LOCKING = /\bFOR\s+UPDATE\b|\bLOCK\s+IN\s+SHARE\s+MODE\b/i;
 
 /**
  * A read on the pool that failed because its pooled connection had died (the server restarted, a
- * failover moved the address, an idle connection was cut) is tried once more, on a connection the
- * pool opens afresh. Writes are never retried here: whether the first one was applied is unknown,
- * and the checkout token and Idempotency-Key make the user's own retry safe instead.
+ * failover moved the address, an idle connection was cut) is tried again on a connection that
+ * answers a ping: when a server dies, every idle connection in the pool dies with it, so the next
+ * one the pool hands out may be as dead as the first. Writes are never retried here: whether the
+ * first one was applied is unknown, and the checkout token and Idempotency-Key make the user's own
+ * retry safe instead.
  */
-function retryReads<F extends (...args: never[]) => Promise<unknown>>(run: F): F {
+function retryReads<F extends (...args: never[]) => Promise<unknown>>(pool: Pool, run: F, method: 'execute' | 'query'): F {
   return (async (...args: Parameters<F>) => {
     try {
       return await run(...args);
     } catch (err) {
       const first: unknown = args[0];
       const sql = typeof first === 'string' ? first : (first as { sql?: unknown } | undefined)?.sql;
-      if (isDeadConnection(err) && typeof sql === 'string' && READ.test(sql) && !LOCKING.test(sql)) return run(...args);
-      throw err;
+      if (!(isDeadConnection(err) && typeof sql === 'string' && READ.test(sql) && !LOCKING.test(sql))) throw err;
+      // Twice at most: the live connection may have been to a server that died a moment later.
+      for (let retry = 1; ; retry++) {
+        const conn = await liveConnection(pool, err);
+        try {
+          return await (conn[method] as unknown as F)(...args);
+        } catch (again) {
+          if (retry >= 2 || !isDeadConnection(again)) throw again;
+        } finally {
+          conn.release();
+        }
+      }
     }
   }) as F;
+}
+
+/** How long a retried read may spend finding a connection that works: about a proxy's failover. */
+const RECONNECT_BUDGET_MS = 1500;
+const RECONNECT_PAUSE_MS = 100;
+
+/**
+ * A pooled connection that answers a ping; dead ones are destroyed on the way. A new connection may
+ * be refused for a moment too (the database proxy has not yet marked the dead server down), so it
+ * keeps trying for RECONNECT_BUDGET_MS before giving up with the last error.
+ */
+async function liveConnection(pool: Pool, firstError: unknown): Promise<PoolConnection> {
+  let lastError = firstError;
+  const deadline = Date.now() + RECONNECT_BUDGET_MS;
+  while (Date.now() < deadline) {
+    let conn: PoolConnection;
+    try {
+      conn = await pool.getConnection();
+    } catch (err) {
+      if (!isDatabaseUnavailable(err)) throw err;
+      lastError = err;
+      await new Promise((r) => setTimeout(r, RECONNECT_PAUSE_MS));
+      continue;
+    }
+    try {
+      await conn.ping();
+      return conn;
+    } catch (err) {
+      conn.destroy();
+      if (!isDeadConnection(err)) throw err;
+      lastError = err; // the next idle one may be as dead: no pause
+    }
+  }
+  throw lastError;
 }
 
 const DEADLOCK = 1213;

@@ -4,6 +4,7 @@ import { isDatabaseUnavailable, outageSummary } from '../db/unavailable.js';
 import { HttpError, Invalid, NotFound, TooManyRequests, type Params } from './errors.js';
 import { languageOf, type Language } from '../i18n/i18n.js';
 import { setLanguageLocals } from './language.js';
+import { canonicalPath, identityHref, MONOLITH } from './urls.js';
 
 /** How long a client is asked to wait before retrying while the database is away. */
 const RETRY_AFTER_SECONDS = 5;
@@ -37,7 +38,7 @@ function describe(err: unknown): ErrorView {
   return { status: 500, title: 'Something went wrong', message: 'An unexpected error happened on our side. Please try again.' };
 }
 
-const wantsJson = (req: Request) => req.originalUrl.startsWith('/api/') || req.originalUrl === '/api';
+const wantsJson = (req: Request) => req.originalUrl.startsWith('/api/') || req.originalUrl === '/api' || req.originalUrl.startsWith('/internal/');
 
 function render(res: Response, view: string, locals: object, fallback: string): void {
   res.render(view, locals, (renderErr, html) => {
@@ -69,7 +70,8 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
   if (!res.locals.language) setLanguageLocals(res, languageOf(req));
   const { t } = res.locals.language as Language;
   res.locals.user ??= null;
-  res.locals.currentPath ??= req.path;
+  res.locals.currentPath ??= canonicalPath(req.urls ?? MONOLITH, req.path);
+  res.locals.href ??= identityHref;
   res.locals.flash ??= [];
   res.locals.csrfToken ??= () => '';
   res.locals.newCheckoutToken ??= () => '';

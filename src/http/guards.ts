@@ -1,10 +1,11 @@
 import type { RequestHandler } from 'express';
 import { Forbidden } from './errors.js';
+import { requestCanonical } from './urls.js';
 
 /** Pages that need an account send anonymous visitors to the login form, and back afterwards. */
 export const requireLogin: RequestHandler = (req, res, next) => {
   if (req.user) return next();
-  const target = req.method === 'GET' ? req.originalUrl : '/';
+  const target = req.method === 'GET' ? requestCanonical(req) : '/';
   res.redirect(`/login?next=${encodeURIComponent(target)}`);
 };
 

@@ -1,0 +1,38 @@
+// Catalog's CatalogPort for other services (order), at /internal/catalog behind a service token.
+// Thin: parse, call the same functions catalog.local.ts calls, answer JSON.
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Pool } from '../db/pool.js';
+import { jsonBody } from '../api/json-body.js';
+import { parseInput } from '../http/validate.js';
+import { localCatalog } from './catalog.local.js';
+
+const id = z.number().int().positive().max(2 ** 31);
+const idsSchema = z.object({ ids: z.array(id).max(500) });
+const reserveSchema = z.object({
+  lines: z.array(z.object({ bookId: id, quantity: z.number().int().positive().max(1000) })).min(1).max(100),
+  holdUntil: z.iso.datetime(),
+});
+const keySchema = z.string().min(1).max(100).regex(/^[A-Za-z0-9:_-]+$/);
+
+export function catalogInternalRoutes({ pool }: { pool: Pool }): Router {
+  const catalog = localCatalog(pool);
+  const router = Router();
+  router.use(jsonBody);
+  const key = (raw: unknown) => parseInput(z.object({ key: keySchema }), { key: raw }).key;
+
+  router.post('/catalog/books-for-sale', async (req, res) => {
+    res.json(await catalog.booksForSale(parseInput(idsSchema, req.body).ids));
+  });
+  router.put('/catalog/reservations/:key', async (req, res) => {
+    const input = parseInput(reserveSchema, req.body);
+    res.json(await catalog.reserve(key(req.params.key), input.lines, { holdUntil: new Date(input.holdUntil) }));
+  });
+  router.post('/catalog/reservations/:key/commit', async (req, res) => {
+    res.json({ committed: await catalog.commit(key(req.params.key)) });
+  });
+  router.post('/catalog/reservations/:key/release', async (req, res) => {
+    res.json({ released: await catalog.release(key(req.params.key)) });
+  });
+  return router;
+}

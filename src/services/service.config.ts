@@ -1,0 +1,89 @@
+// The settings a service adds to the monolith's (src/config.ts): which service it is, where the
+// others are, its databases and its keys. Read once by the entry point, validated by a schema.
+import { z } from 'zod';
+import { ConfigError, loadConfig, type Config } from '../config.js';
+import type { ServiceName, UrlLayout } from '../http/urls.js';
+
+const PORTS: Record<ServiceName, number> = { auth: 5001, catalog: 5002, order: 5003 };
+
+const url = z.string().refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), 'must be an http(s) URL');
+const mysqlUrl = z.string().refine((v) => URL.canParse(v) && new URL(v).protocol === 'mysql:' && new URL(v).pathname.length > 1, 'must look like mysql://user:password@host:3306/database');
+const prefix = z.string().regex(/^(\/[A-Za-z0-9._-]+)+$/, 'must be a path such as /auth');
+const pem = (kind: 'PRIVATE' | 'PUBLIC') =>
+  z
+    .string()
+    .transform((v) => v.replace(/\\n/g, '\n'))
+    .refine((v) => v.includes(`-----BEGIN ${kind} KEY-----`), `must be a PEM ${kind.toLowerCase()} key`);
+
+const schema = z.object({
+  AUTH_PREFIX: prefix.default('/auth'),
+  CATALOG_PREFIX: prefix.default('/book'),
+  ORDER_PREFIX: prefix.default('/order'),
+  /** The accounts database, where sessions live (catalog and order read and refresh them). */
+  SESSION_DATABASE_URL: mysqlUrl.optional(),
+  AUTH_URL: url.default('http://127.0.0.1:5001'),
+  CATALOG_URL: url.default('http://127.0.0.1:5002'),
+  /** auth: signs API tokens (ES256, PKCS#8). */
+  JWT_PRIVATE_KEY: pem('PRIVATE').optional(),
+  /** catalog, order: auth's public key (SPKI), to verify API tokens locally. */
+  JWT_PUBLIC_KEY: pem('PUBLIC').optional(),
+  /** This service's own key, for the service tokens it sends (ES256, PKCS#8). */
+  SERVICE_PRIVATE_KEY: pem('PRIVATE').optional(),
+  /** The callers this service accepts, as JSON {"order": "<SPKI PEM>"}. */
+  TRUSTED_SERVICE_KEYS: z
+    .string()
+    .transform((v, ctx) => {
+      try {
+        return z.record(z.string().regex(/^[a-z]+$/), pem('PUBLIC')).parse(JSON.parse(v));
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON like {"order": "-----BEGIN PUBLIC KEY-----..."}' });
+        return z.NEVER;
+      }
+    })
+    .optional(),
+  CALL_TIMEOUT_MS: z.coerce.number().int().positive().default(2000),
+});
+
+export interface ServiceConfig extends Config {
+  service: ServiceName;
+  urls: UrlLayout;
+  sessionDatabaseUrl: string;
+  authUrl: string;
+  catalogUrl: string;
+  jwtPrivateKey?: string;
+  jwtPublicKey?: string;
+  servicePrivateKey?: string;
+  trustedServiceKeys: Record<string, string>;
+  callTimeoutMs: number;
+}
+
+const NEEDS: Record<ServiceName, (keyof z.infer<typeof schema>)[]> = {
+  auth: ['JWT_PRIVATE_KEY', 'TRUSTED_SERVICE_KEYS'],
+  catalog: ['SESSION_DATABASE_URL', 'JWT_PUBLIC_KEY', 'SERVICE_PRIVATE_KEY', 'TRUSTED_SERVICE_KEYS'],
+  order: ['SESSION_DATABASE_URL', 'JWT_PUBLIC_KEY', 'SERVICE_PRIVATE_KEY'],
+};
+
+export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+  const base = loadConfig({ PORT: String(PORTS[service]), ...env });
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`Invalid configuration: ${String(issue?.path[0] ?? 'environment')} ${issue?.message ?? 'is invalid'}`);
+  }
+  const e = parsed.data;
+  for (const name of NEEDS[service]) if (!e[name]) throw new ConfigError(`Invalid configuration: ${name} is required by the ${service} service`);
+  return {
+    ...base,
+    service,
+    urls: { self: service, prefixes: { auth: e.AUTH_PREFIX, catalog: e.CATALOG_PREFIX, order: e.ORDER_PREFIX } },
+    sessionDatabaseUrl: e.SESSION_DATABASE_URL ?? base.databaseUrl,
+    authUrl: e.AUTH_URL,
+    catalogUrl: e.CATALOG_URL,
+    jwtPrivateKey: e.JWT_PRIVATE_KEY,
+    jwtPublicKey: e.JWT_PUBLIC_KEY,
+    servicePrivateKey: e.SERVICE_PRIVATE_KEY,
+    trustedServiceKeys: e.TRUSTED_SERVICE_KEYS ?? {},
+    callTimeoutMs: e.CALL_TIMEOUT_MS,
+  };
+}
