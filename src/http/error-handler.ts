@@ -4,7 +4,7 @@ import { isDatabaseUnavailable, outageSummary } from '../db/unavailable.js';
 import { HttpError, Invalid, NotFound, TooManyRequests, type Params } from './errors.js';
 import { languageOf, type Language } from '../i18n/i18n.js';
 import { setLanguageLocals } from './language.js';
-import { canonicalPath, identityHref, MONOLITH } from './urls.js';
+import { canonicalPath, identityHref, MONOLITH, requestCanonical } from './urls.js';
 
 /** How long a client is asked to wait before retrying while the database is away. */
 const RETRY_AFTER_SECONDS = 5;
@@ -72,6 +72,7 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
   res.locals.user ??= null;
   res.locals.currentPath ??= canonicalPath(req.urls ?? MONOLITH, req.path);
   res.locals.href ??= identityHref;
+  res.locals.returnTo ??= requestCanonical(req);
   res.locals.flash ??= [];
   res.locals.csrfToken ??= () => '';
   res.locals.newCheckoutToken ??= () => '';
