@@ -65,6 +65,9 @@ function location(l, upstreams) {
     '    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
     '    proxy_set_header X-Forwarded-Proto $scheme;',
     '    proxy_set_header X-Forwarded-Host $host;',
+    // Passed explicitly (nginx would pass it anyway): without a lang cookie the services choose the
+    // page's language from it, so it must reach them as the browser sent it.
+    '    proxy_set_header Accept-Language $http_accept_language;',
     '    proxy_http_version 1.1;',
     '    proxy_set_header Connection "";',
     `    proxy_pass http://${target};`,

@@ -16,6 +16,7 @@ import { csrfProtection } from './http/csrf.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { ejsViewEngine } from './http/views.js';
 import { pageLocals } from './http/locals.js';
+import { languageLocals, switchLanguage } from './http/language.js';
 import { securityHeaders } from './http/security-headers.js';
 import { identityHref, MONOLITH, urlLayout, type UrlLayout } from './http/urls.js';
 import { ordersRoutes } from './orders/orders.routes.js';
@@ -95,7 +96,9 @@ export function buildApp(shell: AppShell): { app: Express; close: () => Promise<
   if (shell.api) app.use('/api', shell.api);
   if (shell.internal) app.use('/internal', shell.internal);
 
-  // Pages: sessions, form bodies, CSRF, then the features.
+  // Pages: the reader's language, sessions, form bodies, CSRF, then the features.
+  app.use(languageLocals);
+  app.get('/lang/:lang', switchLanguage);
   const store: SessionStore = createSessionStore(shell.sessionPool, config);
   app.set('session cookie name', sessionCookieName(config));
   app.use(lazySession(config, store)); // anonymous reads do no session work at all
@@ -134,7 +137,7 @@ export function createApp({ config, pool, logger, database, ports = localPorts(p
       app.use('/book', catalogRoutes({ pool, uploadDir, listingsPerDay: config.listingsPerDay, sales: ports.sales, accounts: ports.accounts }));
       app.use(accountsRoutes({ pool, passport, loginLimiter }));
       app.use(adminRoutes({ pool, accounts: ports.accounts }));
-      app.use(ordersRoutes({ pool, config, catalog: ports.catalog }));
+      app.use(ordersRoutes({ pool, config, catalog: ports.catalog, accounts: ports.accounts }));
     },
   });
   return { app, ports, close };

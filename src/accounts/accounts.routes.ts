@@ -9,6 +9,7 @@ import type { User } from './accounts.repo.js';
 import { changePasswordSchema, loginSchema, registerSchema, safeNext } from './accounts.schema.js';
 import * as accounts from './accounts.service.js';
 import type { LoginLimiter } from './login-limiter.js';
+import { addressesRoutes, renderAccount } from './addresses.routes.js';
 
 const AFTER_LOGIN = '/book/catalog';
 
@@ -57,7 +58,7 @@ export function accountsRoutes({ pool, passport, loginLimiter }: Deps): Router {
       const user = await accounts.register(pool, input);
       req.log.info({ event: 'account_created', userId: user.id }, 'account created');
       await startSession(req, user);
-      flash(req, 'success', `Welcome to the BookStore, ${user.name}!`);
+      flash(req, 'success', 'Welcome to the BookStore, {name}!', { name: user.name });
       res.redirect(AFTER_LOGIN);
     } catch (err) {
       if (!(err instanceof Invalid)) throw err;
@@ -89,7 +90,7 @@ export function accountsRoutes({ pool, passport, loginLimiter }: Deps): Router {
     if (!user) return renderLogin(401, { _form: 'The email or password is not correct.' });
     await startSession(req, user);
     req.log.info({ event: 'login', userId: user.id }, 'logged in');
-    flash(req, 'success', `Welcome back, ${user.name}.`);
+    flash(req, 'success', 'Welcome back, {name}.', { name: user.name });
     res.redirect(values.next || AFTER_LOGIN);
   });
 
@@ -111,9 +112,8 @@ export function accountsRoutes({ pool, passport, loginLimiter }: Deps): Router {
     });
   });
 
-  router.get('/account', requireLogin, (req, res) => {
-    res.render('accounts/account', { title: 'Your account', errors: {} });
-  });
+  router.get('/account', requireLogin, (req, res) => renderAccount(pool, req, res));
+  router.use(addressesRoutes({ pool }));
 
   router.post('/account/password', requireLogin, async (req, res) => {
     const user = req.user!;
@@ -127,7 +127,7 @@ export function accountsRoutes({ pool, passport, loginLimiter }: Deps): Router {
       res.redirect('/account');
     } catch (err) {
       if (!(err instanceof Invalid)) throw err;
-      res.status(422).render('accounts/account', { title: 'Your account', errors: err.fields });
+      await renderAccount(pool, req, res, 422, { errors: err.fields });
     }
   });
 

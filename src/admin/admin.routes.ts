@@ -40,7 +40,7 @@ export function adminAccountsRoutes({ pool }: { pool: Pool }): Router {
     const { role } = parseInput(roleSchema, req.body);
     await admin.changeRole(pool, req.user!.id, userId, role);
     req.log.info({ event: 'role_changed', userId, role, by: req.user!.id }, 'role changed');
-    flash(req, 'success', `The account is now ${role === 'admin' ? 'an administrator' : 'a regular user'}.`);
+    flash(req, 'success', role === 'admin' ? 'The account is now an administrator.' : 'The account is now a regular user.');
     res.redirect('/admin/users');
   });
 
@@ -49,7 +49,7 @@ export function adminAccountsRoutes({ pool }: { pool: Pool }): Router {
       const userId = requireId(req.params.id);
       const email = await admin.setDisabled(pool, req.user!.id, userId, disabled);
       req.log.info({ event: disabled ? 'account_disabled' : 'account_enabled', userId, by: req.user!.id }, `account ${action}d`);
-      flash(req, 'success', disabled ? `${email} is disabled and has been logged out everywhere.` : `${email} can log in again.`);
+      flash(req, 'success', disabled ? '{email} is disabled and has been logged out everywhere.' : '{email} can log in again.', { email });
       res.redirect('/admin/users');
     });
   }
@@ -75,7 +75,7 @@ export function adminOrdersRoutes({ pool, accounts }: { pool: Pool; accounts: Ac
     try {
       const input = parseInput(providerSchema, req.body);
       await deliveries.createProvider(pool, { name: input.name, coverage: input.coverage, costCents: input.cost, deliveryHours: input.delivery_hours });
-      flash(req, 'success', `${input.name} was added.`);
+      flash(req, 'success', '{name} was added.', { name: input.name });
       res.redirect('/admin/delivery_providers');
     } catch (err) {
       if (!(err instanceof Invalid)) throw err;
@@ -87,7 +87,7 @@ export function adminOrdersRoutes({ pool, accounts }: { pool: Pool; accounts: Ac
     const provider = await deliveries.findProvider(pool, requireId(req.params.id));
     if (!provider) throw new NotFound('There is no such delivery provider.');
     const shown = values ?? { name: provider.name, coverage: provider.coverage, cost: moneyInput(provider.costCents), delivery_hours: String(provider.deliveryHours) };
-    res.status(status).render('admin/delivery-provider-edit', { title: `Edit ${provider.name}`, provider, errors, values: shown });
+    res.status(status).render('admin/delivery-provider-edit', { title: 'Edit {name}', titleParams: { name: provider.name }, provider, errors, values: shown });
   }
 
   router.get('/admin/delivery_providers/:id', (req, res) => renderProviderEdit(req, res, 200, {}));
@@ -97,7 +97,7 @@ export function adminOrdersRoutes({ pool, accounts }: { pool: Pool; accounts: Ac
     try {
       const input = parseInput(providerSchema, req.body);
       await deliveries.updateProvider(pool, id, { name: input.name, coverage: input.coverage, costCents: input.cost, deliveryHours: input.delivery_hours });
-      flash(req, 'success', `${input.name} was saved. Purchases that already chose it keep their price.`);
+      flash(req, 'success', '{name} was saved. Purchases that already chose it keep their price.', { name: input.name });
       res.redirect('/admin/delivery_providers');
     } catch (err) {
       if (!(err instanceof Invalid)) throw err;

@@ -52,6 +52,6 @@ export function apiRoutes(deps: ApiDeps): Router {
 
   const bearer = requireBearer(deps.verifyToken ?? sharedSecretVerifier({ config, pool }));
   if (parts.books) router.use(booksApiRoutes({ pool, uploadDir: deps.uploadDir, listingsPerDay: config.listingsPerDay, bearer, sales: deps.ports.sales, accounts: deps.ports.accounts }));
-  if (parts.orders) router.use(ordersApiRoutes({ config, pool, bearer, catalog: deps.ports.catalog }));
+  if (parts.orders) router.use(ordersApiRoutes({ config, pool, bearer, catalog: deps.ports.catalog, accounts: deps.ports.accounts }));
   return router;
 }

@@ -119,7 +119,7 @@ export function catalogRoutes({ pool, uploadDir, listingsPerDay, sales, accounts
 
   router.get('/edit_book/:id', requireLogin, async (req, res) => {
     const book = present(await catalog.getOwnBook(pool, bookId(req), req.user!.id));
-    res.render('catalog/form', { title: `Edit ${book.title}`, mode: 'edit', book, values: bookValues(book), errors: {}, conditions });
+    res.render('catalog/form', { title: 'Edit {title}', titleParams: { title: book.title }, mode: 'edit', book, values: bookValues(book), errors: {}, conditions });
   });
 
   router.post('/edit_book/:id', requireLogin, async (req, res) => {
@@ -134,7 +134,7 @@ export function catalogRoutes({ pool, uploadDir, listingsPerDay, sales, accounts
       res.redirect(`/book/${id}`);
     } catch (err) {
       if (!(err instanceof Invalid)) throw err;
-      res.status(422).render('catalog/form', { title: `Edit ${book.title}`, mode: 'edit', book, values: typedValues(req.body, FORM_FIELDS), errors: err.fields, conditions });
+      res.status(422).render('catalog/form', { title: 'Edit {title}', titleParams: { title: book.title }, mode: 'edit', book, values: typedValues(req.body, FORM_FIELDS), errors: err.fields, conditions });
     }
   });
 

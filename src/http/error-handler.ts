@@ -1,8 +1,10 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
 import { isDatabaseUnavailable, outageSummary } from '../db/unavailable.js';
-import { HttpError, Invalid, NotFound, TooManyRequests } from './errors.js';
-import { canonicalPath, identityHref, MONOLITH } from './urls.js';
+import { HttpError, Invalid, NotFound, TooManyRequests, type Params } from './errors.js';
+import { languageOf, type Language } from '../i18n/i18n.js';
+import { setLanguageLocals } from './language.js';
+import { canonicalPath, identityHref, MONOLITH, requestCanonical } from './urls.js';
 
 /** How long a client is asked to wait before retrying while the database is away. */
 const RETRY_AFTER_SECONDS = 5;
@@ -10,7 +12,9 @@ const RETRY_AFTER_SECONDS = 5;
 interface ErrorView {
   status: number;
   title: string;
+  /** An English template; `params` fill it (shown translated on pages, in English in JSON). */
   message: string;
+  params?: Params;
   fields?: Record<string, string>;
 }
 
@@ -19,8 +23,8 @@ function describe(err: unknown): ErrorView {
   if (isDatabaseUnavailable(err)) {
     return { status: 503, title: 'Temporarily unavailable', message: 'The shop is temporarily unavailable. Please try again in a moment.' };
   }
-  if (err instanceof Invalid) return { status: 422, title: err.title, message: err.message, fields: err.fields };
-  if (err instanceof HttpError) return { status: err.status, title: err.title, message: err.message };
+  if (err instanceof Invalid) return { status: 422, title: err.title, message: err.template, params: err.params, fields: err.fields };
+  if (err instanceof HttpError) return { status: err.status, title: err.title, message: err.template, params: err.params };
   if (err instanceof multer.MulterError) {
     if (err.code === 'LIMIT_FILE_SIZE') return { status: 413, title: 'File too large', message: 'The cover image must be 5 MB or smaller.' };
     return { status: 400, title: 'Bad upload', message: 'The upload was not accepted: send one cover image with the form.' };
@@ -58,13 +62,17 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
   if (view.status === 503) res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS)).setHeader('Cache-Control', 'no-store');
   res.status(view.status);
   if (wantsJson(req)) {
-    res.json({ error: { status: view.status, message: view.message, ...(view.fields ? { fields: view.fields } : {}) }, requestId });
+    const message = err instanceof HttpError ? err.message : view.message;
+    res.json({ error: { status: view.status, message, ...(view.fields ? { fields: view.fields } : {}) }, requestId });
     return;
   }
   // Errors raised before the page locals were set (a failing session store, say) still get the layout.
+  if (!res.locals.language) setLanguageLocals(res, languageOf(req));
+  const { t } = res.locals.language as Language;
   res.locals.user ??= null;
   res.locals.currentPath ??= canonicalPath(req.urls ?? MONOLITH, req.path);
   res.locals.href ??= identityHref;
+  res.locals.returnTo ??= requestCanonical(req);
   res.locals.flash ??= [];
   res.locals.csrfToken ??= () => '';
   res.locals.newCheckoutToken ??= () => '';
@@ -72,5 +80,8 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
   // id, say) has no form "below", so its page lists the messages instead.
   if (view.fields) view.message = 'This could not be done:';
   const page = view.status === 404 ? 'errors/404' : view.status === 503 ? 'errors/503' : view.status >= 500 ? 'errors/500' : 'errors/4xx';
-  render(res, page, { ...view, requestId, title: view.title }, `${view.title}. ${view.message} (request id ${requestId})`);
+  // An action named inside a message ("…so you cannot {action}") is English too.
+  const params = view.params && typeof view.params.action === 'string' ? { ...view.params, action: t(view.params.action) } : view.params;
+  const shown = { ...view, title: t(view.title), message: t(view.message, params) };
+  render(res, page, { ...shown, requestId }, `${shown.title}. ${shown.message} (request id ${requestId})`);
 };

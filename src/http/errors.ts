@@ -1,39 +1,45 @@
 // Typed errors carry their HTTP status; one handler (error-handler.ts) turns them into a page or JSON.
+// A message is an English template ("{title} is sold out.") with its params: the handler shows it
+// in the reader's language; `message` (for logs) is the English text.
+import { interpolate, type Params } from '../i18n/format.js';
+
+export type { Params };
 export type FieldErrors = Record<string, string>;
 
 export class HttpError extends Error {
   constructor(
     readonly status: number,
-    message: string,
+    readonly template: string,
     readonly title = 'Something went wrong',
+    readonly params: Params = {},
   ) {
-    super(message);
+    super(interpolate(template, params));
   }
 }
 
 export class BadRequest extends HttpError {
-  constructor(message = 'The request could not be understood.') {
-    super(400, message, 'Bad request');
+  constructor(message = 'The request could not be understood.', params?: Params) {
+    super(400, message, 'Bad request', params);
   }
 }
 export class Unauthorized extends HttpError {
-  constructor(message = 'Please log in.') {
-    super(401, message, 'Login required');
+  constructor(message = 'Please log in.', params?: Params) {
+    super(401, message, 'Login required', params);
   }
 }
 export class Forbidden extends HttpError {
-  constructor(message = 'You are not allowed to do that.') {
-    super(403, message, 'Not allowed');
+  constructor(message = 'You are not allowed to do that.', params?: Params) {
+    super(403, message, 'Not allowed', params);
   }
 }
 export class NotFound extends HttpError {
-  constructor(message = 'We could not find that page.') {
-    super(404, message, 'Not found');
+  constructor(message = 'We could not find that page.', params?: Params) {
+    super(404, message, 'Not found', params);
   }
 }
 export class Conflict extends HttpError {
-  constructor(message: string) {
-    super(409, message, 'That cannot be done now');
+  constructor(message: string, params?: Params) {
+    super(409, message, 'That cannot be done now', params);
   }
 }
 export class UnsupportedMediaType extends HttpError {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
 import { csrfToken } from './csrf.js';
-import { canonicalPath, MONOLITH } from './urls.js';
+import { canonicalPath, MONOLITH, requestCanonical } from './urls.js';
 
 /**
  * Nothing personal may be kept by the browser (Back after logging out on a shared computer) or by
@@ -36,6 +36,9 @@ export const pageLocals: RequestHandler = (req, res, next) => {
   };
   // One-time key for a buy or checkout form: submitting the same form twice makes one purchase.
   res.locals.newCheckoutToken = () => randomUUID();
+  // The switch in the footer comes back here (the query too: the same search).
+  // Canonical, like every ?next=: the switch's redirect runs it through the URL helper.
+  res.locals.returnTo = requestCanonical(req);
   if (req.session?.flash) {
     res.locals.flash = req.session.flash;
     delete req.session.flash;

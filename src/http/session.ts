@@ -126,6 +126,6 @@ declare module 'http' {
 declare module 'express-session' {
   interface SessionData {
     startedAt: number;
-    flash: { type: 'success' | 'error' | 'info'; text: string }[];
+    flash: { type: 'success' | 'error' | 'info'; text: string; params?: Record<string, string | number> }[];
   }
 }

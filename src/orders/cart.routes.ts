@@ -12,6 +12,7 @@ import * as deliveries from './deliveries.service.js';
 import { SoldOut } from './orders.errors.js';
 import { buySchema, cartAddSchema, cartRemoveSchema, cartUpdateSchema, checkoutSchema } from './orders.schema.js';
 import { nextStepHref } from './orders.view.js';
+import type { Language } from '../i18n/i18n.js';
 import * as purchases from './purchases.service.js';
 
 export function cartRoutes({ pool, config, catalog }: { pool: Pool; config: Config; catalog: CatalogPort }): Router {
@@ -30,14 +31,14 @@ export function cartRoutes({ pool, config, catalog }: { pool: Pool; config: Conf
   }
 
   const soldOut = (res: Response, err: SoldOut) =>
-    res.status(409).render('orders/sold-out', { title: 'Sold out', message: err.message, bookId: err.bookId });
+    res.status(409).render('orders/sold-out', { title: 'Sold out', message: (res.locals.language as Language).t(err.template, err.params), bookId: err.bookId });
 
   // ---- Buy now ----
 
   async function renderBuy(req: Request, res: Response, status: number, errors: Record<string, string>, values: Record<string, string>) {
     const [book] = await catalog.booksForSale([requireId(req.params.book_id)]);
     if (!book || !book.listed) throw new NotFound('This book is not for sale.');
-    res.status(status).render('orders/buy', { title: `Buy ${book.title}`, book, errors, values });
+    res.status(status).render('orders/buy', { title: 'Buy {title}', titleParams: { title: book.title }, book, errors, values });
   }
 
   router.get('/buy/:book_id', requireLogin, (req, res) => renderBuy(req, res, 200, {}, { quantity: '1' }));
@@ -69,7 +70,7 @@ export function cartRoutes({ pool, config, catalog }: { pool: Pool; config: Conf
   router.post('/cart/add', requireLogin, async (req, res) => {
     const input = parseInput(cartAddSchema, req.body);
     const title = await cart.addToCart(pool, catalog, req.user!.id, input.book_id, input.quantity);
-    flash(req, 'success', `"${title}" is in your cart.`);
+    flash(req, 'success', '“{title}” is in your cart.', { title });
     res.redirect('/cart');
   });
 

@@ -40,7 +40,7 @@ export async function viewCart(pool: Pool, catalog: CatalogPort, userId: number)
     let problem: string | null = null;
     if (!book.listed) problem = 'No longer for sale.';
     else if (book.stock === 0) problem = 'Sold out.';
-    else if (book.stock < item.quantity) problem = `Only ${book.stock} left: lower the quantity.`;
+    else if (book.stock < item.quantity) problem = 'Only {n} left: lower the quantity.'; // the page fills {n} with the stock
     const line: CartLine = { ...item, title: book.title, author: book.author, sellerId: book.sellerId, priceCents: book.priceCents, stock: book.stock, listed: book.listed, coverKey: book.coverKey };
     return [{ ...line, problem, lineCents: book.priceCents * item.quantity }];
   });
@@ -56,7 +56,7 @@ export async function addToCart(pool: Pool, catalog: CatalogPort, userId: number
   const [book] = await catalog.booksForSale([bookId]);
   if (!book || !book.listed) throw new NotFound('This book is not for sale.');
   if (book.sellerId === userId) throw new Forbidden('This is your own book: you cannot buy it.');
-  if (book.stock === 0) throw new Conflict(`Sorry, "${book.title}" is sold out.`);
+  if (book.stock === 0) throw new Conflict('Sorry, “{title}” is sold out.', { title: book.title });
   await repo.addToCart(pool, userId, bookId, Math.min(quantity, book.stock));
   return book.title;
 }

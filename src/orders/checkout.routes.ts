@@ -1,5 +1,6 @@
 // Pages that finish a purchase: choose its delivery, then pay for it.
 import { Router, type Request, type Response } from 'express';
+import type { AccountsPort } from '../accounts/accounts.port.js';
 import type { CatalogPort } from '../catalog/catalog.port.js';
 import type { Pool } from '../db/pool.js';
 import { Invalid } from '../http/errors.js';
@@ -10,10 +11,15 @@ import * as deliveries from './deliveries.service.js';
 import * as history from './history.service.js';
 import { PaymentDeclined } from './orders.errors.js';
 import { deliverySchema } from './orders.schema.js';
+import { COUNTRY_CODES } from '../countries.js';
 import * as payments from './payments.service.js';
 import * as purchases from './purchases.service.js';
+import { resolveShipTo, shipToChoice } from './ship-to.js';
 
-export function checkoutRoutes({ pool, catalog }: { pool: Pool; catalog: CatalogPort }): Router {
+/** The new-address fields of the delivery form, kept when it comes back with errors. */
+const NEW_ADDRESS_FIELDS = ['address_id', 'recipient', 'line1', 'line2', 'city', 'region', 'postal_code', 'country', 'phone'] as const;
+
+export function checkoutRoutes({ pool, catalog, accounts }: { pool: Pool; catalog: CatalogPort; accounts: AccountsPort }): Router {
   const router = Router();
 
   /** The viewer's own purchase (not even an admin may pay for another), still waiting for payment. */
@@ -25,30 +31,51 @@ export function checkoutRoutes({ pool, catalog }: { pool: Pool; catalog: Catalog
 
   // ---- Delivery, then payment ----
 
-  async function renderDelivery(req: Request, res: Response, status: number, errors: Record<string, string>) {
+  // Where and how: the address (one of the buyer's, preselecting the one chosen before or the
+  // default, or a new one typed right here) and the carrier, in one form.
+  async function renderDelivery(req: Request, res: Response, status: number, errors: Record<string, string>, values: Record<string, string> = {}) {
     const detail = await pendingDetail(req, 'choose its delivery');
-    const providers = await deliveries.listProviders(pool);
-    res.status(status).render('orders/delivery', { title: 'Choose a delivery', ...detail, providers, errors });
+    const [providers, addresses] = await Promise.all([deliveries.listProviders(pool), accounts.addressesOfUser(req.user!.id)]);
+    const previous = addresses.find((a) => a.id === detail.purchase.shipTo?.addressId) ?? addresses.find((a) => a.isDefault);
+    const chosenAddress = values.address_id || (previous ? String(previous.id) : 'new');
+    res.status(status).render('orders/delivery', {
+      title: 'Choose a delivery',
+      ...detail,
+      providers,
+      errors,
+      addresses,
+      chosenAddress,
+      chosenProvider: values.provider_id ?? '',
+      addressValues: { country: 'CO', ...values },
+      countries: COUNTRY_CODES,
+    });
   }
 
   router.get('/delivery/:purchase_id', requireLogin, (req, res) => renderDelivery(req, res, 200, {}));
 
   router.post('/delivery/:purchase_id', requireLogin, async (req, res) => {
-    const purchaseId = requireId(req.params.purchase_id);
+    const values = typedValues(req.body, [...NEW_ADDRESS_FIELDS, 'provider_id']);
     try {
+      // Ownership and state first: nothing (not even a new address) is saved for someone else's purchase.
+      const { purchase } = await pendingDetail(req, 'choose its delivery');
       const input = parseInput(deliverySchema, req.body);
-      await deliveries.chooseDelivery(pool, req.user!.id, purchaseId, input.provider_id);
-      res.redirect(`/payment/${purchaseId}`);
+      const choice = shipToChoice(req.body);
+      if (!choice) throw new Invalid({ address_id: 'Choose where to ship the books.' });
+      const shipTo = await resolveShipTo(accounts, req.user!.id, choice);
+      // A new address is in the address book now: should the carrier fail, the form offers it as chosen.
+      if (shipTo.addressId) values.address_id = String(shipTo.addressId);
+      await deliveries.chooseDelivery(pool, req.user!.id, purchase.id, input.provider_id, { shipTo });
+      res.redirect(`/payment/${purchase.id}`);
     } catch (err) {
       if (!(err instanceof Invalid)) throw err;
-      await renderDelivery(req, res, 422, err.fields);
+      await renderDelivery(req, res, 422, err.fields, values);
     }
   });
 
   async function renderPayment(req: Request, res: Response, status: number, errors: Record<string, string>, values: Record<string, string>, declined: string | null = null) {
     const detail = await pendingDetail(req, 'pay for it');
-    if (!detail.delivery) {
-      flash(req, 'info', 'Choose a delivery option first: its cost is part of the total.');
+    if (!detail.delivery || !detail.purchase.shipTo) {
+      flash(req, 'info', 'Choose where to ship and a delivery option first: its cost is part of the total.');
       return res.redirect(`/delivery/${detail.purchase.id}`);
     }
     res.status(status).render('orders/payment', { title: 'Payment', ...detail, errors, values, declined });
@@ -63,7 +90,7 @@ export function checkoutRoutes({ pool, catalog }: { pool: Pool; catalog: Catalog
     try {
       const { trackingNumber } = await payments.pay(pool, catalog, req.user!.id, purchaseId, req.body);
       req.log.info({ event: 'purchase_paid', purchaseId, userId: req.user!.id }, 'purchase paid');
-      flash(req, 'success', `Thank you! Your payment was received. Tracking number: ${trackingNumber}.`);
+      flash(req, 'success', 'Thank you! Your payment was received. Tracking number: {tracking}.', { tracking: trackingNumber });
       res.redirect(`/purchases/${purchaseId}`);
     } catch (err) {
       if (err instanceof PaymentDeclined) {

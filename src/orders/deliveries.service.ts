@@ -5,6 +5,7 @@ import { Conflict, Forbidden, Invalid, NotFound } from '../http/errors.js';
 import * as repo from './deliveries.repo.js';
 import type { Delivery, DeliveryStatus, Provider } from './deliveries.repo.js';
 import * as purchasesRepo from './purchases.repo.js';
+import type { ShipTo } from './purchases.repo.js';
 import { assertPending, purchaseOfBuyer } from './purchases.service.js';
 import * as salesRepo from './sales.repo.js';
 
@@ -30,11 +31,16 @@ export function newTrackingNumber(): string {
 export const listProviders = (db: Db, includeRetired = false) => repo.listProviders(db, includeRetired);
 export const findDeliveryByPurchase = repo.findDeliveryByPurchase;
 
-/** Sets (or changes) the provider of a pending purchase and adds its cost to the total. */
-export async function chooseDelivery(pool: Pool, buyerId: number, purchaseId: number, providerId: number, now = new Date()): Promise<void> {
+/**
+ * Sets (or changes) the provider of a pending purchase and adds its cost to the total; with
+ * `shipTo`, the address it ships to as well (a copy, in the same transaction).
+ */
+export async function chooseDelivery(pool: Pool, buyerId: number, purchaseId: number, providerId: number, opts: { shipTo?: ShipTo; now?: Date } = {}): Promise<void> {
+  const now = opts.now ?? new Date();
   await withTransaction(pool, async (conn) => {
     const purchase = await purchaseOfBuyer(conn, purchaseId, buyerId, true);
     assertPending(purchase, now, 'change its delivery');
+    if (opts.shipTo && !(await purchasesRepo.setShipTo(conn, purchaseId, opts.shipTo))) throw new Conflict('This purchase changed meanwhile; its delivery cannot be changed.');
     const provider = await repo.findProvider(conn, providerId);
     if (!provider || provider.retired) throw new Invalid({ provider_id: 'Choose one of the delivery options listed.' });
     if (!(await purchasesRepo.setShipping(conn, purchaseId, provider.costCents))) throw new Conflict('This purchase changed meanwhile; its delivery cannot be changed.');

@@ -26,7 +26,7 @@ export function historyRoutes({ pool, config, catalog }: { pool: Pool; config: C
 
   router.get('/purchases/:id', requireLogin, async (req, res) => {
     const detail = await history.purchaseDetail(pool, requireId(req.params.id), req.user!);
-    res.render('orders/purchase', { title: `Purchase #${detail.purchase.id}`, ...detail, now: new Date() });
+    res.render('orders/purchase', { title: 'Purchase #{id}', titleParams: { id: detail.purchase.id }, ...detail, now: new Date() });
   });
 
   router.post('/purchases/:id/cancel', requireLogin, async (req, res) => {
@@ -52,7 +52,7 @@ export function historyRoutes({ pool, config, catalog }: { pool: Pool; config: C
     const purchaseId = requireId(req.params.purchase_id);
     await deliveries.ship(pool, req.user!.id, purchaseId, config.deliverySpeedup);
     req.log.info({ event: 'purchase_shipped', purchaseId, userId: req.user!.id }, 'shipped');
-    flash(req, 'success', `Purchase #${purchaseId} is marked as shipped.`);
+    flash(req, 'success', 'Purchase #{id} is marked as shipped.', { id: purchaseId });
     res.redirect('/sales');
   });
 
@@ -67,7 +67,8 @@ export function historyRoutes({ pool, config, catalog }: { pool: Pool; config: C
   router.get('/track/:tracking_number', async (req, res) => {
     const { delivery, events } = await deliveries.trackingView(pool, String(req.params.tracking_number).toUpperCase());
     res.render('orders/track', {
-      title: `Tracking ${delivery.trackingNumber ?? ''}`,
+      title: 'Tracking {number}',
+      titleParams: { number: delivery.trackingNumber ?? '' },
       trackingNumber: delivery.trackingNumber,
       providerName: delivery.providerName,
       status: delivery.status,

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
+import type { AccountsPort } from '../accounts/accounts.port.js';
 import type { CatalogPort } from '../catalog/catalog.port.js';
 import type { Config } from '../config.js';
 import type { Pool } from '../db/pool.js';
@@ -15,6 +16,7 @@ import { checkoutToken, deliverySchema, quantity } from './orders.schema.js';
 import * as payments from './payments.service.js';
 import type { PurchaseSummary } from './purchases.repo.js';
 import * as purchases from './purchases.service.js';
+import { resolveShipTo, shipToChoice } from './ship-to.js';
 
 const PER_PAGE = 20;
 
@@ -46,6 +48,18 @@ function detailJson(d: PurchaseDetail) {
     expiresAt: p.expiresAt,
     paidAt: p.paidAt,
     cancelledAt: p.cancelledAt,
+    // The buyer's own copy (API answers go to the buyer, or an administrator).
+    shippingAddress: p.shipTo && {
+      addressId: p.shipTo.addressId,
+      recipient: p.shipTo.recipient,
+      line1: p.shipTo.line1,
+      line2: p.shipTo.line2,
+      city: p.shipTo.city,
+      region: p.shipTo.region,
+      postalCode: p.shipTo.postalCode,
+      country: p.shipTo.country,
+      phone: p.shipTo.phone,
+    },
     items: d.items.map((i) => ({ bookId: i.bookId, title: i.title, author: i.author, quantity: i.quantity, unitPriceCents: i.unitPriceCents, shippedAt: i.shippedAt })),
     delivery: d.delivery && {
       providerId: d.delivery.providerId,
@@ -66,7 +80,7 @@ function detailJson(d: PurchaseDetail) {
 }
 
 /** Mounted by the API router, which has already parsed the JSON body. */
-export function ordersApiRoutes({ config, pool, bearer, catalog }: { config: Config; pool: Pool; bearer: RequestHandler; catalog: CatalogPort }): Router {
+export function ordersApiRoutes({ config, pool, bearer, catalog, accounts }: { config: Config; pool: Pool; bearer: RequestHandler; catalog: CatalogPort; accounts: AccountsPort }): Router {
   const router = Router();
   const once = idempotent(pool);
   router.use(['/purchases', '/buy', '/delivery', '/payment', '/delivery_providers'], bearer);
@@ -89,20 +103,28 @@ export function ordersApiRoutes({ config, pool, bearer, catalog }: { config: Con
   router.post('/buy/:book_id', once, async (req, res) => {
     const bookId = requireId(req.params.book_id, 'This book is not for sale.');
     const input = parseInput(apiBuySchema, req.body);
+    // `address_id` (one of the buyer's) or `address` (a new one, saved to the address book): checked
+    // before anything is reserved, so a bad address takes no stock.
+    const choice = shipToChoice(req.body);
+    const shipTo = choice && (await resolveShipTo(accounts, req.apiUser!.id, choice));
     const { purchase, created } = await purchases.createPurchase(pool, catalog, {
       buyerId: req.apiUser!.id,
       lines: [{ bookId, quantity: input.quantity }],
       checkoutToken: input.checkout_token ?? randomUUID(),
       ttlMinutes: config.purchaseTtlMinutes,
     });
+    if (shipTo && purchase.status === 'pending_payment') await purchases.shipPurchaseTo(pool, req.apiUser!.id, purchase.id, shipTo);
     const detail = await history.purchaseDetail(pool, purchase.id, req.apiUser!);
     res.status(created ? 201 : 200).json({ purchase: detailJson(detail), created });
   });
 
   router.post('/delivery/:id', once, async (req, res) => {
     const id = requireId(req.params.id, 'There is no such purchase.');
+    await purchases.purchaseOfBuyer(pool, id, req.apiUser!.id); // someone else's purchase: 403 before any address is saved
     const input = parseInput(deliverySchema, req.body);
-    await deliveries.chooseDelivery(pool, req.apiUser!.id, id, input.provider_id);
+    const choice = shipToChoice(req.body);
+    const shipTo = choice ? await resolveShipTo(accounts, req.apiUser!.id, choice) : undefined;
+    await deliveries.chooseDelivery(pool, req.apiUser!.id, id, input.provider_id, { shipTo });
     res.json({ purchase: detailJson(await history.purchaseDetail(pool, id, req.apiUser!)) });
   });
 

@@ -1,12 +1,13 @@
-import { Conflict, HttpError } from '../http/errors.js';
+import { Conflict, HttpError, type Params } from '../http/errors.js';
 
 /** Not enough copies left: the page says which book and how many remain. */
 export class SoldOut extends Conflict {
   constructor(
     message: string,
     readonly bookId: number,
+    params?: Params,
   ) {
-    super(message);
+    super(message, params);
   }
 }
 

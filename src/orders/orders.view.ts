@@ -1,12 +1,7 @@
 // Presentation shared by the order pages (and the admin pages): times, status labels, next steps.
 import type { RequestHandler } from 'express';
-import { formatMoney } from '../money.js';
+import type { Language } from '../i18n/i18n.js';
 import type { Purchase } from './purchases.repo.js';
-
-/** "2026-11-28 06:19 UTC": every time on the pages is UTC, like the database. */
-export function formatTime(d: Date | null): string {
-  return d ? `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC` : '';
-}
 
 export const STATUS_LABELS: Record<string, string> = {
   pending_payment: 'Awaiting payment',
@@ -25,10 +20,9 @@ export function nextStepHref(purchase: Purchase, hasDelivery: boolean): string {
   return hasDelivery ? `/payment/${purchase.id}` : `/delivery/${purchase.id}`;
 }
 
-/** The view helpers the order templates use: money, formatTime and statusLabel. */
+/** The status labels in the page's language (money and formatTime come with the language, http/language.ts). */
 export const ordersLocals: RequestHandler = (_req, res, next) => {
-  res.locals.money = formatMoney;
-  res.locals.formatTime = formatTime;
-  res.locals.statusLabel = (s: string) => STATUS_LABELS[s] ?? s;
+  const { t } = res.locals.language as Language;
+  res.locals.statusLabel = (s: string) => t(STATUS_LABELS[s] ?? s);
   next();
 };

@@ -47,12 +47,13 @@ export async function pay(
   const current = await purchaseOfBuyer(pool, purchaseId, buyerId);
   assertPending(current, now, 'pay for it');
   if (!(await findDeliveryByPurchase(pool, purchaseId))) throw new Conflict('Choose a delivery option before paying.');
+  if (!current.shipTo) throw new Conflict('Choose where to ship the books before paying.');
   const { details, cardNumber } = parsePayment(body, now);
   if (cardNumber === DECLINED_CARD) throw new PaymentDeclined('Your card was declined by the issuing bank (insufficient funds). Nothing was charged; try another card or payment method.');
   if (!(await catalog.commit(current.reservationKey))) {
     // Catalog released the stock already (the hold ran out): this purchase can never be paid.
     await cancelWithoutStock(pool, purchaseId, now);
-    throw new Conflict(EXPIRED_MESSAGE('pay for it'));
+    throw new Conflict(EXPIRED_MESSAGE, { action: 'pay for it' });
   }
   try {
     return await withTransaction(pool, async (conn) => {

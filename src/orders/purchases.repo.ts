@@ -20,6 +20,22 @@ export interface Purchase {
   cancelledAt: Date | null;
   cancelReason: string | null;
   createdAt: Date;
+  /** null until the buyer chooses where to ship (and on purchases from before addresses). */
+  shipTo: ShipTo | null;
+}
+
+/** Where a purchase ships: the buyer's address as it was when chosen (orders' own copy). */
+export interface ShipTo {
+  /** The address book entry it was copied from (it may have changed or gone since). */
+  addressId: number | null;
+  recipient: string;
+  line1: string;
+  line2: string;
+  city: string;
+  region: string;
+  postalCode: string;
+  country: string;
+  phone: string;
 }
 
 export interface PurchaseItem {
@@ -35,10 +51,31 @@ export interface PurchaseItem {
   shippedAt: Date | null;
 }
 
+const SHIP_COLUMNS = ['ship_address_id', 'ship_recipient', 'ship_line1', 'ship_line2', 'ship_city', 'ship_region', 'ship_postal_code', 'ship_country', 'ship_phone'];
 const PURCHASE_COLUMNS =
-  'id, buyer_id, checkout_token, reservation_key, status, items_cents, shipping_cents, total_cents, expires_at, paid_at, cancelled_at, cancel_reason, created_at';
+  'id, buyer_id, checkout_token, reservation_key, status, items_cents, shipping_cents, total_cents, expires_at, paid_at, cancelled_at, cancel_reason, created_at, ' +
+  SHIP_COLUMNS.join(', ');
 const PURCHASE_COLUMNS_P =
-  'p.id, p.buyer_id, p.checkout_token, p.reservation_key, p.status, p.items_cents, p.shipping_cents, p.total_cents, p.expires_at, p.paid_at, p.cancelled_at, p.cancel_reason, p.created_at';
+  'p.id, p.buyer_id, p.checkout_token, p.reservation_key, p.status, p.items_cents, p.shipping_cents, p.total_cents, p.expires_at, p.paid_at, p.cancelled_at, p.cancel_reason, p.created_at, ' +
+  SHIP_COLUMNS.map((c) => `p.${c}`).join(', ');
+/** The ship-to columns of purchases p, for the sales queries. */
+export const SHIP_COLUMNS_P = SHIP_COLUMNS.map((c) => `p.${c}`).join(', ');
+
+/** The ship-to copy from a row holding the ship_* columns; null when none was chosen. */
+export function toShipTo(row: RowDataPacket): ShipTo | null {
+  if (row.ship_recipient === null || row.ship_recipient === undefined) return null;
+  return {
+    addressId: row.ship_address_id as number | null,
+    recipient: row.ship_recipient as string,
+    line1: row.ship_line1 as string,
+    line2: row.ship_line2 as string,
+    city: row.ship_city as string,
+    region: row.ship_region as string,
+    postalCode: row.ship_postal_code as string,
+    country: row.ship_country as string,
+    phone: row.ship_phone as string,
+  };
+}
 /** purchase_items columns, also selected by the sales queries (as i.*). */
 export const ITEM_COLUMNS = 'id, purchase_id, book_id, seller_id, seller_name, title, author, quantity, unit_price_cents, shipped_at';
 
@@ -57,6 +94,7 @@ function toPurchase(row: RowDataPacket): Purchase {
     cancelledAt: row.cancelled_at as Date | null,
     cancelReason: row.cancel_reason as string | null,
     createdAt: row.created_at as Date,
+    shipTo: toShipTo(row),
   };
 }
 
@@ -157,6 +195,16 @@ export async function setShipping(db: Db, purchaseId: number, shippingCents: num
   const [result] = await db.execute<ResultSetHeader>(
     "UPDATE purchases SET shipping_cents = ?, total_cents = items_cents + ? WHERE id = ? AND status = 'pending_payment'",
     [shippingCents, shippingCents, purchaseId],
+  );
+  return result.affectedRows === 1;
+}
+
+/** Copies the address the purchase ships to, while it still waits for payment (a paid purchase keeps its copy). */
+export async function setShipTo(db: Db, purchaseId: number, a: ShipTo): Promise<boolean> {
+  const [result] = await db.execute<ResultSetHeader>(
+    `UPDATE purchases SET ship_address_id = ?, ship_recipient = ?, ship_line1 = ?, ship_line2 = ?, ship_city = ?, ship_region = ?, ship_postal_code = ?,
+       ship_country = ?, ship_phone = ? WHERE id = ? AND status = 'pending_payment'`,
+    [a.addressId, a.recipient, a.line1, a.line2, a.city, a.region, a.postalCode, a.country, a.phone, purchaseId],
   );
   return result.affectedRows === 1;
 }

@@ -16,7 +16,7 @@ import * as cartRepo from './cart.repo.js';
 import * as deliveriesRepo from './deliveries.repo.js';
 import { SoldOut } from './orders.errors.js';
 import * as repo from './purchases.repo.js';
-import type { CancelReason, Purchase, PurchaseRef } from './purchases.repo.js';
+import type { CancelReason, Purchase, PurchaseRef, ShipTo } from './purchases.repo.js';
 
 /**
  * The most one purchase may cost before delivery. Prices go up to $1,000,000 and quantities to 100
@@ -55,13 +55,13 @@ const tooExpensive = () =>
   new Invalid({ quantity: `One purchase can cost at most ${formatMoney(MAX_PURCHASE_CENTS)}. Buy fewer copies, or split it into several purchases.` });
 
 function notForSale(book: BookForSale | undefined, fromCart: boolean | undefined): Error {
-  if (fromCart) return new Conflict(`"${book?.title ?? 'A book in your cart'}" is no longer for sale. Remove it from your cart and try again.`);
+  if (fromCart) return book ? new Conflict('“{title}” is no longer for sale. Remove it from your cart and try again.', { title: book.title }) : new Conflict('A book in your cart is no longer for sale. Remove it from your cart and try again.');
   return new NotFound('This book is not for sale.');
 }
 
 function notEnough(title: string, bookId: number, stock: number): SoldOut {
-  const left = stock === 0 ? 'it is sold out' : `only ${stock} ${stock === 1 ? 'copy is' : 'copies are'} left`;
-  return new SoldOut(`Sorry, "${title}" could not be reserved: ${left}.`, bookId);
+  if (stock === 0) return new SoldOut('Sorry, “{title}” could not be reserved: it is sold out.', bookId, { title });
+  return new SoldOut(stock === 1 ? 'Sorry, “{title}” could not be reserved: only 1 copy is left.' : 'Sorry, “{title}” could not be reserved: only {stock} copies are left.', bookId, { title, stock });
 }
 
 function refused(refusal: Refusal, books: Map<number, BookForSale>, fromCart: boolean | undefined): Error {
@@ -104,7 +104,7 @@ export async function createPurchase(
   for (const line of lines) {
     const book = books.get(line.bookId);
     if (!book || !book.listed) throw notForSale(book, fromCart);
-    if (book.sellerId === buyerId) throw new Forbidden(`"${book.title}" is your own book: you cannot buy it.`);
+    if (book.sellerId === buyerId) throw new Forbidden('“{title}” is your own book: you cannot buy it.', { title: book.title });
     estimate += book.priceCents * line.quantity;
   }
   if (estimate > MAX_PURCHASE_CENTS) throw tooExpensive();
@@ -146,6 +146,7 @@ export async function createPurchase(
       cancelledAt: null,
       cancelReason: null,
       createdAt: now,
+      shipTo: null,
     };
     return { purchase, created: true };
   } catch (err) {
@@ -168,13 +169,20 @@ export async function purchaseOfBuyer(db: Db, purchaseId: number, buyerId: numbe
   return purchase;
 }
 
-export const EXPIRED_MESSAGE = (action: string) => `This purchase expired before it was paid, so you cannot ${action}. Its books went back on sale.`;
+/** Copies where a pending purchase of this buyer ships (the API's address on buy). */
+export async function shipPurchaseTo(pool: Pool, buyerId: number, purchaseId: number, shipTo: ShipTo, now = new Date()): Promise<void> {
+  const purchase = await purchaseOfBuyer(pool, purchaseId, buyerId);
+  assertPending(purchase, now, 'change where it ships');
+  if (!(await repo.setShipTo(pool, purchaseId, shipTo))) throw new Conflict('This purchase changed meanwhile; where it ships cannot be changed.');
+}
+
+export const EXPIRED_MESSAGE = 'This purchase expired before it was paid, so you cannot {action}. Its books went back on sale.';
 
 /** 409 unless the purchase still waits for payment and has not expired. */
 export function assertPending(purchase: Purchase, now: Date, action: string): void {
-  if (purchase.status === 'paid') throw new Conflict(`This purchase is already paid, so you cannot ${action}.`);
-  if (purchase.status === 'cancelled') throw new Conflict(`This purchase was cancelled, so you cannot ${action}.`);
-  if (purchase.expiresAt <= now) throw new Conflict(EXPIRED_MESSAGE(action));
+  if (purchase.status === 'paid') throw new Conflict('This purchase is already paid, so you cannot {action}.', { action });
+  if (purchase.status === 'cancelled') throw new Conflict('This purchase was cancelled, so you cannot {action}.', { action });
+  if (purchase.expiresAt <= now) throw new Conflict(EXPIRED_MESSAGE, { action });
 }
 
 /**
@@ -197,7 +205,7 @@ async function releaseStock(pool: Pool, catalog: CatalogPort, purchase: Purchase
 export async function cancelByBuyer(pool: Pool, catalog: CatalogPort, buyerId: number, purchaseId: number, now = new Date()): Promise<void> {
   const purchase = await withTransaction(pool, async (conn) => {
     const purchase = await purchaseOfBuyer(conn, purchaseId, buyerId, true);
-    if (purchase.status !== 'pending_payment') throw new Conflict(`This purchase is ${purchase.status === 'paid' ? 'already paid' : 'already cancelled'} and cannot be cancelled.`);
+    if (purchase.status !== 'pending_payment') throw new Conflict(purchase.status === 'paid' ? 'This purchase is already paid and cannot be cancelled.' : 'This purchase is already cancelled and cannot be cancelled.');
     if (!(await cancelInside(conn, purchaseId, now, 'buyer', false))) throw new Conflict('This purchase changed meanwhile and cannot be cancelled.');
     return purchase;
   });

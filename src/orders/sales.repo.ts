@@ -1,6 +1,6 @@
 // Sales: a seller's paid purchase items, their totals and revenue per day, and shipping them. SQL only here.
 import type { Db, ResultSetHeader, RowDataPacket } from '../db/pool.js';
-import { ITEM_COLUMNS, toItem, type PurchaseItem, type PurchaseStatus } from './purchases.repo.js';
+import { ITEM_COLUMNS, SHIP_COLUMNS_P, toItem, toShipTo, type PurchaseItem, type PurchaseStatus, type ShipTo } from './purchases.repo.js';
 
 const ITEM_COLUMNS_I = ITEM_COLUMNS.split(', ')
   .map((c) => `i.${c}`)
@@ -11,6 +11,8 @@ export interface SaleRow extends PurchaseItem {
   paidAt: Date | null;
   deliveryStatus: string | null;
   trackingNumber: string | null;
+  /** Where to send it: listed sales are paid ones only, so a seller never sees an unpaid buyer's address. */
+  shipTo: ShipTo | null;
 }
 
 export async function countSales(db: Db, sellerId: number): Promise<number> {
@@ -23,7 +25,7 @@ export async function countSales(db: Db, sellerId: number): Promise<number> {
 
 export async function listSales(db: Db, sellerId: number, limit: number, offset: number): Promise<SaleRow[]> {
   const [rows] = await db.execute<RowDataPacket[]>(
-    `SELECT ${ITEM_COLUMNS_I}, p.status AS purchase_status, p.paid_at, d.status AS delivery_status, d.tracking_number
+    `SELECT ${ITEM_COLUMNS_I}, p.status AS purchase_status, p.paid_at, ${SHIP_COLUMNS_P}, d.status AS delivery_status, d.tracking_number
        FROM purchase_items i JOIN purchases p ON p.id = i.purchase_id LEFT JOIN deliveries d ON d.purchase_id = p.id
       WHERE i.seller_id = ? AND p.status = 'paid'
       ORDER BY p.paid_at DESC, i.id DESC LIMIT ? OFFSET ?`,
@@ -35,6 +37,7 @@ export async function listSales(db: Db, sellerId: number, limit: number, offset:
     paidAt: row.paid_at as Date | null,
     deliveryStatus: row.delivery_status as string | null,
     trackingNumber: row.tracking_number as string | null,
+    shipTo: toShipTo(row),
   }));
 }
 

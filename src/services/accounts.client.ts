@@ -1,10 +1,18 @@
 // Catalog's and order's AccountsPort over HTTP (auth's /internal/accounts). Every page with a
 // session asks whether its account is still valid; the answer is kept for a few seconds, so a
 // logout, a disabled account or a changed password ends the session everywhere within that time.
-import type { AccountsPort, AccountSummary, SessionAccount } from '../accounts/accounts.port.js';
+import type { AccountsPort, AccountSummary, SessionAccount, ShippingAddress } from '../accounts/accounts.port.js';
+import { ADDRESS_FIELDS } from '../accounts/addresses.schema.js';
+import { Conflict, Invalid, type FieldErrors, type Params } from '../http/errors.js';
 import type { Call } from './http-client.js';
 
 export const SESSION_CHECK_CACHE_MS = 3000;
+
+/** Only the address's own fields cross over (a form body also carries its CSRF token and the rest). */
+function addressFields(body: unknown): Record<string, unknown> {
+  const b = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+  return Object.fromEntries(ADDRESS_FIELDS.filter((k) => k in b).map((k) => [k, b[k]]));
+}
 
 export function httpAccounts(call: Call, cacheMs = SESSION_CHECK_CACHE_MS): AccountsPort {
   const recent = new Map<string, { at: number; user: SessionAccount | null }>();
@@ -19,6 +27,21 @@ export function httpAccounts(call: Call, cacheMs = SESSION_CHECK_CACHE_MS): Acco
       if (recent.size > 10_000) recent.clear(); // bounded: a cache, not a store
       recent.set(k, { at: Date.now(), user: value });
       return value;
+    },
+    // The address book (for the delivery step): reads retried once; adding is not (a second call
+    // could add the address twice).
+    addressesOfUser: async (userId) => call<ShippingAddress[]>('GET', `/internal/accounts/users/${userId}/addresses`, undefined, { idempotent: true }),
+    addressOfUser: async (userId, addressId) =>
+      (await call<{ address: ShippingAddress | null }>('GET', `/internal/accounts/users/${userId}/addresses/${addressId}`, undefined, { idempotent: true })).address,
+    addAddress: async (userId, fields) => {
+      const out = await call<{ added: ShippingAddress } | { invalid: { fields: FieldErrors; template: string } } | { conflict: { template: string; params: Params } }>(
+        'POST',
+        `/internal/accounts/users/${userId}/addresses`,
+        addressFields(fields),
+      );
+      if ('invalid' in out) throw new Invalid(out.invalid.fields, out.invalid.template);
+      if ('conflict' in out) throw new Conflict(out.conflict.template, out.conflict.params);
+      return out.added;
     },
   };
 }

@@ -108,7 +108,7 @@ export async function createOrderApp({ config, logger, pool, sessionPool }: Serv
     api: apiRoutes({ config, pool, uploadDir: '', ports, verifyToken, parts: { orders: true } }),
     pages: (app) => {
       app.get('/', (_req, res) => res.redirect('/'));
-      app.use(ordersRoutes({ pool, config, catalog }));
+      app.use(ordersRoutes({ pool, config, catalog, accounts }));
       app.use(adminOrdersRoutes({ pool, accounts }));
     },
   });

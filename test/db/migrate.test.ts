@@ -19,6 +19,7 @@ const OWNER: Record<string, (typeof FEATURES)[number]> = {
   users: 'accounts',
   sessions: 'accounts',
   login_limits: 'accounts',
+  addresses: 'accounts',
   books: 'catalog',
   book_reservations: 'catalog',
   book_reservation_items: 'catalog',
@@ -88,7 +89,13 @@ describe('a new database', () => {
   });
 
   test('gets every feature history once; a second run applies nothing', async () => {
-    assert.deepEqual(await migrate(url), ['accounts/001.do.accounts.sql', 'catalog/001.do.catalog.sql', 'orders/001.do.orders.sql']);
+    assert.deepEqual(await migrate(url), [
+      'accounts/001.do.accounts.sql',
+      'accounts/002.do.addresses.sql',
+      'catalog/001.do.catalog.sql',
+      'orders/001.do.orders.sql',
+      'orders/002.do.purchase_ship_to.sql',
+    ]);
     assert.deepEqual(await migrate(url), []);
     assert.deepEqual(await tables(url), Object.keys(OWNER).sort());
     const providers = await withConn(url, async (c) => (await c.query<mysql.RowDataPacket[]>('SELECT name FROM delivery_providers ORDER BY id'))[0]);
@@ -155,7 +162,14 @@ describe('a database from before the split', () => {
   });
 
   test('gets 008 and then every feature history, and ends with the schema of a new database', async () => {
-    assert.deepEqual(await migrate(old), ['008.do.split_by_owner.sql', 'accounts/001.do.accounts.sql', 'catalog/001.do.catalog.sql', 'orders/001.do.orders.sql']);
+    assert.deepEqual(await migrate(old), [
+      '008.do.split_by_owner.sql',
+      'accounts/001.do.accounts.sql',
+      'accounts/002.do.addresses.sql',
+      'catalog/001.do.catalog.sql',
+      'orders/001.do.orders.sql',
+      'orders/002.do.purchase_ship_to.sql',
+    ]);
     assert.deepEqual(await migrate(old), []);
     assert.deepEqual(await schema(old), await schema(fresh));
   });

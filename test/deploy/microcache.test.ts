@@ -50,7 +50,7 @@ describe('nginx micro-cache', { skip: tools.skip, timeout: 180_000 }, () => {
   };
 
   const get = (p: string, o: ReqOpts = {}) =>
-    request('https', httpsPort, p, { ca, servername: HOST, ...o, headers: { Host: HOST, ...o.headers } });
+    request('https', httpsPort, p, { ca, servername: HOST, ...o, headers: { Host: HOST, 'Accept-Language': 'en', ...o.headers } });
   const getStub = (p: string, o: ReqOpts = {}) =>
     request('https', stubHttpsPort, p, { ca: stubCa, servername: HOST, ...o, headers: { Host: HOST, ...o.headers } });
   const loggedIn = (p: string, o: ReqOpts = {}) => get(p, { ...o, headers: { Cookie: sessionCookie, ...o.headers } });
@@ -177,9 +177,15 @@ describe('nginx micro-cache', { skip: tools.skip, timeout: 180_000 }, () => {
 
     assert.equal(cacheStatus(await get(`${url}&page=2`)), 'MISS', 'another query string, another key');
     assert.equal(cacheStatus(await get('/book/catalog?q=' + unique())), 'MISS');
-    // The lang cookie is part of the key (ready for the Spanish pages).
-    assert.equal(cacheStatus(await get(url, { headers: { Cookie: 'lang=es' } })), 'MISS');
+    // The lang cookie is part of the key, and so is Accept-Language (it decides without the cookie).
+    const spanish = await get(url, { headers: { Cookie: 'lang=es' } });
+    assert.equal(cacheStatus(spanish), 'MISS');
+    assert.match(spanish.text, /<html lang="es"/);
     assert.equal(cacheStatus(await get(url, { headers: { Cookie: 'lang=es' } })), 'HIT');
+    const fromHeader = await get(url, { headers: { 'Accept-Language': 'es-CO,es;q=0.9' } });
+    assert.equal(cacheStatus(fromHeader), 'MISS', 'another language is another entry');
+    assert.match(fromHeader.text, /<html lang="es"/);
+    assert.match((await get(url)).text, /<html lang="en"/, 'the English entry stays English');
   });
 
   it('caches the home page and book pages too', async () => {

@@ -123,7 +123,12 @@ for (const size of Object.keys(SIZES) as SizeName[]) {
         await tab.tabTo(page.getByRole('button', { name: 'Check out' }));
         await key('Enter');
         await page.waitForURL(/\/delivery\/\d+$/);
-        await tab.tabTo(page.getByRole('radio').first());
+        // Where to ship, typed by keyboard ("A new address" is preselected; the country is Colombia).
+        for (const [label, text] of [['Recipient', 'Kim Keyboard'], ['Street address', 'Carrera 43A # 1-50'], ['City', 'Medellín'], ['Department, state or region', 'Antioquia'], ['Phone', '300 123 4567']] as const) {
+          await tab.tabTo(page.getByLabel(label, { exact: true }));
+          await page.keyboard.type(text);
+        }
+        await tab.tabTo(page.locator('input[name="provider_id"]').first());
         await key('Space');
         await tab.tabTo(page.getByRole('button', { name: 'Continue to payment' }));
         await key('Enter');

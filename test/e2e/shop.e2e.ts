@@ -160,7 +160,21 @@ for (const size of Object.keys(SIZES) as SizeName[]) {
         await page.getByRole('button', { name: 'Check out' }).click();
         await page.waitForURL(/\/delivery\/\d+$/);
         const purchasePath = new URL(page.url()).pathname.replace('/delivery/', '/purchases/');
+        // No address yet: "A new address" is preselected; leaving it empty is refused with the
+        // messages next to the fields, then the shopper adds it right here.
+        assert.equal(await page.getByRole('radio', { name: /A new address/ }).isChecked(), true);
         await page.getByRole('radio', { name: /Servientrega/ }).check();
+        await page.getByRole('button', { name: 'Continue to payment' }).click();
+        await page.locator('[data-error-summary]').waitFor();
+        assert.match(await mainText(page), /Enter the street address\./);
+        await tab.check('checkout-address-errors');
+        await page.getByLabel('Recipient').fill('Paula Shopper');
+        await page.getByLabel('Street address').fill('Calle 10 # 43-12');
+        await page.getByLabel('City', { exact: true }).fill('Medellín');
+        await page.getByLabel('Department, state or region').fill('Antioquia');
+        await page.getByLabel('Country').selectOption('CO');
+        await page.getByLabel('Phone').fill('+57 300 123 4567');
+        assert.equal(await page.getByRole('radio', { name: /Servientrega/ }).isChecked(), true, 'the carrier stays chosen');
         await tab.check('checkout-delivery');
         await page.getByRole('button', { name: 'Continue to payment' }).click();
         await page.waitForURL(/\/payment\/\d+$/);
@@ -180,6 +194,7 @@ for (const size of Object.keys(SIZES) as SizeName[]) {
         await page.getByRole('button', { name: /^Pay/ }).click();
         await page.waitForURL((url) => url.pathname === purchasePath);
         assert.match(await mainText(page), /Paid|Preparing/i);
+        assert.match(await page.locator('address.ship-to').innerText(), /Calle 10 # 43-12[\s\S]*Medellín, Antioquia[\s\S]*Colombia/);
         assert.equal(await page.locator('.timeline').count(), 1, 'a graphical timeline');
 
         // The sellers ship their items; the simulated carrier does the rest.
@@ -187,6 +202,7 @@ for (const size of Object.keys(SIZES) as SizeName[]) {
         for (const [email, password] of [[sellerEmail, SELLER_PASSWORD], [other.email, PASSWORD]] as const) {
           await logIn(sellerTab, email, password);
           await sellerTab.goto('/sales');
+          assert.match(await mainText(sellerTab.page), /Calle 10 # 43-12/, 'each seller sees where to send their item');
           await sellerTab.page.getByRole('button', { name: 'Mark shipped' }).first().click();
           await sellerTab.page.waitForURL('**/sales');
           await sellerTab.check('sales');
@@ -210,7 +226,7 @@ for (const size of Object.keys(SIZES) as SizeName[]) {
         await page.waitForURL(/\/track\/\w+$/);
         const tracking = await mainText(page);
         assert.match(tracking, /Delivered/);
-        assert.doesNotMatch(tracking, /Paula|Shopper|@example\.com|Sam Seller/);
+        assert.doesNotMatch(tracking, /Paula|Shopper|@example\.com|Sam Seller|Calle 10|Medellín/);
         await tab.check('track');
 
         await tab.goto('/');

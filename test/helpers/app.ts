@@ -44,6 +44,14 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/**
+ * An agent that reads English: the shop speaks Spanish to a browser that names no language, and
+ * the tests assert the English texts (test/site/i18n.test.ts covers the Spanish pages).
+ */
+export function englishAgent(app: BookStoreApp['app']) {
+  return supertest.agent(app).set('Accept-Language', 'en');
+}
+
 export async function startTestApp(env: Record<string, string> = {}, db?: TestDatabase): Promise<TestApp> {
   const database = db ?? (await createTestDatabase());
   const uploadDir = mkdtempSync(join(tmpdir(), 'bookstore-uploads-'));
@@ -81,9 +89,9 @@ export async function startTestApp(env: Record<string, string> = {}, db?: TestDa
     sibling() {
       const other = make().bookstore;
       siblings.push(other);
-      return { ...testApp, bookstore: other, app: other.app, ports: other.ports, agent: () => supertest.agent(other.app) };
+      return { ...testApp, bookstore: other, app: other.app, ports: other.ports, agent: () => englishAgent(other.app) };
     },
-    agent: () => supertest.agent(bookstore.app),
+    agent: () => englishAgent(bookstore.app),
     async close() {
       await Promise.all([bookstore.close(), ...siblings.map((s) => s.close())]);
       await pool.end();

@@ -81,8 +81,28 @@ export async function providerIds(pool: Pool): Promise<{ id: number; name: strin
   return rows.map((r) => ({ id: r.id as number, name: r.name as string, costCents: r.cost_cents as number }));
 }
 
+/** A valid shipping address, as the form posts it. */
+export const ADDRESS = {
+  recipient: 'Bea Buyer',
+  line1: 'Calle 10 # 43-12',
+  line2: 'Apto 501',
+  city: 'Medellín',
+  region: 'Antioquia',
+  postal_code: '050021',
+  country: 'CO',
+  phone: '+57 300 123 4567',
+};
+
+/**
+ * Posts the delivery form as a shopper would: the address the page preselects (their default), or a
+ * new one when they have none; `extra` overrides any field.
+ */
 export async function chooseDelivery(agent: Agent, purchaseId: number, providerId: number, extra: Record<string, string> = {}) {
-  return agent.post(`/delivery/${purchaseId}`).type('form').send({ _csrf: await csrfOf(agent), provider_id: String(providerId), ...extra });
+  const page = await agent.get(`/delivery/${purchaseId}`);
+  const csrf = page.status === 200 ? csrfFrom(page.text) : await csrfOf(agent);
+  const preselected = /name="address_id" value="(\d+)" checked/.exec(page.text)?.[1];
+  const address = preselected ? { address_id: preselected } : { address_id: 'new', ...ADDRESS };
+  return agent.post(`/delivery/${purchaseId}`).type('form').send({ _csrf: csrf, provider_id: String(providerId), ...address, ...extra });
 }
 
 export async function pay(agent: Agent, purchaseId: number, fields: Record<string, string> = GOOD_CARD) {

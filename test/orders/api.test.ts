@@ -40,8 +40,20 @@ describe('orders JSON API', () => {
     assert.equal(providers.status, 200);
     const provider = (providers.body as { providers: { id: number; costCents: number }[] }).providers[0]!;
 
-    const bought = await api.post(`/api/buy/${book}`).set(auth).send({ quantity: 1, price_cents: 1, unit_price_cents: 1 });
+    const address = { recipient: 'Ana Api', line1: 'Carrera 7 # 71-21', city: 'Bogotá', region: 'Cundinamarca', postal_code: '110231', country: 'CO', phone: '3001234567' };
+    const bought = await api.post(`/api/buy/${book}`).set(auth).send({ quantity: 1, price_cents: 1, unit_price_cents: 1, address });
     assert.equal(bought.status, 201, bought.text);
+    assert.deepEqual((bought.body as { purchase: { shippingAddress: Record<string, unknown> } }).purchase.shippingAddress, {
+      addressId: (bought.body as { purchase: { shippingAddress: { addressId: number } } }).purchase.shippingAddress.addressId,
+      recipient: 'Ana Api',
+      line1: 'Carrera 7 # 71-21',
+      line2: '',
+      city: 'Bogotá',
+      region: 'Cundinamarca',
+      postalCode: '110231',
+      country: 'CO',
+      phone: '3001234567',
+    });
     const purchase = (bought.body as { purchase: { id: number; itemsCents: number; status: string } }).purchase;
     assert.equal(purchase.itemsCents, 1999);
     assert.equal(purchase.status, 'pending_payment');

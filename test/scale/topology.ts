@@ -96,9 +96,14 @@ export async function serverStat(topology: Topology, which: 'db' | 'lb', backend
 
 export type Agent = ReturnType<typeof supertest.agent>;
 
-/** A browser-like client of the balancer: keeps cookies and trusts only the balancer's certificate. */
+/**
+ * A browser-like client of the balancer: keeps cookies and trusts only the balancer's certificate.
+ * It reads English, like the other tests' agents (the shop speaks Spanish to a browser that names
+ * no language): the assertions here are on names and titles, but the page texts quoted in errors
+ * (buyOne's "shows no buy form: …") are then the ones in the code.
+ */
 export function browser(topology: Topology): Agent {
-  return supertest.agent(topology.base).ca(topology.ca);
+  return supertest.agent(topology.base).ca(topology.ca).set('Accept-Language', 'en');
 }
 
 export function csrfFrom(html: string): string {

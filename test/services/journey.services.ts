@@ -1,13 +1,14 @@
 // The whole shop through the Ingress-equivalent nginx (generated from k8s/base/ingress.yaml), in
 // front of auth, catalog and order running as three processes on three databases, over HTTPS.
-// Then catalog is stopped: order answers 503 pages and nothing is half-bought.
+// Then catalog is stopped: order answers 503 pages and nothing is half-bought. The clients read
+// English (Accept-Language: en) unless a test says otherwise: the shop speaks Spanish by default.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import mysql from 'mysql2/promise';
 import supertest from 'supertest';
 import { csrfFrom, PASSWORD, uniqueEmail } from '../helpers/users.js';
-import { checkoutTokenFrom, GOOD_CARD } from '../helpers/orders.js';
+import { ADDRESS, checkoutTokenFrom, GOOD_CARD } from '../helpers/orders.js';
 import { jpeg } from '../helpers/books.js';
 import { SERVER_URL, startTopology, type Topology } from './topology.js';
 
@@ -32,13 +33,15 @@ after(async () => {
 
 /**
  * A browser-like client: keeps the cookies it is given (superagent's own jar drops this host's
- * Secure __Host- cookie) and sends them back, on every service behind the one host.
+ * Secure __Host- cookie) and sends them back, on every service behind the one host. It asks for
+ * `lang` (null: a browser that names no language).
  */
-function agent(): Agent {
+function agent(lang: string | null = 'en'): Agent {
   const jar = new Map<string, string>();
   const wrap = (req: Request): Request => {
     // The Cookie header is written when the request is sent, not when it is built (a form's token
     // is often fetched in between, and that fetch may start the session).
+    if (lang) void req.set('Accept-Language', lang);
     const end = req.end.bind(req);
     req.end = ((cb?: Parameters<typeof end>[0]) => {
       if (jar.size) void req.set('Cookie', [...jar].map(([k, v]) => `${k}=${v}`).join('; '));
@@ -148,17 +151,41 @@ describe('the split shop behind the Ingress', () => {
     const delivery = await buyer.get(`/order/delivery/${purchaseId}`);
     const provider = /name="provider_id" value="(\d+)"/.exec(delivery.text)?.[1];
     assert.ok(provider);
-    const chosen = await buyer.post(`/order/delivery/${purchaseId}`).type('form').send({ _csrf: csrfFrom(delivery.text), provider_id: provider });
+    // Where to ship: order asks auth (the address book's owner) through the accounts port. With an
+    // empty book a new address is preselected; typed here, auth keeps it and order copies it.
+    assert.match(delivery.text, /Ship to/);
+    assert.match(delivery.text, /name="address_id" value="new" checked/);
+    const noAddress = await buyer.post(`/order/delivery/${purchaseId}`).type('form').send({ _csrf: csrfFrom(delivery.text), provider_id: provider });
+    assert.equal(noAddress.status, 422, 'no address, no delivery');
+    const badAddress = await buyer.post(`/order/delivery/${purchaseId}`).type('form').send({ _csrf: csrfFrom(delivery.text), provider_id: provider, address_id: 'new', ...ADDRESS, city: '' });
+    assert.equal(badAddress.status, 422, 'auth\'s validation comes back as the form\'s 422');
+    assert.match(badAddress.text, /Enter the city\./);
+    assert.match(badAddress.text, /value="Calle 10 # 43-12"/, 'what was typed is kept');
+    const chosen = await buyer.post(`/order/delivery/${purchaseId}`).type('form').send({ _csrf: csrfFrom(delivery.text), provider_id: provider, address_id: 'new', ...ADDRESS });
     assert.equal(chosen.headers.location, `/order/payment/${purchaseId}`);
+    const book = await rows('auth', 'SELECT a.id, a.is_default FROM {db}.addresses a JOIN {db}.users u ON u.id = a.user_id WHERE u.email = ?', [b.email]);
+    assert.equal(book.length, 1, 'the new address is in auth\'s address book');
+    assert.equal(book[0]?.is_default, 1);
+    const copy = await rows('order', 'SELECT ship_address_id, ship_recipient, ship_city FROM {db}.purchases WHERE id = ?', [purchaseId]);
+    assert.deepEqual({ ...copy[0] }, { ship_address_id: book[0]?.id as number, ship_recipient: 'Bea Buyer', ship_city: 'Medellín' }, 'order keeps its own copy');
+    const unpaid = await sellerA.agent.get('/order/sales');
+    assert.doesNotMatch(unpaid.text, /Calle 10 # 43-12/, 'no address for the seller before payment');
     const paid = await buyer.post(`/order/payment/${purchaseId}`).type('form').send({ _csrf: csrfFrom(delivery.text), ...GOOD_CARD });
     assert.equal(paid.status, 302, paid.text.slice(0, 300));
     assert.equal(paid.headers.location, `/order/purchases/${purchaseId}`);
+    const receipt = await buyer.get(`/order/purchases/${purchaseId}`);
+    assert.match(receipt.text, /Bea Buyer/);
+    assert.match(receipt.text, /Calle 10 # 43-12/, 'the buyer sees where it ships');
+    assert.match(receipt.text, /Medellín, Antioquia 050021/);
     const stock = await rows('catalog', 'SELECT stock FROM {db}.books WHERE id = ?', [bookA]);
     assert.equal(stock[0]?.stock, 2, 'catalog took the stock');
 
     // Seller A ships; the buyer follows the parcel.
     const sales = await sellerA.agent.get('/order/sales');
     assert.match(sales.text, /Kindred/);
+    assert.match(sales.text, /Calle 10 # 43-12/, 'the seller sees the address after payment');
+    assert.match(sales.text, /Medellín, Antioquia 050021/);
+    assert.match((await sellerB.agent.get('/order/sales')).text, /Calle 10 # 43-12/, 'each seller of the order does');
     const shipped = await sellerA.agent.post(`/order/sales/${purchaseId}/ship`).type('form').send({ _csrf: csrfFrom(sales.text) });
     assert.equal(shipped.status, 302);
     const purchase = await buyer.get(`/order/purchases/${purchaseId}`);
@@ -168,6 +195,85 @@ describe('the split shop behind the Ingress', () => {
     const track = await agent().get(`/order/track/${tracking}`);
     assert.equal(track.status, 200);
     assert.match(track.text, /[Ss]hipped/);
+    assert.doesNotMatch(track.text, /Calle 10|Bea Buyer/, 'the public tracking page never shows the address');
+  });
+
+  test('the address book is auth\'s: /account under /auth, the delivery step lists it, another shopper\'s address is a 404', async () => {
+    const account = await buyer.get('/auth/account');
+    assert.equal(account.status, 200);
+    assert.match(account.text, /Calle 10 # 43-12/);
+    assert.match(account.text, /action="\/auth\/account\/addresses"/, 'the address forms post to auth');
+    const own = /href="\/auth\/account\/addresses\/(\d+)"/.exec(account.text)?.[1];
+    assert.ok(own, 'each address links its edit page under /auth');
+    assert.equal((await buyer.get(`/auth/account/addresses/${own}`)).status, 200);
+    const added = await buyer
+      .post('/auth/account/addresses')
+      .type('form')
+      .send({ _csrf: csrfFrom(account.text), ...ADDRESS, recipient: 'Cleo at work', line1: 'Carrera 7 # 71-21', city: 'Bogotá', region: 'Cundinamarca', postal_code: '110231' });
+    assert.equal(added.status, 302, added.text.slice(0, 300));
+    assert.equal(added.headers.location, '/auth/account#addresses');
+
+    // A new purchase: the delivery step (order) lists both, the default (the first) preselected.
+    const seller = await register('Gus');
+    const bookC = await publish(seller.agent, 'Wild Seed', '8.00');
+    const page = await buyer.get(`/book/${bookC}`);
+    const bought = await buyer.post(`/order/buy/${bookC}`).type('form').send({ _csrf: csrfFrom(page.text), quantity: '1', checkout_token: randomUUID() });
+    const id = /^\/order\/delivery\/(\d+)$/.exec(bought.headers.location ?? '')?.[1];
+    assert.ok(id, `buy now went to ${bought.headers.location}`);
+    const delivery = await buyer.get(`/order/delivery/${id}`);
+    assert.match(delivery.text, /Carrera 7 # 71-21/);
+    assert.match(delivery.text, new RegExp(`name="address_id" value="${own}" checked`));
+
+    // Someone else names the buyer's address id for their own purchase: 404, nothing changes.
+    const { agent: other } = await register('Hal');
+    const otherPage = await other.get(`/book/${bookC}`);
+    const theirs = await other.post(`/order/buy/${bookC}`).type('form').send({ _csrf: csrfFrom(otherPage.text), quantity: '1', checkout_token: randomUUID() });
+    const theirId = /^\/order\/delivery\/(\d+)$/.exec(theirs.headers.location ?? '')?.[1];
+    assert.ok(theirId);
+    const theirDelivery = await other.get(`/order/delivery/${theirId}`);
+    assert.doesNotMatch(theirDelivery.text, /Bea Buyer|Cleo at work|Carrera 7/, 'nobody else\'s addresses are listed');
+    const provider = /name="provider_id" value="(\d+)"/.exec(theirDelivery.text)?.[1];
+    const stolen = await other.post(`/order/delivery/${theirId}`).type('form').send({ _csrf: csrfFrom(theirDelivery.text), provider_id: provider, address_id: own });
+    assert.equal(stolen.status, 404);
+    const untouched = await rows('order', 'SELECT ship_address_id, ship_recipient FROM {db}.purchases WHERE id = ?', [Number(theirId)]);
+    assert.deepEqual({ ...untouched[0] }, { ship_address_id: null, ship_recipient: null });
+    const deliveries = await rows('order', 'SELECT COUNT(*) AS n FROM {db}.deliveries WHERE purchase_id = ?', [Number(theirId)]);
+    assert.equal(Number(deliveries[0]?.n), 0, 'no delivery was chosen');
+  });
+
+  test('Spanish by default and English after the footer switch, on every service through the Ingress', async () => {
+    const a = agent(null);
+    const catalog = await a.get('/book/catalog');
+    assert.equal(catalog.status, 200);
+    assert.match(catalog.text, /<html lang="es"/);
+    assert.match(catalog.text, />Catálogo</);
+    assert.match(String(catalog.headers.vary), /Accept-Language/i, 'caches keep one copy per language');
+    assert.match((await a.get('/auth/login')).text, /<html lang="es"/);
+    const missing = await a.get('/book/99999999');
+    assert.equal(missing.status, 404);
+    assert.match(missing.text, /No encontrado/, 'error pages speak the language too');
+    // The switch is auth's, like every link through the URL helper; next is the page, with its prefix.
+    const link = /href="([^"]*\/lang\/en[^"]*)"/.exec(catalog.text)?.[1];
+    assert.equal(link, '/auth/lang/en?next=%2Fbook%2Fcatalog');
+    const switched = await a.get(link);
+    assert.equal(switched.status, 302);
+    assert.equal(switched.headers.location, '/book/catalog');
+    const cookie = ([] as string[]).concat(switched.headers['set-cookie'] ?? []).find((c) => c.startsWith('lang='));
+    assert.match(cookie ?? '', /^lang=en;.*Path=\//, 'one cookie for every service');
+    for (const path of ['/book/catalog', '/auth/login', '/order/track']) {
+      const page = await a.get(path);
+      assert.match(page.text, /<html lang="en"/, `${path} in English`);
+    }
+    assert.match((await a.get('/book/catalog')).text, />Catalog</);
+    assert.match((await a.get('/book/99999999')).text, /Not found/);
+    const es = /href="([^"]*\/lang\/es[^"]*)"/.exec((await a.get('/order/track')).text)?.[1];
+    assert.equal(es, '/auth/lang/es?next=%2Ftrack', 'from an order page, back to that order page');
+    assert.equal((await a.get(es)).headers.location, '/order/track');
+    // No open redirect through the switch's next.
+    for (const next of ['https://evil.example', '//evil.example']) {
+      const location = (await a.get(`/auth/lang/en?next=${encodeURIComponent(next)}`)).headers.location ?? '';
+      assert.ok(location.startsWith('/') && !location.startsWith('//'), `${next} → ${location}`);
+    }
   });
 
   test('the API: auth signs an ES256 token, catalog and order verify it locally', async () => {

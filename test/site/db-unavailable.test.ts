@@ -68,7 +68,7 @@ describe('database trouble', () => {
     const dead = appOn('mysql://root@127.0.0.1:1/bookstore', 'bookstore');
     try {
       for (const path of ['/', '/book/catalog', '/book/1']) {
-        const res = await supertest(dead.app).get(path);
+        const res = await supertest(dead.app).get(path).set('Accept-Language', 'en');
         assert.equal(res.status, 503, path);
         assert.equal(res.headers['retry-after'], '5');
         assert.match(res.text, /Temporarily unavailable/);

@@ -52,7 +52,7 @@ describe('health', () => {
 
 describe('error pages', () => {
   test('an unknown page is a 404 page in the layout', async () => {
-    const res = await supertest(t.app).get('/no/such/page');
+    const res = await supertest(t.app).get('/no/such/page').set('Accept-Language', 'en');
     assert.equal(res.status, 404);
     assert.match(res.text, /Page not found/);
     assert.match(res.text, /<nav/);

@@ -1,0 +1,38 @@
+// Where a purchase ships. The address book is accounts'; orders reaches it through the accounts
+// port and keeps its own copy on the purchase, made while the purchase waits for payment.
+import type { AccountsPort, ShippingAddress } from '../accounts/accounts.port.js';
+import { Invalid, NotFound } from '../http/errors.js';
+import type { ShipTo } from './purchases.repo.js';
+
+/** The buyer's choice: one of their addresses, or a new one typed into the form (`address_id=new`). */
+export type ShipToChoice = { addressId: number } | { fields: unknown };
+
+export function copyOf(a: ShippingAddress): ShipTo {
+  return { addressId: a.id, recipient: a.recipient, line1: a.line1, line2: a.line2, city: a.city, region: a.region, postalCode: a.postalCode, country: a.country, phone: a.phone };
+}
+
+/**
+ * The address to copy onto the purchase. Someone else's address id is "not found" and changes
+ * nothing; a new address is validated and saved in the buyer's address book first (Invalid with
+ * its field messages, or Conflict when the book is full).
+ */
+export async function resolveShipTo(accounts: AccountsPort, buyerId: number, choice: ShipToChoice): Promise<ShipTo> {
+  if ('addressId' in choice) {
+    const address = await accounts.addressOfUser(buyerId, choice.addressId);
+    if (!address) throw new NotFound('There is no such address in your address book.');
+    return copyOf(address);
+  }
+  return copyOf(await accounts.addAddress(buyerId, choice.fields));
+}
+
+/** Reads `address_id` from a form or API body: a positive id, "new" (with the fields), or missing. */
+export function shipToChoice(body: unknown): ShipToChoice | null {
+  const b = (body ?? {}) as Record<string, unknown>;
+  if (b.address && typeof b.address === 'object') return { fields: b.address };
+  const raw = b.address_id;
+  if (raw === 'new') return { fields: b };
+  if (raw === undefined || raw === null || raw === '') return null;
+  const id = typeof raw === 'number' ? raw : typeof raw === 'string' && /^[1-9]\d{0,9}$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isInteger(id) || id < 1 || id > 4_294_967_295) throw new Invalid({ address_id: 'Choose one of your addresses, or add a new one.' });
+  return { addressId: id };
+}
