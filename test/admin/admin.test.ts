@@ -42,6 +42,14 @@ describe('admin pages', () => {
     const page = await admin.agent.get('/admin/users');
     assert.equal(page.status, 200);
     assert.match(page.text, /Soon Disabled/);
+    assert.match(page.text, /Make admin/);
+    assert.match(page.text, /data-confirm="Disable [^"]+\? They are logged out at once\."/);
+    const spanish = await admin.agent.get('/admin/users').set('Accept-Language', 'es-CO');
+    assert.match(spanish.text, /<h1>Cuentas<\/h1>/);
+    assert.match(spanish.text, /Hacer administrador/);
+    assert.match(spanish.text, /data-confirm="¿Deshabilitar [^"]+\? Su sesión se cierra de inmediato\."/);
+    assert.match(spanish.text, /Fecha de registro/);
+    assert.doesNotMatch(spanish.text, /Make admin|Disabling an account|>Active<|>Joined</);
     const csrf = await csrfOf(admin.agent);
 
     const promoted = await admin.agent.post(`/admin/users/${member.user.id}/role`).type('form').send({ _csrf: csrf, role: 'admin' });
