@@ -2,6 +2,8 @@
 import { randomBytes } from 'node:crypto';
 import { isDuplicateKey, withTransaction, type Db, type Pool, type PoolConnection } from '../db/pool.js';
 import { Conflict, Forbidden, Invalid, NotFound } from '../http/errors.js';
+import { interpolate } from '../i18n/format.js';
+import type { Translate } from '../i18n/i18n.js';
 import * as repo from './deliveries.repo.js';
 import type { Delivery, DeliveryStatus, Provider } from './deliveries.repo.js';
 import * as purchasesRepo from './purchases.repo.js';
@@ -17,6 +19,19 @@ const FIRST_LEG = 0.25;
 export function legMs(deliveryHours: number, speedup: number, leg: 'first' | 'second'): number {
   const share = leg === 'first' ? FIRST_LEG : 1 - FIRST_LEG;
   return Math.max(1, Math.round((deliveryHours * 3_600_000 * share) / speedup));
+}
+
+/**
+ * Event notes are stored in English (the API returns them as they are) and shown in the reader's
+ * language: the fixed ones are catalog keys, the one naming the carrier is this template.
+ */
+export const HANDED_TO = 'Handed to {provider}.';
+const HANDED_TO_STORED = /^Handed to (.+)\.$/s;
+
+/** A stored event note in the reader's language. */
+export function eventNote(t: Translate, note: string): string {
+  const handed = HANDED_TO_STORED.exec(note);
+  return handed ? t(HANDED_TO, { provider: handed[1]! }) : t(note);
 }
 
 const TRACKING_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
@@ -79,7 +94,7 @@ export async function ship(pool: Pool, sellerId: number, purchaseId: number, spe
     }
     const next = new Date(now.getTime() + legMs(delivery.deliveryHours, speedup, 'first'));
     if (!(await repo.moveDelivery(conn, delivery.id, 'preparing', 'shipped', { nextStepAt: next }))) throw new Conflict('This purchase has already been shipped.');
-    await repo.insertEvent(conn, delivery.id, 'shipped', `Handed to ${delivery.providerName}.`, now);
+    await repo.insertEvent(conn, delivery.id, 'shipped', interpolate(HANDED_TO, { provider: delivery.providerName }), now);
   });
 }
 

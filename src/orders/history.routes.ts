@@ -7,6 +7,7 @@ import { flash } from '../http/flash.js';
 import { requireLogin } from '../http/guards.js';
 import { pageFromQuery, pagination } from '../http/pagination.js';
 import { requireId } from '../http/validate.js';
+import type { Language } from '../i18n/i18n.js';
 import * as deliveries from './deliveries.service.js';
 import * as history from './history.service.js';
 import * as purchases from './purchases.service.js';
@@ -26,7 +27,9 @@ export function historyRoutes({ pool, config, catalog }: { pool: Pool; config: C
 
   router.get('/purchases/:id', requireLogin, async (req, res) => {
     const detail = await history.purchaseDetail(pool, requireId(req.params.id), req.user!);
-    res.render('orders/purchase', { title: 'Purchase #{id}', titleParams: { id: detail.purchase.id }, ...detail, now: new Date() });
+    const { t } = res.locals.language as Language;
+    const events = detail.events.map((e) => ({ ...e, note: deliveries.eventNote(t, e.note) }));
+    res.render('orders/purchase', { title: 'Purchase #{id}', titleParams: { id: detail.purchase.id }, ...detail, events, now: new Date() });
   });
 
   router.post('/purchases/:id/cancel', requireLogin, async (req, res) => {
@@ -66,13 +69,14 @@ export function historyRoutes({ pool, config, catalog }: { pool: Pool; config: C
 
   router.get('/track/:tracking_number', async (req, res) => {
     const { delivery, events } = await deliveries.trackingView(pool, String(req.params.tracking_number).toUpperCase());
+    const { t } = res.locals.language as Language;
     res.render('orders/track', {
       title: 'Tracking {number}',
       titleParams: { number: delivery.trackingNumber ?? '' },
       trackingNumber: delivery.trackingNumber,
       providerName: delivery.providerName,
       status: delivery.status,
-      events,
+      events: events.map((e) => ({ ...e, note: deliveries.eventNote(t, e.note) })),
       steps: history.timeline(null, events),
     });
   });

@@ -94,6 +94,14 @@ describe('the whole journey', () => {
     assert.equal(track.status, 200);
     assert.match(track.text, /Delivered/);
     assert.doesNotMatch(track.text, /Bea Buyer|Sam Seller|@example\.com|Kindred/);
+    // The notes are stored in English and shown in the reader's language, the carrier's one too.
+    const [notes] = await t.pool.execute<RowDataPacket[]>('SELECT e.note FROM delivery_events e JOIN deliveries d ON d.id = e.delivery_id WHERE d.purchase_id = ? AND e.status = ?', [purchaseId, 'shipped']);
+    assert.equal(notes[0]?.note, `Handed to ${provider.name}.`);
+    assert.ok(track.text.includes(`Handed to ${provider.name}.`));
+    const spanish = await t.agent().get(`/track/${tracking}`).set('Accept-Language', 'es-CO');
+    assert.ok(spanish.text.includes(`Recibido por ${provider.name}.`), 'the carrier note in Spanish');
+    assert.ok(spanish.text.includes('Entregado.'));
+    assert.ok((await buyer.agent.get(`/purchases/${purchaseId}`).set('Accept-Language', 'es-CO')).text.includes(`Recibido por ${provider.name}.`));
     assert.equal((await t.agent().get('/track/BSNOTAREAL00')).status, 404);
   });
 
