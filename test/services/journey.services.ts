@@ -308,6 +308,51 @@ describe('the split shop behind the Ingress', () => {
     assert.equal((await a.get('/book/my_books')).status, 302);
   });
 
+  test('a password change, or an admin disabling the account, ends its other sessions on catalog and order within seconds', async () => {
+    const logIn = async (a: Agent, email: string, password: string) => {
+      const res = await a.post('/auth/login').type('form').send({ _csrf: await csrf(a, '/auth/login'), email, password });
+      assert.equal(res.status, 302, res.text.slice(0, 200));
+    };
+    /** Polls until both catalog and order send the agent to log in (they keep auth's answer for a few seconds). */
+    const loggedOutEverywhere = async (a: Agent) => {
+      const until = Date.now() + 8000;
+      for (;;) {
+        const [cart, mine] = await Promise.all([a.get('/order/cart'), a.get('/book/my_books')]);
+        if (cart.status === 302 && mine.status === 302) return Date.now();
+        assert.ok(Date.now() < until, `still logged in after 8 s: order ${cart.status}, catalog ${mine.status}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    };
+    const { agent: phone, email } = await register('Finn');
+    const laptop = agent();
+    await logIn(laptop, email, PASSWORD);
+    assert.equal((await laptop.get('/order/cart')).status, 200);
+    assert.equal((await laptop.get('/book/my_books')).status, 200);
+
+    // The password changed on the phone: the laptop's session ends on every service.
+    const NEW_PASSWORD = 'a brand new and long passphrase';
+    const changedAt = Date.now();
+    const changed = await phone
+      .post('/auth/account/password')
+      .type('form')
+      .send({ _csrf: await csrf(phone, '/auth/account'), current_password: PASSWORD, password: NEW_PASSWORD, password_confirm: NEW_PASSWORD });
+    assert.equal(changed.status, 302, changed.text.slice(0, 200));
+    assert.ok((await loggedOutEverywhere(laptop)) - changedAt < 8000);
+
+    // An admin disables the account: the new session ends everywhere too, and logging in is refused.
+    await logIn(laptop, email, NEW_PASSWORD);
+    assert.equal((await laptop.get('/order/cart')).status, 200);
+    const { agent: admin, email: adminEmail } = await register('Gia');
+    await rows('auth', "UPDATE {db}.users SET role = 'admin' WHERE email = ?", [adminEmail]);
+    const [user] = await rows('auth', 'SELECT id FROM {db}.users WHERE email = ?', [email.toLowerCase()]);
+    const disabledAt = Date.now();
+    const off = await admin.post(`/auth/admin/users/${user?.id}/disable`).type('form').send({ _csrf: await csrf(admin, '/auth/admin/users') });
+    assert.equal(off.status, 302, off.text.slice(0, 200));
+    assert.ok((await loggedOutEverywhere(laptop)) - disabledAt < 8000);
+    const again = await laptop.post('/auth/login').type('form').send({ _csrf: await csrf(laptop, '/auth/login'), email, password: NEW_PASSWORD });
+    assert.notEqual(again.status, 302, 'a disabled account cannot log in');
+  });
+
   test('with catalog stopped, order answers 503 pages (never 500) and nothing is half-bought', async () => {
     const page = await buyer.get(`/book/${bookA}`);
     const token = csrfFrom(page.text);
