@@ -68,6 +68,7 @@ export class Tab {
     readonly context: BrowserContext,
     readonly size: SizeName,
     private readonly baseUrl: string,
+    readonly javaScriptEnabled: boolean,
   ) {
     page.on('console', (msg) => {
       if (msg.type() === 'error') this.recorded.push({ text: `console error on ${page.url()}: ${msg.text()}`, url: msg.location().url });
@@ -90,15 +91,25 @@ export class Tab {
   }
 
 
-  static async open(site: Site, size: SizeName): Promise<Tab> {
-    const context = await site.browser.newContext({ viewport: SIZES[size], baseURL: site.baseUrl, locale: 'en-US' });
+  /**
+   * A fresh context at the given size. It reads English unless told otherwise: the locale is also
+   * the Accept-Language header Chromium sends (es-CO for the Spanish journey). javaScriptEnabled:
+   * false proves a page works with HTML alone (the language switch).
+   */
+  static async open(site: Site, size: SizeName, options: { locale?: string; javaScriptEnabled?: boolean } = {}): Promise<Tab> {
+    const context = await site.browser.newContext({
+      viewport: SIZES[size],
+      baseURL: site.baseUrl,
+      locale: options.locale ?? 'en-US',
+      javaScriptEnabled: options.javaScriptEnabled ?? true,
+    });
     // Report CSP violations as console errors too (Chromium also logs them itself).
     await context.addInitScript(() => {
       document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));
     });
     const page = await context.newPage();
     page.setDefaultTimeout(10_000);
-    return new Tab(page, context, size, site.baseUrl);
+    return new Tab(page, context, size, site.baseUrl, options.javaScriptEnabled ?? true);
   }
 
   /** Presses Tab until the element has focus: proves it can be reached by keyboard. */
@@ -114,8 +125,12 @@ export class Tab {
     await this.page.goto(`${this.baseUrl}${path}`);
   }
 
-  /** axe-core in the page: returns the serious and critical violations. */
+  /**
+   * axe-core in the page: returns the serious and critical violations. It needs the page's
+   * JavaScript (timers): in a context without it, axe never finishes, so that fails at once.
+   */
   async accessibilityProblems(): Promise<string[]> {
+    if (!this.javaScriptEnabled) throw new Error('axe needs JavaScript: check this page in a context with JavaScript enabled');
     await this.page.evaluate(axeSource);
     const violations = await this.page.evaluate(async () => {
       const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }> } }).axe;
