@@ -3,7 +3,9 @@
 import { mkdirSync } from 'node:fs';
 import sharp from 'sharp';
 
-const pages = ['home-with-books', 'catalog', 'book', 'checkout-delivery', 'purchase-timeline', 'sales'];
+// book-es and book-en: the same book page in Spanish (Accept-Language: es-CO) and after the footer's
+// switch to English (test/e2e/language.e2e.ts).
+const pages = ['home-with-books', 'catalog', 'book', 'checkout-delivery', 'purchase-timeline', 'sales', 'book-es', 'book-en'];
 const sizes = { desktop: 1000, phone: 390 };
 mkdirSync('docs/screenshots', { recursive: true });
 for (const [size, width] of Object.entries(sizes)) {
