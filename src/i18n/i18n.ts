@@ -5,7 +5,7 @@
 // test/site/i18n.test.ts fails when a text used on a page has no Spanish or a Spanish text no use.
 import type { Request } from 'express';
 import { es } from './es.js';
-import { interpolate, type Params } from './format.js';
+import { interpolate, remembered, type Params } from './format.js';
 
 export const LANGS = ['es', 'en'] as const;
 export type Lang = (typeof LANGS)[number];
@@ -45,8 +45,8 @@ function build(lang: Lang): Language {
   return {
     lang,
     t: (text, params) => interpolate(catalog[text] ?? text, params),
-    money: (cents) => `${cents < 0 ? '-' : ''}$${amount.format(Math.abs(Math.trunc(cents)) / 100)}`,
-    number: (n) => whole.format(n),
+    money: remembered((cents) => `${cents < 0 ? '-' : ''}$${amount.format(Math.abs(Math.trunc(cents)) / 100)}`),
+    number: remembered((n) => whole.format(n)),
     formatTime: (d) => (d ? `${time.format(d)} UTC` : ''),
     formatDate: (d) => date.format(d),
     countryName: (code) => regions.of(code) ?? code,
