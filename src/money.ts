@@ -14,9 +14,13 @@ export function moneyInput(cents: number): string {
   return `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
 }
 
-/** "12.50", "12.5", "12" or "$12.50" as cents (up to 9 digits of dollars); null when it is not an amount. */
+/**
+ * "12.50", "12.5", "12", "$12.50" or, as Spanish writes it, "12,50" as cents (up to 9 digits of
+ * dollars); null when it is not an amount. A comma followed by one or two digits can only be a
+ * decimal comma (a thousands comma has three), so both languages' way is read the same everywhere.
+ */
 export function parseMoney(text: string): number | null {
-  const match = /^\$?\s*(\d{1,9})(?:\.(\d{1,2}))?$/.exec(text.trim());
+  const match = /^\$?\s*(\d{1,9})(?:[.,](\d{1,2}))?$/.exec(text.trim());
   if (!match) return null;
   return Number(match[1]) * 100 + Number((match[2] ?? '').padEnd(2, '0'));
 }

@@ -126,6 +126,18 @@ describe('selling: add a book', () => {
     });
   }
 
+  test('a price with a decimal comma, as Spanish writes it, is read like one with a point; a thousands comma is not a price', async () => {
+    const { agent } = await loggedInAgent(t);
+    const comma = await postBook(agent, bookForm({ title: 'Cien años de soledad', price: '12,50' }));
+    assert.equal(comma.status, 302);
+    assert.equal((await bookRow(t.pool, idFrom(comma.headers.location)))?.price_cents, 1250);
+    const one = await postBook(agent, bookForm({ title: 'La vorágine', price: '7,5' }));
+    assert.equal((await bookRow(t.pool, idFrom(one.headers.location)))?.price_cents, 750);
+    const thousands = await postBook(agent, bookForm({ title: 'María', price: '1,250' }));
+    assert.equal(thousands.status, 422);
+    assert.match(thousands.text, /Enter a price in dollars, like 12\.50\./);
+  });
+
   test('every bad field is reported at once, with the cover error', async () => {
     const { agent } = await loggedInAgent(t);
     const before = coverFiles(t.uploadDir);
