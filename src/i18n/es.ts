@@ -184,7 +184,7 @@ export const es: Readonly<Record<string, string>> = {
   "Find the book you have been looking for, from readers who have finished with it. Or give your own shelf a second life.": "Encuentra el libro que buscabas, de lectores que ya lo terminaron. O dale una segunda vida a tu biblioteca.",
   "Fine": "Excelente",
   "Fix the books marked above before checking out.": "Corrige los libros marcados arriba antes de pagar.",
-  "For example 12.50": "Por ejemplo 12.50",
+  "For example 12.50": "Por ejemplo 12,50",
   "For example: Nacional, Internacional, Europe.": "Por ejemplo: Nacional, Internacional, Europa.",
   "For the carrier, like +57 300 123 4567.": "Para la transportadora, como +57 300 123 4567.",
   "From 0 to 10,000": "De 0 a 10.000",
