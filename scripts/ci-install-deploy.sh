@@ -20,31 +20,13 @@ if [ -z "$need" ]; then
   exit 0
 fi
 
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-  SUDO="sudo"
-fi
-
 echo "ci-install-deploy: installing:$need"
-# Keep package post-install scripts from starting services (nginx on :80) where
-# invoke-rc.d honours policy-rc.d; removed again afterwards if we created it.
-created_policy=""
-if [ ! -e /usr/sbin/policy-rc.d ]; then
-  printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
-  $SUDO chmod 755 /usr/sbin/policy-rc.d
-  created_policy=1
-fi
-cleanup() {
-  if [ -n "$created_policy" ]; then $SUDO rm -f /usr/sbin/policy-rc.d; fi
-}
-trap cleanup EXIT
-
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
 # shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $need
+sh "$(dirname "$0")/apt-install.sh" $need
 
 # If a system nginx got started anyway (systemd hosts), stop it and keep it off.
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
   $SUDO systemctl disable --now nginx >/dev/null 2>&1 || true
 elif [ -f /run/nginx.pid ]; then
