@@ -10,9 +10,8 @@ export interface AccountSummary {
   email: string;
 }
 
-/** One entry of a shopper's address book. `country` is an ISO 3166-1 alpha-2 code. */
-export interface ShippingAddress {
-  id: number;
+/** Where a parcel goes, as the buyer typed it. `country` is an ISO 3166-1 alpha-2 code. */
+export interface PostalAddress {
   recipient: string;
   line1: string;
   line2: string;
@@ -21,6 +20,11 @@ export interface ShippingAddress {
   postalCode: string;
   country: string;
   phone: string;
+}
+
+/** One entry of a shopper's address book. */
+export interface ShippingAddress extends PostalAddress {
+  id: number;
   isDefault: boolean;
 }
 

@@ -1,16 +1,9 @@
 // SQL for the address book: the only module that reads or writes `addresses`.
 import type { Db, ResultSetHeader, RowDataPacket } from '../db/pool.js';
+import type { PostalAddress } from './accounts.port.js';
 
-export interface AddressFields {
-  recipient: string;
-  line1: string;
-  line2: string;
-  city: string;
-  region: string;
-  postalCode: string;
-  country: string;
-  phone: string;
-}
+/** The fields a shopper fills in: the port's postal address. */
+export type AddressFields = PostalAddress;
 
 export interface Address extends AddressFields {
   id: number;

@@ -1,5 +1,6 @@
 // Purchases and their line items. SQL only here: the stock lives in catalog, reached through its port.
 import type { Db, ResultSetHeader, RowDataPacket } from '../db/pool.js';
+import type { PostalAddress } from '../accounts/accounts.port.js';
 import { toDelivery, type Delivery } from './deliveries.repo.js';
 import { toPayment, type Payment } from './payments.repo.js';
 
@@ -25,17 +26,9 @@ export interface Purchase {
 }
 
 /** Where a purchase ships: the buyer's address as it was when chosen (orders' own copy). */
-export interface ShipTo {
+export interface ShipTo extends PostalAddress {
   /** The address book entry it was copied from (it may have changed or gone since). */
   addressId: number | null;
-  recipient: string;
-  line1: string;
-  line2: string;
-  city: string;
-  region: string;
-  postalCode: string;
-  country: string;
-  phone: string;
 }
 
 export interface PurchaseItem {
