@@ -90,18 +90,24 @@ export class Tab {
       .map((p) => p.text);
   }
 
-
   /**
    * A fresh context at the given size. It reads English unless told otherwise: the locale is also
    * the Accept-Language header Chromium sends (es-CO for the Spanish journey). javaScriptEnabled:
-   * false proves a page works with HTML alone (the language switch).
+   * false proves a page works with HTML alone (the language switch). The site is any one with a
+   * browser: the monolith's (startSite), or a topology's behind its TLS front (ignoreHTTPSErrors for
+   * its self-signed certificate, as only a test may).
    */
-  static async open(site: Site, size: SizeName, options: { locale?: string; javaScriptEnabled?: boolean } = {}): Promise<Tab> {
+  static async open(
+    site: Pick<Site, 'browser' | 'baseUrl'>,
+    size: SizeName,
+    options: { locale?: string; javaScriptEnabled?: boolean; ignoreHTTPSErrors?: boolean } = {},
+  ): Promise<Tab> {
     const context = await site.browser.newContext({
       viewport: SIZES[size],
       baseURL: site.baseUrl,
       locale: options.locale ?? 'en-US',
       javaScriptEnabled: options.javaScriptEnabled ?? true,
+      ignoreHTTPSErrors: options.ignoreHTTPSErrors ?? false,
     });
     // Report CSP violations as console errors too (Chromium also logs them itself).
     await context.addInitScript(() => {

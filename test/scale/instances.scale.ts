@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import sharp from 'sharp';
-import { CHROMIUM } from '../e2e/harness.js';
+import { CHROMIUM, Tab } from '../e2e/harness.js';
 import { browser, buyOne, exited, publishBook, registerShopper, sleep, startLoad, type Topology, scaleOutUp } from './topology.js';
 
 let t: Topology;
@@ -65,16 +65,12 @@ describe('two instances behind the load balancer', () => {
     assert.match(purchases.text, /Parable of the Sower/);
   });
 
-  test('in Chromium through the balancer: register, land on the catalog, every asset loads, no console error', async () => {
+  test('in Chromium through the balancer: register, land on the catalog, every asset loads, no console error, axe clean', async () => {
     const browserApp = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
     try {
       // The balancer's certificate is self-signed, as the ALB's ACM one is not: accepted here only.
-      const context = await browserApp.newContext({ ignoreHTTPSErrors: true, locale: 'en-US' });
-      const page = await context.newPage();
-      const problems: string[] = [];
-      page.on('console', (msg) => msg.type() === 'error' && problems.push(msg.text()));
-      page.on('pageerror', (err) => problems.push(err.message));
-      page.on('response', (res) => res.status() >= 400 && problems.push(`${res.status()} ${res.url()}`));
+      const tab = await Tab.open({ browser: browserApp, baseUrl: t.base }, 'desktop', { ignoreHTTPSErrors: true });
+      const { page } = tab;
       await page.goto(`http://127.0.0.1:${t.env.LB_HTTP_PORT}/register`);
       assert.equal(new URL(page.url()).origin, t.base, 'plain HTTP was sent to HTTPS');
       await page.getByLabel('Your name').fill('Carla Chromium');
@@ -83,11 +79,13 @@ describe('two instances behind the load balancer', () => {
       await page.getByLabel('Repeat the password').fill('a long and unusual passphrase');
       await page.getByRole('button', { name: 'Create account' }).click();
       await page.waitForURL(/\/book\/catalog$/);
-      await page.goto(`${t.base}/account`);
+      await tab.check('scale-out-catalog');
+      await tab.goto('/account');
       assert.match(await page.locator('main').innerText(), /Carla Chromium/);
       const styled = await page.evaluate(() => getComputedStyle(document.body).fontFamily);
       assert.ok(styled.length > 0, 'the stylesheet loaded');
-      assert.deepEqual(problems, []);
+      assert.deepEqual(tab.problems, []);
+      await tab.close();
     } finally {
       await browserApp.close();
     }

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import supertest from 'supertest';
+import { checkoutTokenFrom } from '../helpers/orders.js';
+import { csrfFrom, uniqueEmail } from '../helpers/users.js';
 
 const run = promisify(execFile);
 const script = join(import.meta.dirname, '..', '..', 'deploy', 'local', 'scale-out.sh');
@@ -106,24 +108,12 @@ export function browser(topology: Topology): Agent {
   return supertest.agent(topology.base).ca(topology.ca).set('Accept-Language', 'en');
 }
 
-export function csrfFrom(html: string): string {
-  const match = /name="_csrf" value="([^"]+)"/.exec(html);
-  if (!match?.[1]) throw new Error('no _csrf input on the page');
-  return match[1];
-}
-
-export function checkoutTokenFrom(html: string): string {
-  const match = /name="checkout_token" value="([^"]+)"/.exec(html);
-  if (!match?.[1]) throw new Error('no checkout_token on the page');
-  return match[1];
-}
-
 export const PASSWORD = 'a long and unusual passphrase';
 
 /** Registers through the real form (and so is logged in); returns the agent. */
 export async function registerShopper(topology: Topology, name: string): Promise<{ agent: Agent; email: string }> {
   const agent = browser(topology);
-  const email = `${name.toLowerCase().replace(/\W+/g, '.')}.${randomBytes(4).toString('hex')}@example.com`;
+  const email = uniqueEmail(name.toLowerCase().replace(/\W+/g, '.'));
   const page = await agent.get('/register');
   const res = await agent.post('/register').type('form').send({ _csrf: csrfFrom(page.text), name, email, password: PASSWORD, password_confirm: PASSWORD });
   if (res.status !== 302) throw new Error(`registration answered ${res.status}: ${res.text.slice(0, 300)}`);
