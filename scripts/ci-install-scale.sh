@@ -8,6 +8,7 @@ set -eu
 need=""
 command -v haproxy >/dev/null 2>&1 || need="$need haproxy"
 { command -v mariadb-install-db >/dev/null 2>&1 && [ -x /usr/sbin/mariadbd ]; } || need="$need mariadb-server"
+command -v mariadb >/dev/null 2>&1 || need="$need mariadb-client"
 command -v openssl >/dev/null 2>&1 || need="$need openssl"
 
 if [ -z "$need" ]; then

@@ -30,17 +30,9 @@ die() { log "scale-out: $*"; exit 1; }
 
 # --- what it needs --------------------------------------------------------------------------------
 need_packages() {
-  local missing=()
-  command -v haproxy >/dev/null || missing+=(haproxy)
-  { command -v mariadb-install-db && [ -x /usr/sbin/mariadbd ]; } >/dev/null || missing+=(mariadb-server)
-  command -v mariadb >/dev/null || missing+=(mariadb-client)
-  command -v openssl >/dev/null || missing+=(openssl)
   command -v node >/dev/null || die "node (24) must be on PATH"
-  if [ ${#missing[@]} -gt 0 ]; then
-    log "installing ${missing[*]} from Debian's packages"
-    apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-  fi
+  # The same install CI uses: haproxy, mariadb-server and openssl from Debian's packages, when missing.
+  sh "$repo/scripts/ci-install-scale.sh" >&2
 }
 
 # Free TCP ports on 127.0.0.1, chosen by the kernel.
