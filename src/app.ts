@@ -16,6 +16,7 @@ import { csrfProtection } from './http/csrf.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { ejsViewEngine } from './http/views.js';
 import { pageLocals } from './http/locals.js';
+import { weakEtag } from './http/public-pages.js';
 import { languageLocals, switchLanguage } from './http/language.js';
 import { securityHeaders } from './http/security-headers.js';
 import { identityHref, MONOLITH, urlLayout, type UrlLayout } from './http/urls.js';
@@ -70,6 +71,7 @@ export function buildApp(shell: AppShell): { app: Express; close: () => Promise<
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
+  app.set('etag', weakEtag);
   app.set('views', join(root, 'views'));
   app.engine('ejs', ejsViewEngine());
   app.set('view engine', 'ejs');

@@ -26,6 +26,9 @@ export interface Book extends BookFields {
   updatedAt: Date;
 }
 
+/** What a book card shows (catalog grid, home page) and what a cart or checkout needs of a book. */
+export type BookSummary = Pick<Book, 'id' | 'sellerId' | 'sellerName' | 'title' | 'author' | 'condition' | 'priceCents' | 'stock' | 'listed' | 'coverKey'>;
+
 /** What a list query may filter on; `text` is already split by the service into SQL-ready parts. */
 export interface BookFilter {
   sellerId?: number;
@@ -44,20 +47,29 @@ export interface BookFilter {
 const COLUMNS = `b.id, b.seller_id, b.seller_name, b.title, b.author, b.isbn, b.description, b.book_condition,
   b.price_cents, b.stock, b.listed, b.cover_key, b.created_at, b.updated_at`;
 
-function toBook(row: RowDataPacket): Book {
+// A card's columns only: no description and no dates to read, parse and carry for 24 cards a page.
+const SUMMARY_COLUMNS = 'b.id, b.seller_id, b.seller_name, b.title, b.author, b.book_condition, b.price_cents, b.stock, b.listed, b.cover_key';
+
+function toSummary(row: RowDataPacket): BookSummary {
   return {
     id: row.id as number,
     sellerId: row.seller_id as number,
     sellerName: row.seller_name as string,
     title: row.title as string,
     author: row.author as string,
-    isbn: (row.isbn as string | null) ?? null,
-    description: row.description as string,
     condition: row.book_condition as Condition,
     priceCents: row.price_cents as number,
     stock: row.stock as number,
     listed: row.listed === 1,
     coverKey: (row.cover_key as string | null) ?? null,
+  };
+}
+
+function toBook(row: RowDataPacket): Book {
+  return {
+    ...toSummary(row),
+    isbn: (row.isbn as string | null) ?? null,
+    description: row.description as string,
     createdAt: row.created_at as Date,
     updatedAt: row.updated_at as Date,
   };
@@ -160,14 +172,20 @@ export async function findBookIds(db: Db, filter: BookFilter, sort: Sort, limit:
 }
 
 /** The books with these ids, in the order of the ids. */
-export async function findBooksByIds(db: Db, ids: number[]): Promise<Book[]> {
+export function findBooksByIds(db: Db, ids: number[]): Promise<Book[]> {
+  return findByIds(db, ids, COLUMNS, toBook);
+}
+
+/** Cards for these books, in the order of `ids` (missing ones left out). */
+export function findSummariesByIds(db: Db, ids: number[]): Promise<BookSummary[]> {
+  return findByIds(db, ids, SUMMARY_COLUMNS, toSummary);
+}
+
+async function findByIds<T extends { id: number }>(db: Db, ids: number[], columns: string, map: (row: RowDataPacket) => T): Promise<T[]> {
   if (ids.length === 0) return [];
-  const [rows] = await db.execute<RowDataPacket[]>(
-    'SELECT ' + COLUMNS + ' FROM books b WHERE b.id IN (' + ids.map(() => '?').join(', ') + ')',
-    ids,
-  );
-  const byId = new Map(rows.map((r) => [r.id as number, toBook(r)]));
-  return ids.map((id) => byId.get(id)).filter((b): b is Book => b !== undefined);
+  const [rows] = await db.execute<RowDataPacket[]>('SELECT ' + columns + ' FROM books b WHERE b.id IN (' + ids.map(() => '?').join(', ') + ')', ids);
+  const byId = new Map(rows.map((r) => [r.id as number, map(r)]));
+  return ids.map((id) => byId.get(id)).filter((b): b is T => b !== undefined);
 }
 
 export async function findBook(db: Db, id: number): Promise<Book | null> {

@@ -4,7 +4,7 @@ import type { Pool } from '../db/pool.js';
 import { Invalid, type FieldErrors } from '../http/errors.js';
 import { flash } from '../http/flash.js';
 import { requireLogin } from '../http/guards.js';
-import { cacheableBriefly } from '../http/locals.js';
+import { PublicPages } from '../http/public-pages.js';
 import { pageFromQuery, pageHref, pager, type Pager } from '../http/pagination.js';
 import { parseInput, requireId, typedValues } from '../http/validate.js';
 import type { AccountsPort } from '../accounts/accounts.port.js';
@@ -13,7 +13,7 @@ import type { Book } from './catalog.repo.js';
 import { parseCatalogQuery } from './catalog.query.js';
 import { bookSchema, CONDITION_LABELS, type BookInput } from './catalog.schema.js';
 import * as catalog from './catalog.service.js';
-import { present } from './catalog.view.js';
+import { present, presentCard } from './catalog.view.js';
 import { moneyInput } from '../money.js';
 import { encodeCover, type EncodedCover } from './covers.js';
 
@@ -75,16 +75,17 @@ function catalogPager(result: catalog.CatalogPage, path: string, query: Record<s
 export function catalogRoutes({ pool, uploadDir, listingsPerDay, sales, accounts }: Deps): Router {
   const router = Router();
   const pageStarts = new catalog.PageStarts();
+  const publicPages = new PublicPages();
 
-  router.get('/catalog', async (req, res) => {
+  router.get('/catalog', async (req, res, next) => {
     const { query, notices, values } = parseCatalogQuery(req.query);
     const result = await catalog.listCatalog(pool, query, pageStarts);
     const filtered = Boolean(values.q || values.condition || values.min_price || values.max_price || values.in_stock);
-    cacheableBriefly(res);
-    res.render('catalog/catalog', {
+    publicPages.render(req, res, next, 'catalog/catalog', {
       title: values.q ? `Search: ${values.q}` : 'Catalog',
-      books: result.books.map(present),
-      result,
+      books: result.books.map(presentCard),
+      // The figures only: the rows are in `books` already (this object is the render's identity too).
+      result: { page: result.page, total: result.total, atLeast: result.atLeast },
       pager: catalogPager(result, '/book/catalog', values),
       firstHref: pageHref('/book/catalog', values, 1),
       values,
@@ -150,10 +151,9 @@ export function catalogRoutes({ pool, uploadDir, listingsPerDay, sales, accounts
     res.redirect('/book/my_books');
   });
 
-  router.get('/:id', async (req, res) => {
+  router.get('/:id', async (req, res, next) => {
     const book = present(await catalog.getVisibleBook(pool, bookId(req), req.user?.id ?? null));
-    cacheableBriefly(res);
-    res.render('catalog/book', { title: book.title, book });
+    publicPages.render(req, res, next, 'catalog/book', { title: book.title, book });
   });
 
   return router;

@@ -5,13 +5,13 @@ import { withTransaction, type Db, type Pool } from '../db/pool.js';
 import { Forbidden, NotFound, TooManyRequests } from '../http/errors.js';
 import * as repo from './catalog.repo.js';
 import * as reservationsRepo from './reservations.repo.js';
-import type { Book, BookFilter, Condition, Sort, SortKey } from './catalog.repo.js';
+import type { Book, BookFilter, BookSummary, Condition, Sort, SortKey } from './catalog.repo.js';
 import type { AccountsPort } from '../accounts/accounts.port.js';
 import type { BookForSale, SalesPort } from './catalog.port.js';
 import { isbnForms, isValidIsbn, normaliseIsbn, toFields, type BookInput } from './catalog.schema.js';
 import { removeCover, storeCover, type EncodedCover } from './covers.js';
 
-export type { Book, Condition, Sort };
+export type { Book, BookSummary, Condition, Sort };
 
 export const PER_PAGE = 24;
 /** How many pages past the current one the page query looks ahead (a bounded count, not COUNT(*)). */
@@ -32,8 +32,8 @@ export interface CatalogQuery {
   page: number;
 }
 
-export interface CatalogPage {
-  books: Book[];
+export interface CatalogPage<B extends BookSummary = BookSummary> {
+  books: B[];
   page: number;
   /** Exact when the look-ahead reached the end; otherwise null and `atLeast` is a lower bound. */
   total: number | null;
@@ -113,7 +113,18 @@ export class PageStarts {
   }
 }
 
-async function listPage(db: Db, filter: BookFilter, sort: Sort, page: number, starts?: PageStarts, perPage = PER_PAGE): Promise<CatalogPage> {
+/** Reads the rows of a page's books, in the order given: whole books or just their cards. */
+type Load<B extends BookSummary> = (db: Db, ids: number[]) => Promise<B[]>;
+
+async function listPage<B extends BookSummary>(
+  db: Db,
+  load: Load<B>,
+  filter: BookFilter,
+  sort: Sort,
+  page: number,
+  starts?: PageStarts,
+  perPage = PER_PAGE,
+): Promise<CatalogPage<B>> {
   const offset = (page - 1) * perPage;
   const want = perPage * (LOOKAHEAD_PAGES + 1) + 1;
   const scope = JSON.stringify([filter, sort]);
@@ -124,7 +135,7 @@ async function listPage(db: Db, filter: BookFilter, sort: Sort, page: number, st
   // books' rows by primary key, so stock, prices and "Sold out" are always current.
   const known = starts?.page(scope, page);
   if (known) {
-    const books = await repo.findBooksByIds(db, known.ids);
+    const books = await load(db, known.ids);
     const shown = filter.includeUnlisted ? books : books.filter((b) => b.listed);
     return pageOf(shown, page, perPage, offset, known.rows, want);
   }
@@ -145,12 +156,12 @@ async function listPage(db: Db, filter: BookFilter, sort: Sort, page: number, st
   }
   const ids = keys.slice(0, perPage).map((k) => k.id);
   starts?.setPage(scope, page, { ids, rows: keys.length });
-  const books = await repo.findBooksByIds(db, ids);
+  const books = await load(db, ids);
   return pageOf(books, page, perPage, offset, keys.length, want);
 }
 
 /** The page's figures from how many rows were seen from its first one (at most `want`). */
-function pageOf(books: Book[], page: number, perPage: number, offset: number, rows: number, want: number): CatalogPage {
+function pageOf<B extends BookSummary>(books: B[], page: number, perPage: number, offset: number, rows: number, want: number): CatalogPage<B> {
   const reachedEnd = rows < want;
   const seen = offset + rows;
   return {
@@ -172,16 +183,16 @@ export function listCatalog(db: Db, query: CatalogQuery, starts?: PageStarts): P
     maxCents: query.maxCents,
     inStock: query.inStock,
   };
-  return listPage(db, filter, query.sort, query.page, starts);
+  return listPage(db, repo.findSummariesByIds, filter, query.sort, query.page, starts);
 }
 
 /** The seller's own books, sold-out and unlisted ones included. */
-export function listSellerBooks(db: Db, sellerId: number, page: number): Promise<CatalogPage> {
-  return listPage(db, { sellerId, includeUnlisted: true }, 'newest', page);
+export function listSellerBooks(db: Db, sellerId: number, page: number): Promise<CatalogPage<Book>> {
+  return listPage(db, repo.findBooksByIds, { sellerId, includeUnlisted: true }, 'newest', page);
 }
 
-export async function recentBooks(db: Db, count = 8): Promise<Book[]> {
-  return repo.findBooksByIds(db, await repo.findBookIds(db, { inStock: true }, 'newest', count, 0));
+export async function recentBooks(db: Db, count = 8): Promise<BookSummary[]> {
+  return repo.findSummariesByIds(db, await repo.findBookIds(db, { inStock: true }, 'newest', count, 0));
 }
 
 /** Any book by id, listed or not (the books API answers with it after a change). */
@@ -191,7 +202,7 @@ export function getBook(db: Db, id: number): Promise<Book | null> {
 
 /** CatalogPort.booksForSale: what a cart or a checkout needs of these books, listed or not. */
 export async function booksForSale(db: Db, ids: number[]): Promise<BookForSale[]> {
-  const books = await repo.findBooksByIds(db, [...new Set(ids)]);
+  const books = await repo.findSummariesByIds(db, [...new Set(ids)]);
   return books.map((b) => ({
     id: b.id,
     title: b.title,

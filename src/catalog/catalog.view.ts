@@ -1,5 +1,5 @@
 // How a book is shown: prices, condition labels and cover URLs, for pages and the API alike.
-import type { Book } from './catalog.repo.js';
+import type { Book, BookSummary } from './catalog.repo.js';
 import { CONDITION_LABELS } from './catalog.schema.js';
 import { coverUrls } from './covers.js';
 import { formatMoney, moneyInput } from '../money.js';
@@ -10,6 +10,26 @@ export function formatIsbn(isbn: string | null): string {
 }
 
 export type BookCard = Book & { price: string; conditionLabel: string; thumbUrl: string; coverUrl: string; isbnText: string };
+
+/** A card in a grid (catalog, home page): just what the card and its buy form show. */
+export type SummaryCard = BookSummary & { conditionLabel: string; thumbUrl: string };
+
+export function presentCard(book: BookSummary): SummaryCard {
+  return {
+    id: book.id,
+    sellerId: book.sellerId,
+    sellerName: book.sellerName,
+    title: book.title,
+    author: book.author,
+    condition: book.condition,
+    priceCents: book.priceCents,
+    stock: book.stock,
+    listed: book.listed,
+    coverKey: book.coverKey,
+    conditionLabel: CONDITION_LABELS[book.condition],
+    thumbUrl: coverUrls(book.coverKey).thumb,
+  };
+}
 
 export function present(book: Book): BookCard {
   const urls = coverUrls(book.coverKey);

@@ -2,8 +2,8 @@ import { Router, type RequestHandler } from 'express';
 import type { Pool, RowDataPacket } from '../db/pool.js';
 import { outageSummary } from '../db/unavailable.js';
 import { recentBooks } from '../catalog/catalog.service.js';
-import { present } from '../catalog/catalog.view.js';
-import { cacheableBriefly } from '../http/locals.js';
+import { presentCard } from '../catalog/catalog.view.js';
+import { PublicPages } from '../http/public-pages.js';
 
 /** The balancer's liveness check: answers without touching the database. */
 export const ping: RequestHandler = (_req, res) => {
@@ -33,10 +33,10 @@ export function healthRoutes({ pool }: { pool: Pool }): Router {
 
 export function homeRoutes({ pool }: { pool: Pool }): Router {
   const router = Router();
-  router.get('/', async (_req, res) => {
-    const recent = (await recentBooks(pool, 8)).map(present);
-    cacheableBriefly(res);
-    res.render('site/home', { title: 'Second-hand books, first-hand stories', recent });
+  const publicPages = new PublicPages(16);
+  router.get('/', async (req, res, next) => {
+    const recent = (await recentBooks(pool, 8)).map(presentCard);
+    publicPages.render(req, res, next, 'site/home', { title: 'Second-hand books, first-hand stories', recent });
   });
   return router;
 }

@@ -195,6 +195,41 @@ describe('browsing the catalog', () => {
     }
   });
 
+  test('a public page rendered before is sent again only for exactly the same inputs', async () => {
+    const path = `/book/${ids.it}`;
+    const first = await t.agent().get(path);
+    const second = await t.agent().get(path);
+    assert.equal(second.text, first.text);
+    assert.equal(second.headers.etag, first.headers.etag);
+    assert.match(String(second.headers['cache-control']), /public/);
+    const revalidated = await t.agent().get(path).set('If-None-Match', String(first.headers.etag));
+    assert.equal(revalidated.status, 304);
+
+    // Another language is another page.
+    const spanish = await t.agent().get(path).set('Accept-Language', 'es-CO');
+    assert.match(spanish.text, /<html lang="es"/);
+    assert.notEqual(spanish.headers.etag, first.headers.etag);
+
+    // A changed row renders afresh on the very next request (no time-based reuse).
+    await t.pool.execute('UPDATE books SET price_cents = 2345 WHERE id = ?', [ids.it]);
+    try {
+      const changed = await t.agent().get(path);
+      assert.match(changed.text, /\$23\.45/);
+      assert.notEqual(changed.headers.etag, first.headers.etag);
+    } finally {
+      await t.pool.execute('UPDATE books SET price_cents = 2000 WHERE id = ?', [ids.it]);
+    }
+
+    // A logged-in visitor never gets the anonymous render: their page is their own and no-store.
+    const { agent } = await loggedInAgent(t);
+    const mine = await agent.get(path);
+    assert.match(mine.text, /action="\/logout"/);
+    assert.match(String(mine.headers['cache-control']), /no-store/);
+    const anonymousAgain = await t.agent().get(path);
+    assert.equal(anonymousAgain.text, first.text);
+    assert.doesNotMatch(anonymousAgain.text, /action="\/logout"|name="_csrf"/);
+  });
+
   test('which books a page shows is reused for two seconds at most', async () => {
     const { PageStarts } = await import('../../src/catalog/catalog.service.js');
     const starts = new PageStarts();
