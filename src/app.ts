@@ -16,7 +16,6 @@ import { csrfProtection } from './http/csrf.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { ejsViewEngine } from './http/views.js';
 import { pageLocals } from './http/locals.js';
-import { weakEtag } from './http/public-pages.js';
 import { languageLocals, switchLanguage } from './http/language.js';
 import { securityHeaders } from './http/security-headers.js';
 import { identityHref, MONOLITH, urlLayout, type UrlLayout } from './http/urls.js';
@@ -71,7 +70,9 @@ export function buildApp(shell: AppShell): { app: Express; close: () => Promise<
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
-  app.set('etag', weakEtag);
+  // No ETag by default: pages for a session are no-store, so hashing them is wasted work. Public
+  // pages set their own (http/public-pages.ts) and static files theirs (express.static).
+  app.set('etag', false);
   app.set('views', join(root, 'views'));
   app.engine('ejs', ejsViewEngine());
   app.set('view engine', 'ejs');

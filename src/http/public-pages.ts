@@ -15,13 +15,9 @@ interface Rendered {
   etag: string;
 }
 
-/**
- * Express's weak ETag, the same value (`W/"<byte length, hex>-<sha1, base64, 27 chars>"`), made with
- * the one-shot hash (no Hash object per answer). The app's `etag fn` too.
- */
-export function weakEtag(body: Buffer | string, encoding: BufferEncoding = 'utf8'): string {
-  const bytes = typeof body === 'string' ? Buffer.from(body, encoding) : body;
-  return `W/"${bytes.length.toString(16)}-${hash('sha1', bytes, 'base64').slice(0, 27)}"`;
+/** Express's weak ETag, the same value (`W/"<byte length, hex>-<sha1, base64, 27 chars>"`). */
+export function weakEtag(body: Buffer): string {
+  return `W/"${body.length.toString(16)}-${hash('sha1', body, 'base64').slice(0, 27)}"`;
 }
 
 export class PublicPages {
@@ -39,7 +35,7 @@ export class PublicPages {
     const locals = res.locals as { user?: unknown; flash?: unknown[]; lang?: string; currentPath?: string; returnTo?: string };
     // In development templates are read again on every render, so their output is not kept either.
     const shareable = !req.session && !locals.user && !locals.flash?.length && req.app.get('env') !== 'development';
-    if (!shareable) return res.render(view, options);
+    if (!shareable) return res.render(view, options); // personal, so no-store: no ETag either
 
     // Every input of the render: what the route passes, and the locals the layout reads (the
     // language's functions follow from `lang`, `href` from the URL layout).
@@ -52,12 +48,16 @@ export class PublicPages {
     }
     res.render(view, options, (err: Error | null, html?: string) => {
       if (err) return next(err);
-      const body = Buffer.from(html ?? '', 'utf8');
-      const rendered = { body, etag: weakEtag(body) };
+      const rendered = this.rendered(html);
       // A template that made a form token turned the answer into no-store: that render is personal.
       if (!/no-store/.test(String(res.get('Cache-Control') ?? ''))) this.remember(key, rendered);
       this.send(res, rendered);
     });
+  }
+
+  private rendered(html = ''): Rendered {
+    const body = Buffer.from(html, 'utf8');
+    return { body, etag: weakEtag(body) };
   }
 
   private remember(key: string, rendered: Rendered): void {

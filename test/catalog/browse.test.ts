@@ -211,13 +211,13 @@ describe('browsing the catalog', () => {
     assert.notEqual(spanish.headers.etag, first.headers.etag);
 
     // A changed row renders afresh on the very next request (no time-based reuse).
-    await t.pool.execute('UPDATE books SET price_cents = 2345 WHERE id = ?', [ids.it]);
+    await t.pool.execute('UPDATE books SET price_cents = 2345 WHERE id = ?', [ids.it!]);
     try {
       const changed = await t.agent().get(path);
       assert.match(changed.text, /\$23\.45/);
       assert.notEqual(changed.headers.etag, first.headers.etag);
     } finally {
-      await t.pool.execute('UPDATE books SET price_cents = 2000 WHERE id = ?', [ids.it]);
+      await t.pool.execute('UPDATE books SET price_cents = 2000 WHERE id = ?', [ids.it!]);
     }
 
     // A logged-in visitor never gets the anonymous render: their page is their own and no-store.
