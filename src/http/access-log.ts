@@ -20,10 +20,18 @@ export function accessLog(logger: Logger): RequestHandler {
   return (req, res, next) => {
     const started = performance.now();
     req.id = requestId(req, res);
-    req.log = logger.child({ requestId: req.id });
+    // The request's own logger is made when something logs (a child logger is not free, and most
+    // requests log only their access line, written below with the id among its fields).
+    let log: Logger | undefined;
+    Object.defineProperty(req, 'log', {
+      configurable: true,
+      get: () => (log ??= logger.child({ requestId: req.id })),
+      set: (value: Logger) => void (log = value),
+    });
     res.once('close', () => {
       const status = res.statusCode;
       const line = {
+        requestId: req.id,
         method: req.method,
         path: (req.originalUrl || req.url).split('?', 1)[0],
         status,
@@ -31,8 +39,8 @@ export function accessLog(logger: Logger): RequestHandler {
         bytes: Number(res.getHeader('content-length') ?? 0),
         ...(res.writableFinished ? {} : { aborted: true }),
       };
-      if (status >= 500) req.log.error(line, 'request');
-      else req.log.info(line, 'request');
+      if (status >= 500) logger.error(line, 'request');
+      else logger.info(line, 'request');
     });
     next();
   };

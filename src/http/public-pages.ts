@@ -20,15 +20,48 @@ export function weakEtag(body: Buffer): string {
   return `W/"${body.length.toString(16)}-${hash('sha1', body, 'base64').slice(0, 27)}"`;
 }
 
-export class PublicPages {
-  private readonly pages = new Map<string, Rendered>();
+/**
+ * Whether two render inputs hold the same values: primitives, arrays, plain objects and dates,
+ * compared member by member without building anything (a serialised key cost more per request
+ * than the render it saved). Anything else (a function, NaN) is the same only when identical, so
+ * the worst a doubt can cost is a render.
+ */
+export function sameInputs(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (a instanceof Date || b instanceof Date) return a instanceof Date && b instanceof Date && a.getTime() === b.getTime();
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameInputs(a[i], b[i])) return false;
+    return true;
+  }
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let count = 0;
+  for (const name in x) {
+    if (!Object.hasOwn(x, name)) continue;
+    count++;
+    if (!Object.hasOwn(y, name) || !sameInputs(x[name], y[name])) return false;
+  }
+  for (const name in y) if (Object.hasOwn(y, name)) count--;
+  return count === 0;
+}
 
-  /** At most `maxEntries` renders (about 25 KB each) are kept; the least recently used goes first. */
+interface Entry extends Rendered {
+  options: Record<string, unknown>;
+}
+
+export class PublicPages {
+  /** One entry per page address (view, language, URL layout, path and query): its latest render. */
+  private readonly pages = new Map<string, Entry>();
+
+  /** At most `maxEntries` addresses (about 25 KB each) are kept; the least recently used goes first. */
   constructor(private readonly maxEntries = 512) {}
 
   /**
    * Renders `view` for everyone alike (Cache-Control: public, s-maxage=1 unless something said
-   * no-store), reusing an earlier render of exactly the same inputs for a request without a session.
+   * no-store), reusing the latest render of this address when the route passed exactly the same
+   * values again, for a request without a session.
    */
   render(req: Request, res: Response, next: NextFunction, view: string, options: Record<string, unknown>): void {
     cacheableBriefly(res);
@@ -37,31 +70,31 @@ export class PublicPages {
     const shareable = !req.session && !locals.user && !locals.flash?.length && req.app.get('env') !== 'development';
     if (!shareable) return res.render(view, options); // personal, so no-store: no ETag either
 
-    // Every input of the render: what the route passes, and the locals the layout reads (the
-    // language's functions follow from `lang`, `href` from the URL layout).
-    const key = JSON.stringify([view, locals.lang, req.urls, locals.currentPath, locals.returnTo, options]);
+    // The address holds every input besides the route's values: the language (its t() and money()
+    // follow from it), the URL layout (href()) and the path and query (the current page, the
+    // language switch's way back).
+    const urls = req.urls;
+    const key = `${view}\n${locals.lang}\n${urls ? `${urls.self} ${urls.prefixes.auth} ${urls.prefixes.catalog} ${urls.prefixes.order}` : ''}\n${locals.currentPath}\n${locals.returnTo}`;
     const known = this.pages.get(key);
-    if (known) {
+    if (known && sameInputs(known.options, options)) {
       this.pages.delete(key); // most recently used goes last
       this.pages.set(key, known);
       return this.send(res, known);
     }
-    res.render(view, options, (err: Error | null, html?: string) => {
+    // A copy goes to Express, which adds its own `_locals` to the object it is given.
+    res.render(view, { ...options }, (err: Error | null, html?: string) => {
       if (err) return next(err);
-      const rendered = this.rendered(html);
+      const body = Buffer.from(html ?? '', 'utf8');
+      const entry: Entry = { body, etag: weakEtag(body), options };
       // A template that made a form token turned the answer into no-store: that render is personal.
-      if (!/no-store/.test(String(res.get('Cache-Control') ?? ''))) this.remember(key, rendered);
-      this.send(res, rendered);
+      if (!/no-store/.test(String(res.get('Cache-Control') ?? ''))) this.remember(key, entry);
+      this.send(res, entry);
     });
   }
 
-  private rendered(html = ''): Rendered {
-    const body = Buffer.from(html, 'utf8');
-    return { body, etag: weakEtag(body) };
-  }
-
-  private remember(key: string, rendered: Rendered): void {
-    this.pages.set(key, rendered);
+  private remember(key: string, entry: Entry): void {
+    this.pages.delete(key);
+    this.pages.set(key, entry);
     while (this.pages.size > this.maxEntries) this.pages.delete(this.pages.keys().next().value!);
   }
 

@@ -26,7 +26,8 @@ const SPECIALS = /[&<>'"]/g;
  */
 export function escapeHtml(value: unknown): string {
   if (value === undefined || value === null) return '';
-  const text = typeof value === 'string' ? value : String(value);
+  // Templates print strings and numbers; anything else is printed as EJS would, through String().
+  const text = typeof value === 'string' ? value : `${value as string | number}`;
   return SPECIAL.test(text) ? text.replace(SPECIALS, (c) => ENTITIES[c]!) : text;
 }
 type Callback = (err: Error | null, html?: string) => void;
