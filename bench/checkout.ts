@@ -102,6 +102,8 @@ export async function runCheckoutBench(options: CheckoutBenchOptions): Promise<C
       return json;
     };
 
+    // Where the books go (a purchase is paid only once it has an address): saved to the buyer's book.
+    const SHIP_TO = { recipient: 'Bench Buyer', line1: 'Carrera 7 # 71-21', city: 'Bogotá', region: 'Cundinamarca', postal_code: '110231', country: 'CO', phone: '3001234567' };
     const latencies: number[] = [];
     let failures = 0;
     const started = performance.now();
@@ -111,7 +113,7 @@ export async function runCheckoutBench(options: CheckoutBenchOptions): Promise<C
         const token = tokens[i]!;
         const bought = (await post(token, `/api/buy/${bookIds[i]}`, { quantity: 1 }, 201)) as { purchase: { id: number } };
         const id = bought.purchase.id;
-        await post(token, `/api/delivery/${id}`, { provider_id: providerId }, 200);
+        await post(token, `/api/delivery/${id}`, { provider_id: providerId, address: SHIP_TO }, 200);
         await post(token, `/api/payment/${id}`, { method: 'credit_card', card_number: '4242424242424242', card_expiry: '12/39', card_cvv: '123' }, 201);
         latencies.push(performance.now() - t0);
       } catch (err) {
