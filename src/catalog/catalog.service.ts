@@ -10,6 +10,7 @@ import type { AccountsPort } from '../accounts/accounts.port.js';
 import type { BookForSale, SalesPort } from './catalog.port.js';
 import { isbnForms, isValidIsbn, normaliseIsbn, toFields, type BookInput } from './catalog.schema.js';
 import { removeCover, storeCover, type EncodedCover } from './covers.js';
+import { LruMap } from '../lru-map.js';
 
 export type { Book, BookSummary, Condition, Sort };
 
@@ -75,14 +76,17 @@ interface PageIndex {
  * One cache per app instance; losing it only makes the next deep page a little slower.
  */
 export class PageStarts {
-  private readonly entries = new Map<string, { key: SortKey; at: number }>();
-  private readonly pages = new Map<string, PageIndex & { at: number }>();
+  private readonly entries: LruMap<string, { key: SortKey; at: number }>;
+  private readonly pages: LruMap<string, PageIndex & { at: number }>;
   constructor(
     private readonly ttlMs = 30_000,
-    private readonly maxEntries = 5_000,
+    maxEntries = 5_000,
     /** How long which books a page shows, and the count after it, are reused (the books' rows never are). */
     private readonly pageTtlMs = 2_000,
-  ) {}
+  ) {
+    this.entries = new LruMap(maxEntries);
+    this.pages = new LruMap(maxEntries);
+  }
 
   get(scope: string, page: number, now = Date.now()): SortKey | undefined {
     const entry = this.entries.get(`${scope}#${page}`);
@@ -91,7 +95,7 @@ export class PageStarts {
   }
 
   set(scope: string, page: number, key: SortKey, now = Date.now()): void {
-    PageStarts.put(this.entries, `${scope}#${page}`, { key, at: now }, this.maxEntries);
+    this.entries.set(`${scope}#${page}`, { key, at: now });
   }
 
   /** Which books this page showed and how many rows the look-ahead saw from its first, if recent. */
@@ -102,14 +106,7 @@ export class PageStarts {
   }
 
   setPage(scope: string, page: number, index: PageIndex, now = Date.now()): void {
-    PageStarts.put(this.pages, `${scope}#${page}`, { ...index, at: now }, this.maxEntries);
-  }
-
-  private static put<V>(map: Map<string, V>, id: string, value: V, max: number): void {
-    map.delete(id);
-    map.set(id, value);
-    // Map keeps insertion order: the first entries are the oldest.
-    while (map.size > max) map.delete(map.keys().next().value!);
+    this.pages.set(`${scope}#${page}`, { ...index, at: now });
   }
 }
 

@@ -15,20 +15,7 @@ export type BookCard = Book & { price: string; conditionLabel: string; thumbUrl:
 export type SummaryCard = BookSummary & { conditionLabel: string; thumbUrl: string };
 
 export function presentCard(book: BookSummary): SummaryCard {
-  return {
-    id: book.id,
-    sellerId: book.sellerId,
-    sellerName: book.sellerName,
-    title: book.title,
-    author: book.author,
-    condition: book.condition,
-    priceCents: book.priceCents,
-    stock: book.stock,
-    listed: book.listed,
-    coverKey: book.coverKey,
-    conditionLabel: CONDITION_LABELS[book.condition],
-    thumbUrl: coverUrls(book.coverKey).thumb,
-  };
+  return { ...book, conditionLabel: CONDITION_LABELS[book.condition], thumbUrl: coverUrls(book.coverKey).thumb };
 }
 
 export function present(book: Book): BookCard {

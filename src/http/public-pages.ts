@@ -8,6 +8,7 @@
 // Anything personal (a session, a user, a flash message, a form token) is never remembered.
 import type { Request, Response, NextFunction } from 'express';
 import { hash } from 'node:crypto';
+import { LruMap } from '../lru-map.js';
 import { cacheableBriefly } from './locals.js';
 
 interface Rendered {
@@ -51,51 +52,47 @@ interface Entry extends Rendered {
   options: Record<string, unknown>;
 }
 
+/**
+ * Whether the answer is personal: pageLocals makes every request with a session (a user, a flash
+ * message) no-store, and so does a form token rendered into the page. One rule, kept there.
+ */
+const isPersonal = (res: Response) => /no-store/.test(String(res.get('Cache-Control') ?? ''));
+
 export class PublicPages {
   /** One entry per page address (view, language, URL layout, path and query): its latest render. */
-  private readonly pages = new Map<string, Entry>();
+  private readonly pages: LruMap<string, Entry>;
 
   /** At most `maxEntries` addresses (about 25 KB each) are kept; the least recently used goes first. */
-  constructor(private readonly maxEntries = 512) {}
+  constructor(maxEntries = 512) {
+    this.pages = new LruMap(maxEntries);
+  }
 
   /**
    * Renders `view` for everyone alike (Cache-Control: public, s-maxage=1 unless something said
    * no-store), reusing the latest render of this address when the route passed exactly the same
-   * values again, for a request without a session.
+   * values again, for a request that is not personal.
    */
   render(req: Request, res: Response, next: NextFunction, view: string, options: Record<string, unknown>): void {
     cacheableBriefly(res);
-    const locals = res.locals as { user?: unknown; flash?: unknown[]; lang?: string; currentPath?: string; returnTo?: string };
     // In development templates are read again on every render, so their output is not kept either.
-    const shareable = !req.session && !locals.user && !locals.flash?.length && req.app.get('env') !== 'development';
-    if (!shareable) return res.render(view, options); // personal, so no-store: no ETag either
+    if (isPersonal(res) || req.app.get('env') === 'development') return res.render(view, options);
 
     // The address holds every input besides the route's values: the language (its t() and money()
     // follow from it), the URL layout (href()) and the path and query (the current page, the
     // language switch's way back).
-    const urls = req.urls;
-    const key = `${view}\n${locals.lang}\n${urls ? `${urls.self} ${urls.prefixes.auth} ${urls.prefixes.catalog} ${urls.prefixes.order}` : ''}\n${locals.currentPath}\n${locals.returnTo}`;
+    const locals = res.locals as { lang?: string; currentPath?: string; returnTo?: string };
+    const key = `${view}\n${locals.lang}\n${JSON.stringify(req.urls ?? null)}\n${locals.currentPath}\n${locals.returnTo}`;
     const known = this.pages.get(key);
-    if (known && sameInputs(known.options, options)) {
-      this.pages.delete(key); // most recently used goes last
-      this.pages.set(key, known);
-      return this.send(res, known);
-    }
+    if (known && sameInputs(known.options, options)) return this.send(res, known);
+
     // A copy goes to Express, which adds its own `_locals` to the object it is given.
     res.render(view, { ...options }, (err: Error | null, html?: string) => {
       if (err) return next(err);
       const body = Buffer.from(html ?? '', 'utf8');
       const entry: Entry = { body, etag: weakEtag(body), options };
-      // A template that made a form token turned the answer into no-store: that render is personal.
-      if (!/no-store/.test(String(res.get('Cache-Control') ?? ''))) this.remember(key, entry);
+      if (!isPersonal(res)) this.pages.set(key, entry); // a form token made it personal after all
       this.send(res, entry);
     });
-  }
-
-  private remember(key: string, entry: Entry): void {
-    this.pages.delete(key);
-    this.pages.set(key, entry);
-    while (this.pages.size > this.maxEntries) this.pages.delete(this.pages.keys().next().value!);
   }
 
   private send(res: Response, { body, etag }: Rendered): void {
