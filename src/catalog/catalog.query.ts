@@ -9,8 +9,14 @@ const MAX_PAGE = 5000;
 
 const str = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
 
-export function parseCatalogQuery(query: Record<string, unknown>): { query: CatalogQuery; notices: string[]; values: Record<string, string> } {
-  const notices: string[] = [];
+/** A note above the results: a text of the language catalog and its parameters, like a flash message. */
+export interface Notice {
+  text: string;
+  params: Record<string, string>;
+}
+
+export function parseCatalogQuery(query: Record<string, unknown>): { query: CatalogQuery; notices: Notice[]; values: Record<string, string> } {
+  const notices: Notice[] = [];
   const values = {
     q: str(query.q).slice(0, 200),
     condition: str(query.condition),
@@ -19,11 +25,11 @@ export function parseCatalogQuery(query: Record<string, unknown>): { query: Cata
     in_stock: str(query.in_stock),
     sort: str(query.sort),
   };
-  const price = (name: 'min_price' | 'max_price', label: string) => {
+  const price = (name: 'min_price' | 'max_price', notice: string) => {
     if (!values[name]) return undefined;
     const cents = parseMoney(values[name]);
     if (cents === null || cents > 100_000_000) {
-      notices.push(`The ${label} "${values[name].slice(0, 20)}" is not a price, so it was ignored.`);
+      notices.push({ text: notice, params: { value: values[name].slice(0, 20) } });
       values[name] = '';
       return undefined;
     }
@@ -39,9 +45,9 @@ export function parseCatalogQuery(query: Record<string, unknown>): { query: Cata
   else values.sort = '';
   const rawPage = str(query.page);
   const page = pageFromQuery(rawPage, MAX_PAGE);
-  if (rawPage && String(page) !== rawPage) notices.push(`There is no page "${rawPage.slice(0, 20)}", so the first page is shown.`);
-  let minCents = price('min_price', 'lowest price');
-  let maxCents = price('max_price', 'highest price');
+  if (rawPage && String(page) !== rawPage) notices.push({ text: 'There is no page "{page}", so the first page is shown.', params: { page: rawPage.slice(0, 20) } });
+  let minCents = price('min_price', 'The lowest price "{value}" is not a price, so it was ignored.');
+  let maxCents = price('max_price', 'The highest price "{value}" is not a price, so it was ignored.');
   if (minCents !== undefined && maxCents !== undefined && minCents > maxCents) {
     [minCents, maxCents] = [maxCents, minCents];
     [values.min_price, values.max_price] = [values.max_price, values.min_price];

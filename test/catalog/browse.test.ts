@@ -154,7 +154,11 @@ describe('browsing the catalog', () => {
     assert.equal(long.status, 200, 'a 5,000-character search');
     const bad = await t.agent().get('/book/catalog?page=abc&min_price=x');
     assert.match(bad.text, /There is no page &#34;abc&#34;/);
-    assert.match(bad.text, /is not a price, so it was ignored/);
+    assert.match(bad.text, /The lowest price &#34;x&#34; is not a price, so it was ignored/);
+    // The same notes in the reader's language.
+    const spanish = await t.agent().get('/book/catalog?page=abc&max_price=x').set('Accept-Language', 'es-CO');
+    assert.match(spanish.text, /No hay una página «abc», así que se muestra la primera\./);
+    assert.match(spanish.text, /El precio máximo «x» no es un precio, así que no se tuvo en cuenta\./);
   });
 
   test('book pages: all fields, 404 for abc, unknown ids and unlisted books', async () => {
