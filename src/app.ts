@@ -6,6 +6,7 @@ import type { Pool } from './db/pool.js';
 import type { Logger } from './logger.js';
 import { accountsRoutes } from './accounts/accounts.routes.js';
 import { LoginLimiter } from './accounts/login-limiter.js';
+import { readSession } from './accounts/accounts.service.js';
 import { createPassport, type Passport } from './accounts/passport.js';
 import { adminRoutes } from './admin/admin.routes.js';
 import { apiRoutes } from './api/api.routes.js';
@@ -20,7 +21,7 @@ import { languageLocals, switchLanguage } from './http/language.js';
 import { securityHeaders } from './http/security-headers.js';
 import { identityHref, MONOLITH, urlLayout, type UrlLayout } from './http/urls.js';
 import { ordersRoutes } from './orders/orders.routes.js';
-import { absoluteTimeout, createSessionStore, lazySession, sessionCookieName, withSession, type SessionStore } from './http/session.js';
+import { absoluteTimeout, createSessionStore, lazySession, sessionCookieName, withSession, type SessionRead, type SessionStore } from './http/session.js';
 import { unlessRead } from './http/guards.js';
 import { healthRoutes, homeRoutes, ping } from './site/site.routes.js';
 import { localPorts, type Ports } from './ports.js';
@@ -53,6 +54,8 @@ export interface AppShell {
   pool: Pool;
   /** Where the sessions live (the accounts database): shared by every service, so one login is enough. */
   sessionPool: Pool;
+  /** The sessions' owner reading one with its user in one round trip (where accounts is in-process). */
+  readSession?: SessionRead;
   passport: Passport;
   /** Serves /uploads from here (only where covers live). */
   uploadDir?: string;
@@ -102,7 +105,7 @@ export function buildApp(shell: AppShell): { app: Express; close: () => Promise<
   // Pages: the reader's language, sessions, form bodies, CSRF, then the features.
   app.use(languageLocals);
   app.get('/lang/:lang', switchLanguage);
-  const store: SessionStore = createSessionStore(shell.sessionPool, config);
+  const store: SessionStore = createSessionStore(shell.sessionPool, config, shell.readSession);
   app.set('session cookie name', sessionCookieName(config));
   app.use(lazySession(config, store)); // anonymous reads do no session work at all
   app.use(withSession(absoluteTimeout(config)));
@@ -131,6 +134,7 @@ export function createApp({ config, pool, logger, database, ports = localPorts(p
     urls: MONOLITH,
     pool,
     sessionPool: pool,
+    readSession: (sessionId) => readSession(pool, sessionId),
     passport,
     uploadDir,
     api: apiRoutes({ config, pool, loginLimiter, uploadDir, ports }),

@@ -36,6 +36,34 @@ export async function findUserById(db: Db, id: number): Promise<User | null> {
   return rows[0] ? toUser(rows[0]) : null;
 }
 
+/** A session row as the session store keeps it, with the account it is logged in as (if any). */
+export interface SessionWithUser {
+  data: string;
+  /** Unix seconds. */
+  expires: number;
+  user: User | null;
+}
+
+const SESSION_USER_COLUMNS = COLUMNS.split(', ').map((name) => `u.${name}`).join(', ');
+
+/**
+ * A session and its user in one round trip, which every logged-in page starts with: the user is
+ * the one passport keeps in the session's data (`passport.user.id`). Sessions are this feature's
+ * table too (its migrations create them).
+ */
+export async function findSessionWithUser(db: Db, sessionId: string): Promise<SessionWithUser | null> {
+  const [rows] = await db.execute<RowDataPacket[]>(
+    `SELECT s.data AS session_data, s.expires AS session_expires, ${SESSION_USER_COLUMNS}
+       FROM sessions s
+       LEFT JOIN users u ON u.id = CAST(JSON_UNQUOTE(JSON_EXTRACT(s.data, '$.passport.user.id')) AS UNSIGNED)
+      WHERE s.session_id = ?`,
+    [sessionId],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  return { data: row.session_data as string, expires: row.session_expires as number, user: row.id === null ? null : toUser(row) };
+}
+
 export async function findUserByEmail(db: Db, email: string): Promise<UserWithHash | null> {
   const [rows] = await db.execute<RowDataPacket[]>(`SELECT ${COLUMNS}, password_hash FROM users WHERE email = ?`, [email]);
   const row = rows[0];

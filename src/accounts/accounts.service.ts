@@ -47,9 +47,17 @@ export async function changePassword(db: Db, userId: number, current: string, ne
 
 /** The account behind a session, if it still may use it (not disabled, password not changed since). */
 export async function userForSession(db: Db, id: number, sessionVersion: number): Promise<User | null> {
-  const user = await repo.findUserById(db, id);
-  if (!user || user.disabled || user.sessionVersion !== sessionVersion) return null;
-  return user;
+  return validSessionUser(await repo.findUserById(db, id), sessionVersion);
+}
+
+/** A session stays logged in only while its account is enabled and its password unchanged since. */
+export function validSessionUser(user: User | null, sessionVersion: number): User | null {
+  return user && !user.disabled && user.sessionVersion === sessionVersion ? user : null;
+}
+
+/** A session row with its user, for the session store (see http/session.ts, SessionRead). */
+export function readSession(db: Db, sessionId: string) {
+  return repo.findSessionWithUser(db, sessionId);
 }
 
 /** What other features may know of these accounts: id, name and email (the in-process AccountsPort). */

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import passportModule from 'passport';
 
 export type Passport = InstanceType<typeof passportModule.Passport>;
@@ -36,8 +37,11 @@ export function createPassport(pool: Pool | null, accountsPort?: Pick<AccountsPo
     }),
   );
   passport.serializeUser<SessionUser>((user, done) => done(null, { id: user.id, v: user.sessionVersion }));
-  passport.deserializeUser<SessionUser>((stored, done) => {
+  passport.deserializeUser<SessionUser, IncomingMessage>((req, stored, done) => {
     // A disabled account or a changed password ends the session: the user becomes anonymous.
+    // The user read with the session (the monolith's session store) is checked by the same rule.
+    const row = req.sessionUserRow as AccountUser | null | undefined;
+    if (row !== undefined) return done(null, accounts.validSessionUser(row?.id === stored.id ? row : null, stored.v) ?? false);
     const lookup = accountsPort ? accountsPort.sessionUser(stored.id, stored.v) : pool ? accounts.userForSession(pool, stored.id, stored.v) : Promise.resolve(null);
     lookup.then(
       (user) => done(null, user ?? false),

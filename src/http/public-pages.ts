@@ -1,20 +1,18 @@
-// Pages every anonymous visitor sees alike (home, catalog, book page): rendered once per distinct
-// input, not once per request. The route still reads its rows from the database on every request;
-// what is remembered is only the output of rendering those exact rows: the same inputs (view,
-// language, URL layout, path, and every value the route passes to the template) give the same
-// bytes and ETag, so they are sent again without re-running the templates, the escaping, the
-// UTF-8 encoding and the ETag hash. A change to any row (a sale, a new price) is a new input and
-// renders afresh on that very request: nothing is ever stale, unlike the proxy's micro-cache.
-// Anything personal (a session, a user, a flash message, a form token) is never remembered.
+// Pages anyone may see (home, catalog, book page): rendered once per distinct input, not once per
+// request. The route still reads its rows from the database on every request; what is remembered
+// is only the output of rendering those exact rows: the same inputs (view, language, URL layout,
+// path, the user the page is for, and every value the route passes to the template) give the same
+// bytes, so they are sent again without re-running the templates, the escaping and the UTF-8
+// encoding. A change to any row (a sale, a new price) or to the user (a new name, a role) is a new
+// input and renders afresh on that very request: nothing is ever stale, unlike the proxy's
+// micro-cache. What is personal is never shared: a logged-in user's render is kept for that user
+// alone, with its form tokens left out and made afresh for every answer (the session's CSRF token,
+// a new checkout token per buy form); a page with a flash message is rendered for that answer only.
 import type { Request, Response, NextFunction } from 'express';
-import { hash } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { LruMap } from '../lru-map.js';
 import { cacheableBriefly } from './locals.js';
-
-interface Rendered {
-  body: Buffer;
-  etag: string;
-}
+import { escapeHtml } from './views.js';
 
 /** Express's weak ETag, the same value (`W/"<byte length, hex>-<sha1, base64, 27 chars>"`). */
 export function weakEtag(body: Buffer): string {
@@ -48,8 +46,41 @@ export function sameInputs(a: unknown, b: unknown): boolean {
   return count === 0;
 }
 
-interface Entry extends Rendered {
+/**
+ * What a page's form tokens are while it is rendered for keeping: a marker that the kept bytes are
+ * split at, so each request gets its own tokens in them. The nonce is random per process and never
+ * sent, so no text a user writes (a title, a name) can be taken for a marker.
+ */
+const SLOT_NONCE = randomBytes(12).toString('hex');
+const SLOT_KINDS = ['csrf', 'checkout'] as const;
+type SlotKind = (typeof SLOT_KINDS)[number];
+const marker = (kind: SlotKind) => `bookstore-slot-${SLOT_NONCE}-${kind}`;
+const MARKERS = new RegExp(`bookstore-slot-${SLOT_NONCE}-(${SLOT_KINDS.join('|')})`, 'g');
+const SLOT_LOCALS = { csrfToken: () => marker('csrf'), newCheckoutToken: () => marker('checkout') };
+
+interface Entry {
+  /** The page's bytes between its form tokens (a page without forms is one part). */
+  parts: Buffer[];
+  /** Which token goes after each part but the last. */
+  slots: SlotKind[];
+  /** Only for a page without tokens (each answer with tokens is different). */
+  etag: string | null;
+  /** What it was rendered from: the route's values and the user the page was rendered for. */
   options: Record<string, unknown>;
+  user: unknown;
+}
+
+function split(html: string, options: Record<string, unknown>, user: unknown): Entry {
+  const parts: Buffer[] = [];
+  const slots: SlotKind[] = [];
+  let from = 0;
+  for (const match of html.matchAll(MARKERS)) {
+    parts.push(Buffer.from(html.slice(from, match.index), 'utf8'));
+    slots.push(match[1] as SlotKind);
+    from = match.index + match[0].length;
+  }
+  parts.push(Buffer.from(from ? html.slice(from) : html, 'utf8'));
+  return { parts, slots, etag: slots.length ? null : weakEtag(parts[0]!), options, user };
 }
 
 /**
@@ -59,45 +90,62 @@ interface Entry extends Rendered {
 const isPersonal = (res: Response) => /no-store/.test(String(res.get('Cache-Control') ?? ''));
 
 export class PublicPages {
-  /** One entry per page address (view, language, URL layout, path and query): its latest render. */
+  /** One entry per page address (view, language, URL layout, path and query) and user: its latest render. */
   private readonly pages: LruMap<string, Entry>;
 
-  /** At most `maxEntries` addresses (about 25 KB each) are kept; the least recently used goes first. */
+  /** At most `maxEntries` renders (about 25 KB each) are kept; the least recently used goes first. */
   constructor(maxEntries = 512) {
     this.pages = new LruMap(maxEntries);
   }
 
   /**
-   * Renders `view` for everyone alike (Cache-Control: public, s-maxage=1 unless something said
-   * no-store), reusing the latest render of this address when the route passed exactly the same
-   * values again, for a request that is not personal.
+   * Renders `view` (Cache-Control: public, s-maxage=1 unless something said no-store), reusing the
+   * latest render of this address for this user (or for anonymous visitors) when the route passed
+   * exactly the same values again. The form tokens in it are made afresh for every answer.
    */
   render(req: Request, res: Response, next: NextFunction, view: string, options: Record<string, unknown>): void {
     cacheableBriefly(res);
-    // In development templates are read again on every render, so their output is not kept either.
-    if (isPersonal(res) || req.app.get('env') === 'development') return res.render(view, options);
+    const locals = res.locals as { lang?: string; currentPath?: string; returnTo?: string; user?: Express.User | null; flash?: unknown[] };
+    // In development templates are read again on every render, so their output is not kept either;
+    // a flash message is shown once, so a page with one is rendered for that answer alone.
+    if (req.app.get('env') === 'development' || locals.flash?.length) return res.render(view, options);
 
-    // The address holds every input besides the route's values: the language (its t() and money()
-    // follow from it), the URL layout (href()) and the path and query (the current page, the
-    // language switch's way back).
-    const locals = res.locals as { lang?: string; currentPath?: string; returnTo?: string };
-    const key = `${view}\n${locals.lang}\n${JSON.stringify(req.urls ?? null)}\n${locals.currentPath}\n${locals.returnTo}`;
+    // The address holds every input besides the route's values and the user: the language (its
+    // t() and money() follow from it), the URL layout (href()) and the path and query (the current
+    // page, the language switch's way back).
+    const user = locals.user ?? null;
+    const key = `${view}\n${locals.lang}\n${JSON.stringify(req.urls ?? null)}\n${locals.currentPath}\n${locals.returnTo}\n${user ? user.id : ''}`;
     const known = this.pages.get(key);
-    if (known && sameInputs(known.options, options)) return this.send(res, known);
+    if (known && sameInputs(known.options, options) && sameInputs(known.user, user)) return this.send(res, known);
 
-    // A copy goes to Express, which adds its own `_locals` to the object it is given.
-    res.render(view, { ...options }, (err: Error | null, html?: string) => {
+    // A copy goes to Express, which adds its own `_locals` to the object it is given; the tokens
+    // are markers in what is kept.
+    res.render(view, { ...options, ...SLOT_LOCALS }, (err: Error | null, html?: string) => {
       if (err) return next(err);
-      const body = Buffer.from(html ?? '', 'utf8');
-      const entry: Entry = { body, etag: weakEtag(body), options };
-      if (!isPersonal(res)) this.pages.set(key, entry); // a form token made it personal after all
+      const entry = split(html ?? '', options, user);
+      this.pages.set(key, entry);
       this.send(res, entry);
     });
   }
 
-  private send(res: Response, { body, etag }: Rendered): void {
+  private send(res: Response, entry: Entry): void {
     res.setHeader('Content-Type', 'text/html; charset=utf-8');
-    res.setHeader('ETag', etag);
-    res.send(body); // Express answers 304 itself when the browser already has this ETag
+    if (!entry.slots.length) {
+      // Express answers 304 itself when the browser already has this ETag; a page for a session
+      // (no-store) carries none.
+      if (!isPersonal(res) && entry.etag) res.setHeader('ETag', entry.etag);
+      res.send(entry.parts[0]);
+      return;
+    }
+    // pageLocals' token: the session's (started now for an anonymous visitor), and the answer no-store.
+    const csrf = entry.slots.includes('csrf') ? Buffer.from(escapeHtml((res.locals.csrfToken as () => string)()), 'utf8') : null;
+    const pieces: Buffer[] = [];
+    entry.parts.forEach((part, i) => {
+      pieces.push(part);
+      const slot = entry.slots[i];
+      if (slot === 'csrf') pieces.push(csrf!);
+      else if (slot === 'checkout') pieces.push(Buffer.from(escapeHtml((res.locals.newCheckoutToken as () => string)()), 'latin1'));
+    });
+    res.send(Buffer.concat(pieces));
   }
 }

@@ -18,17 +18,24 @@ export function sessionCookieName(config: Config): string {
  * The idle timeout rolls with every request, but the row is written again only once its expiry
  * has moved by a tenth of the idle time (at most a minute), not on every page: one UPDATE fewer
  * for nearly every logged-in request, at the price of a session ending up to that much early.
+ * The cookie is sent again with each such save, with the same expiry (see sessionMiddleware).
  */
-export function createSessionStore(pool: Pool, config: Pick<Config, 'sessionIdleMs'>): SessionStore {
+export function createSessionStore(pool: Pool, config: Pick<Config, 'sessionIdleMs'>, read?: SessionRead): SessionStore {
   const store = new MySQLStore(
     { createDatabaseTable: false, clearExpired: true, checkExpirationInterval: 15 * 60_000 },
     pool as never,
   );
+  if (read) readWith(store, read);
   const throttleMs = Math.min(60_000, Math.floor(config.sessionIdleMs / 10));
   // The expiry the row was last saved with, per loaded session (the saved data carries it).
   const savedExpiry = new WeakMap<object, number>();
   const createSession = store.createSession.bind(store);
   store.createSession = (req, data) => {
+    const withRow = data as SessionData & { [ALONG]?: unknown };
+    if (ALONG in withRow) {
+      req.sessionUserRow = withRow[ALONG];
+      delete withRow[ALONG];
+    }
     const session = createSession(req, data);
     if (data.cookie.expires) savedExpiry.set(session, new Date(data.cookie.expires).getTime());
     return session;
@@ -40,11 +47,38 @@ export function createSessionStore(pool: Pool, config: Pick<Config, 'sessionIdle
     const next = session.cookie.expires ? new Date(session.cookie.expires).getTime() : undefined;
     if (saved !== undefined && next !== undefined && next - saved < throttleMs) return callback ? callback() : Promise.resolve();
     // A full save, not the store's touch (which moves only the expiry column), so the saved data's
-    // expiry is where the next request measures from.
+    // expiry is where the next request measures from. The changed session also makes
+    // express-session send the cookie again (sessionMiddleware: not rolling), with the same expiry.
+    session.deadlineMovedAt = Date.now();
     return set(sid, session, callback);
   };
   (store as unknown as { touch: Touch }).touch = throttledTouch;
   return store;
+}
+
+/**
+ * How the owner of the sessions table reads one session, with what it keeps beside it (accounts:
+ * the user it is logged in as, so the page needs no second round trip for it).
+ */
+export type SessionRead = (sessionId: string) => Promise<{ data: string; expires: number; user: unknown } | null>;
+
+/** Where a session read through SessionRead carries its user to `store.createSession` (never saved). */
+const ALONG = Symbol('read with the session');
+
+/** The store's `get`, through `read`: the same expiry rule and data, and the user along with it. */
+function readWith(store: SessionStore, read: SessionRead): void {
+  type Get = (sid: string, callback: (err: unknown, session?: SessionData | null) => void) => void;
+  const get: Get = (sid, callback) => {
+    read(sid)
+      .then((row) => {
+        if (!row || row.expires < Math.round(Date.now() / 1000)) return null; // none, or expired
+        const data = JSON.parse(row.data) as SessionData & { [ALONG]?: unknown };
+        data[ALONG] = row.user;
+        return data;
+      })
+      .then((data) => callback(null, data), callback);
+  };
+  (store as unknown as { get: Get }).get = get;
 }
 
 export function sessionMiddleware(config: Config, store: SessionStore): RequestHandler {
@@ -54,7 +88,10 @@ export function sessionMiddleware(config: Config, store: SessionStore): RequestH
     store,
     resave: false,
     saveUninitialized: false, // anonymous visitors get no row and no cookie
-    rolling: true, // the idle timeout restarts with each request
+    // The idle timeout restarts with each request, but the deadline is saved only when it moved
+    // enough (createSessionStore's touch), and the cookie is sent again with it: the browser's and
+    // the store's expiry stay the same, without signing a cookie for every page.
+    rolling: false,
     unset: 'destroy',
     cookie: {
       httpOnly: true,
@@ -120,12 +157,19 @@ declare module 'http' {
   interface IncomingMessage {
     /** Starts a session for an anonymous read that skipped it (see lazySession). */
     startSession?: () => void;
+    /**
+     * The user row read with this request's session (SessionRead), null for none: the session's
+     * owner checks it is still valid instead of reading it again. Undefined when not read that way.
+     */
+    sessionUserRow?: unknown;
   }
 }
 
 declare module 'express-session' {
   interface SessionData {
     startedAt: number;
+    /** When the store last saved a moved idle deadline (changing it sends the cookie again). */
+    deadlineMovedAt?: number;
     flash: { type: 'success' | 'error' | 'info'; text: string; params?: Record<string, string | number> }[];
   }
 }

@@ -188,7 +188,7 @@ describe('sessions', () => {
     assert.match(String(res.headers.location), /^\/login/);
   });
 
-  test('the idle deadline rolls, but the row is written again only once it moved by a minute', async () => {
+  test('the idle deadline rolls, but the row is written and the cookie sent again only once it moved by a minute', async () => {
     const user = await createUser(t.pool);
     const agent = t.agent();
     const cookie = sessionCookie(await login(agent, user.email))!;
@@ -199,7 +199,11 @@ describe('sessions', () => {
     };
     await agent.get('/account'); // shows the welcome flash: a save
     const saved = await row();
-    for (let i = 0; i < 3; i++) assert.equal((await agent.get('/account')).status, 200);
+    for (let i = 0; i < 3; i++) {
+      const res = await agent.get('/account');
+      assert.equal(res.status, 200);
+      assert.equal(sessionCookie(res), undefined, 'nor send the cookie again');
+    }
     assert.deepEqual(await row(), saved, 'requests within the minute write nothing');
     // As if the last save was two minutes ago: the next request saves the moved deadline.
     await t.pool.execute(
@@ -207,10 +211,16 @@ describe('sessions', () => {
       [sid],
     );
     const moved = await row();
-    assert.equal((await agent.get('/account')).status, 200);
+    const res = await agent.get('/account');
+    assert.equal(res.status, 200);
     const after = await row();
     assert.ok(after.expires >= moved.expires + 119, `the deadline moved on (${moved.expires} → ${after.expires})`);
     assert.notEqual(after.data, moved.data);
+    // The browser is told the same deadline, with the same session id.
+    const refreshed = (res.headers['set-cookie'] as unknown as string[] | undefined)?.find((c) => c.startsWith(cookie.split('=')[0]!));
+    assert.ok(refreshed?.startsWith(cookie), `the cookie is sent again (${refreshed})`);
+    const expiresAt = Date.parse(/Expires=([^;]+)/.exec(refreshed!)?.[1] ?? '') / 1000;
+    assert.ok(Math.abs(expiresAt - after.expires) <= 1, `cookie ${expiresAt} vs row ${after.expires}`);
   });
 
   test('a session older than the absolute limit is ended', async () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { RowDataPacket } from '../../src/db/pool.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { insertBook } from '../helpers/books.js';
-import { createUser, loggedInAgent } from '../helpers/users.js';
+import { createUser, loggedInAgent, login } from '../helpers/users.js';
 
 let t: TestApp;
 let sellerId: number;
@@ -232,6 +232,53 @@ describe('browsing the catalog', () => {
     const anonymousAgain = await t.agent().get(path);
     assert.equal(anonymousAgain.text, first.text);
     assert.doesNotMatch(anonymousAgain.text, /action="\/logout"|name="_csrf"/);
+  });
+
+  test('a logged-in page is reused only for the same user and inputs, with its own tokens in every answer', async () => {
+    const path = '/book/catalog?q=Filler';
+    const { agent, user } = await loggedInAgent(t);
+    const checkoutTokens = (html: string) => [...html.matchAll(/name="checkout_token" value="([^"]+)"/g)].map((m) => m[1]!);
+    const csrfTokens = (html: string) => new Set([...html.matchAll(/name="_csrf" value="([^"]+)"/g)].map((m) => m[1]!));
+    const withoutTokens = (html: string) => html.replace(/(name="(?:_csrf|checkout_token)" value=")[^"]+"/g, '$1"');
+    assert.match((await agent.get(path)).text, /Welcome back/); // the login's flash: this answer only
+    const first = await agent.get(path);
+    const second = await agent.get(path);
+    assert.doesNotMatch(first.text, /Welcome back/);
+    assert.ok(withoutTokens(second.text) === withoutTokens(first.text), 'the same page but for its tokens');
+    assert.equal(checkoutTokens(first.text).length, 24);
+    const all = [...checkoutTokens(first.text), ...checkoutTokens(second.text)];
+    assert.equal(new Set(all).size, 48, 'every buy form of every answer has a checkout token of its own');
+    assert.ok(all.every((token) => /^[0-9a-f-]{36}$/.test(token)));
+    assert.deepEqual([...csrfTokens(second.text)], [...csrfTokens(first.text)], "the session's one CSRF token");
+    assert.equal(csrfTokens(first.text).size, 1);
+    assert.doesNotMatch(second.text, /bookstore-slot/);
+    assert.match(String(second.headers['cache-control']), /private, no-store/);
+    assert.equal(second.headers.etag, undefined);
+
+    // A form from the reused page works: its tokens are the session's and new.
+    const [, bookId, token] = /action="\/buy\/(\d+)"[\s\S]*?name="checkout_token" value="([^"]+)"/.exec(second.text)!;
+    const bought = await agent.post(`/buy/${bookId}`).type('form').send({ _csrf: [...csrfTokens(second.text)][0], checkout_token: token, quantity: '1' });
+    assert.equal(bought.status, 302);
+    const [rows] = await t.pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM purchases WHERE buyer_id = ? AND checkout_token = ?', [user.id, token]);
+    assert.equal(Number(rows[0]?.n), 1);
+
+    // Another user's page is their own: the seller sees their books as theirs, with no buy forms.
+    const seller = t.agent();
+    const sellerRow = await t.pool.query<RowDataPacket[]>('SELECT email FROM users WHERE id = ?', [sellerId]);
+    await login(seller, String(sellerRow[0][0]?.email));
+    const sellers = await seller.get(path);
+    assert.match(sellers.text, /This is your book\./);
+    assert.equal(checkoutTokens(sellers.text).length, 0);
+    assert.doesNotMatch((await agent.get(path)).text, /This is your book\./);
+
+    // A change to the user shows on the next answer (here: made an admin), and a disabled
+    // account is anonymous at once.
+    await t.pool.execute("UPDATE users SET role = 'admin' WHERE id = ?", [user.id]);
+    assert.match((await agent.get(path)).text, /href="\/admin\/users"/);
+    await t.pool.execute('UPDATE users SET disabled_at = NOW() WHERE id = ?', [user.id]);
+    const disabled = await agent.get(path);
+    assert.doesNotMatch(disabled.text, /action="\/logout"|href="\/admin\/users"/);
+    assert.match(disabled.text, /Log in to buy/);
   });
 
   test('which books a page shows is reused for two seconds at most', async () => {
