@@ -26,7 +26,7 @@ if (config.migrateOnStart) {
   const applied = await migrate(config.databaseUrl);
   logger.info({ applied }, applied.length ? 'migrations applied' : 'database up to date');
 }
-const pool = createPool(config.databaseUrl);
+const pool = createPool(config.databaseUrl, 10, { callerStacks: !config.isProduction });
 const database = decodeURIComponent(new URL(config.databaseUrl).pathname.slice(1));
 const ports = localPorts(pool);
 const bookstore = createApp({ config, pool, logger, database, ports });

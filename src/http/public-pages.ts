@@ -89,6 +89,15 @@ function split(html: string, options: Record<string, unknown>, user: unknown): E
  */
 const isPersonal = (res: Response) => /no-store/.test(String(res.get('Cache-Control') ?? ''));
 
+/** A URL layout as text, once per layout object (the monolith's is one constant). */
+const layoutKeys = new WeakMap<object, string>();
+function layoutKey(urls: Request['urls']): string {
+  if (!urls) return 'null';
+  let key = layoutKeys.get(urls);
+  if (key === undefined) layoutKeys.set(urls, (key = JSON.stringify(urls)));
+  return key;
+}
+
 export class PublicPages {
   /** One entry per page address (view, language, URL layout, path and query) and user: its latest render. */
   private readonly pages: LruMap<string, Entry>;
@@ -114,7 +123,7 @@ export class PublicPages {
     // t() and money() follow from it), the URL layout (href()) and the path and query (the current
     // page, the language switch's way back).
     const user = locals.user ?? null;
-    const key = `${view}\n${locals.lang}\n${JSON.stringify(req.urls ?? null)}\n${locals.currentPath}\n${locals.returnTo}\n${user ? user.id : ''}`;
+    const key = `${view}\n${locals.lang}\n${layoutKey(req.urls)}\n${locals.currentPath}\n${locals.returnTo}\n${user ? user.id : ''}`;
     const known = this.pages.get(key);
     if (known && sameInputs(known.options, options) && sameInputs(known.user, user)) return this.send(res, known);
 

@@ -33,8 +33,8 @@ export async function runService(service: ServiceName): Promise<void> {
     const applied = await migrate(config.databaseUrl, { features: [FEATURE[service]] });
     logger.info({ applied }, applied.length ? 'migrations applied' : 'database up to date');
   }
-  const pool = createPool(config.databaseUrl);
-  const sessionPool = config.sessionDatabaseUrl === config.databaseUrl ? pool : createPool(config.sessionDatabaseUrl, 5);
+  const pool = createPool(config.databaseUrl, 10, { callerStacks: !config.isProduction });
+  const sessionPool = config.sessionDatabaseUrl === config.databaseUrl ? pool : createPool(config.sessionDatabaseUrl, 5, { callerStacks: !config.isProduction });
   const database = decodeURIComponent(new URL(config.databaseUrl).pathname.slice(1));
   const deps = { config, logger, pool, sessionPool, database };
   const token = config.servicePrivateKey ? await serviceTokens(service, config.servicePrivateKey) : () => Promise.reject(new Error('no SERVICE_PRIVATE_KEY'));
