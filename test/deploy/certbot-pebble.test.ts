@@ -56,22 +56,40 @@ describe('certbot + pebble through nginx (webroot)', { skip: tools.skip, timeout
       '-defaultIPv4', '127.0.0.1', '-defaultIPv6', '',
     ]);
 
-    const pebbleConfig = path.join(work, 'pebble-config.json');
-    fs.writeFileSync(pebbleConfig, JSON.stringify({
-      pebble: {
-        listenAddress: `127.0.0.1:${acmePort}`,
-        managementListenAddress: `127.0.0.1:${pebbleMgmtPort}`,
-        certificate: pebbleTls.cert,
-        privateKey: pebbleTls.key,
-        httpPort, // http-01 validation goes to nginx's HTTP port
-        tlsPort: tlsAlpnPort,
-        ocspResponderURL: '',
-        externalAccountBindingRequired: false,
-      },
-    }));
-    procs.start('pebble', tools.bin('pebble'), ['-config', pebbleConfig, '-dnsserver', `127.0.0.1:${dnsPort}`], {
-      env: { ...process.env, PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0', PEBBLE_AUTHZREUSE: '0' },
-    });
+    // pebble on ports picked just before it starts: another test running beside this one can take
+    // such a port first (the directory then never answers over TLS), so a pebble whose directory
+    // does not answer is stopped and started again on other ports, three times at most.
+    const pebbleCa = fs.readFileSync(caBundle);
+    for (let attempt = 1; ; attempt++) {
+      const pebbleConfig = path.join(work, `pebble-config-${attempt}.json`);
+      fs.writeFileSync(pebbleConfig, JSON.stringify({
+        pebble: {
+          listenAddress: `127.0.0.1:${acmePort}`,
+          managementListenAddress: `127.0.0.1:${pebbleMgmtPort}`,
+          certificate: pebbleTls.cert,
+          privateKey: pebbleTls.key,
+          httpPort, // http-01 validation goes to nginx's HTTP port
+          tlsPort: tlsAlpnPort,
+          ocspResponderURL: '',
+          externalAccountBindingRequired: false,
+        },
+      }));
+      const pebble = procs.start('pebble', tools.bin('pebble'), ['-config', pebbleConfig, '-dnsserver', `127.0.0.1:${dnsPort}`], {
+        env: { ...process.env, PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0', PEBBLE_AUTHZREUSE: '0' },
+      });
+      try {
+        await waitFor('pebble directory', async () => {
+          const r = await request('https', acmePort, '/dir', { ca: pebbleCa });
+          return r.status === 200;
+        }, 15_000);
+        break;
+      } catch (err) {
+        if (attempt >= 3) throw new Error(`${(err as Error).message}\n${procs.output('pebble').slice(-2000)}`);
+        pebble.kill('SIGKILL');
+        acmePort = await freePort();
+        pebbleMgmtPort = await freePort();
+      }
+    }
 
     // nginx with the project's config; no app behind it (not needed for ACME).
     layout = layoutNginx({ serverName: DOMAIN, httpPort, httpsPort, appPort: await freePort() });
@@ -92,11 +110,6 @@ describe('certbot + pebble through nginx (webroot)', { skip: tools.skip, timeout
       },
     });
 
-    const pebbleCa = fs.readFileSync(caBundle);
-    await waitFor('pebble directory', async () => {
-      const r = await request('https', acmePort, '/dir', { ca: pebbleCa });
-      return r.status === 200;
-    });
     await waitFor('nginx', async () => (await request('http', httpPort, '/', { headers: { Host: DOMAIN } })).status === 301);
 
     certbotDirs = [
