@@ -14,13 +14,13 @@ export function serve({ config, logger, app, name, stop }: { config: Config; log
   // written, so answers already in flight at SIGTERM close too. (Not a Set of the responses in
   // flight: a long-lived collection added to and deleted from on every request kept requests
   // reachable from V8's old generation, which then promoted them, about 0.5 MB every scavenge.)
-  const writeHead = ServerResponse.prototype.writeHead;
-  function writeHeadClosingWhenStopping(this: ServerResponse, ...args: Parameters<ServerResponse['writeHead']>) {
+  const { writeHead } = ServerResponse.prototype as unknown as { writeHead: (this: ServerResponse, ...args: unknown[]) => ServerResponse };
+  function writeHeadClosingWhenStopping(this: ServerResponse, ...args: unknown[]) {
     if (stopping && !this.headersSent) this.setHeader('Connection', 'close');
     return writeHead.apply(this, args);
   }
   const server = createHttpServer(config, (req, res) => {
-    res.writeHead = writeHeadClosingWhenStopping as ServerResponse['writeHead'];
+    res.writeHead = writeHeadClosingWhenStopping;
     app(req, res);
   });
   server.listen(config.port, () => {
