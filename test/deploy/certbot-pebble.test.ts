@@ -57,8 +57,9 @@ describe('certbot + pebble through nginx (webroot)', { skip: tools.skip, timeout
     ]);
 
     // pebble on ports picked just before it starts: another test running beside this one can take
-    // such a port first (the directory then never answers over TLS), so a pebble whose directory
-    // does not answer is stopped and started again on other ports, three times at most.
+    // such a port first (another server then answers there, with another certificate), so a pebble
+    // whose directory or management port does not answer as pebble is stopped and started again on
+    // other ports, three times at most.
     const pebbleCa = fs.readFileSync(caBundle);
     for (let attempt = 1; ; attempt++) {
       const pebbleConfig = path.join(work, `pebble-config-${attempt}.json`);
@@ -78,9 +79,11 @@ describe('certbot + pebble through nginx (webroot)', { skip: tools.skip, timeout
         env: { ...process.env, PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0', PEBBLE_AUTHZREUSE: '0' },
       });
       try {
-        await waitFor('pebble directory', async () => {
-          const r = await request('https', acmePort, '/dir', { ca: pebbleCa });
-          return r.status === 200;
+        // Both of its listeners must be pebble's own (its certificate, its answers).
+        await waitFor('pebble directory and management', async () => {
+          const dir = await request('https', acmePort, '/dir', { ca: pebbleCa });
+          const roots = await request('https', pebbleMgmtPort, '/roots/0', { ca: pebbleCa });
+          return dir.status === 200 && roots.status === 200;
         }, 15_000);
         break;
       } catch (err) {
