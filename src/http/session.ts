@@ -116,11 +116,15 @@ export function lazySession(config: Config, store: SessionStore): RequestHandler
   const session = sessionMiddleware(config, store);
   const cookie = `${sessionCookieName(config)}=`;
   const noop = () => undefined;
+  // One function for every request, reading the request from `this` (ensureSession calls it as
+  // `req.startSession()`): a new closure holding the request, stored on the request, made V8's old
+  // generation grow by megabytes a second under load (BENCHMARKS.md, memory).
+  function startSession(this: Request): void {
+    if (!this.session && this.res) session(this, this.res, noop);
+  }
   return (req, res, next) => {
     if ((req.method === 'GET' || req.method === 'HEAD') && !req.headers.cookie?.includes(cookie)) {
-      req.startSession = () => {
-        if (!req.session) session(req, res, noop);
-      };
+      req.startSession = startSession;
       return next();
     }
     req.startSession = noop;
