@@ -6,7 +6,7 @@ import type { Pool } from './db/pool.js';
 import type { Logger } from './logger.js';
 import { accountsRoutes } from './accounts/accounts.routes.js';
 import { LoginLimiter } from './accounts/login-limiter.js';
-import { readSession } from './accounts/accounts.service.js';
+import { findSessionWithUser } from './accounts/accounts.service.js';
 import { createPassport, type Passport } from './accounts/passport.js';
 import { adminRoutes } from './admin/admin.routes.js';
 import { apiRoutes } from './api/api.routes.js';
@@ -134,7 +134,7 @@ export function createApp({ config, pool, logger, database, ports = localPorts(p
     urls: MONOLITH,
     pool,
     sessionPool: pool,
-    readSession: (sessionId) => readSession(pool, sessionId),
+    readSession: (sessionId) => findSessionWithUser(pool, sessionId),
     passport,
     uploadDir,
     api: apiRoutes({ config, pool, loginLimiter, uploadDir, ports }),

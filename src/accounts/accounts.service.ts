@@ -55,14 +55,10 @@ export function validSessionUser(user: User | null, sessionVersion: number): Use
   return user && !user.disabled && user.sessionVersion === sessionVersion ? user : null;
 }
 
-/** A session row with its user, for the session store (see http/session.ts, SessionRead). */
-export function readSession(db: Db, sessionId: string) {
-  return repo.findSessionWithUser(db, sessionId);
-}
 
 /** What other features may know of these accounts: id, name and email (the in-process AccountsPort). */
 export function usersByIds(db: Db, ids: number[]) {
   return repo.findUsersByIds(db, [...new Set(ids)]);
 }
 
-export const { findUserById, countUsers, listUsers, setRole, disableUser, enableUser } = repo;
+export const { findUserById, findSessionWithUser, countUsers, listUsers, setRole, disableUser, enableUser } = repo;

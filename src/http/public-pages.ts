@@ -146,15 +146,16 @@ export class PublicPages {
       res.send(entry.parts[0]);
       return;
     }
-    // pageLocals' token: the session's (started now for an anonymous visitor), and the answer no-store.
-    const csrf = entry.slots.includes('csrf') ? Buffer.from(escapeHtml((res.locals.csrfToken as () => string)()), 'utf8') : null;
+    // Each answer's own tokens: pageLocals' CSRF token (the session's, started now for an anonymous
+    // visitor, and the answer made no-store) and a new checkout token for each buy form.
+    const locals = res.locals as { csrfToken: () => string; newCheckoutToken: () => string };
+    let csrf: Buffer | undefined;
     const pieces: Buffer[] = [];
-    entry.parts.forEach((part, i) => {
-      pieces.push(part);
-      const slot = entry.slots[i];
-      if (slot === 'csrf') pieces.push(csrf!);
-      else if (slot === 'checkout') pieces.push(Buffer.from(escapeHtml((res.locals.newCheckoutToken as () => string)()), 'latin1'));
-    });
+    for (let i = 0; i < entry.slots.length; i++) {
+      pieces.push(entry.parts[i]!);
+      pieces.push(entry.slots[i] === 'csrf' ? (csrf ??= Buffer.from(escapeHtml(locals.csrfToken()))) : Buffer.from(escapeHtml(locals.newCheckoutToken())));
+    }
+    pieces.push(entry.parts[entry.slots.length]!);
     res.send(Buffer.concat(pieces));
   }
 }

@@ -11,7 +11,7 @@ import { buildApp } from '../app.js';
 import { accountsInternalRoutes } from '../accounts/accounts.internal.js';
 import type { AccountsPort } from '../accounts/accounts.port.js';
 import { accountsRoutes } from '../accounts/accounts.routes.js';
-import { readSession } from '../accounts/accounts.service.js';
+import { findSessionWithUser } from '../accounts/accounts.service.js';
 import { LoginLimiter } from '../accounts/login-limiter.js';
 import { createPassport } from '../accounts/passport.js';
 import { adminAccountsRoutes, adminOrdersRoutes } from '../admin/admin.routes.js';
@@ -59,7 +59,7 @@ export async function createAuthApp({ config, logger, pool, database }: ServiceD
     urls: config.urls,
     pool,
     sessionPool: pool,
-    readSession: (sessionId) => readSession(pool, sessionId), // auth owns the sessions and the users
+    readSession: (sessionId) => findSessionWithUser(pool, sessionId), // auth owns the sessions and the users
     passport,
     api,
     internal,
