@@ -11,5 +11,6 @@ setInterval(() => {
   const line = ['new_space', 'old_space', 'code_space', 'large_object_space']
     .map((name) => `${name.replace('_space', '')} ${mb(spaces[name].space_used_size)}/${mb(spaces[name].physical_space_size)} MB`)
     .join(' | ');
-  console.error(`${line} | array buffers ${mb(process.memoryUsage().arrayBuffers)} MB`);
+  const usage = process.memoryUsage();
+  console.error(`${line} | array buffers ${mb(usage.arrayBuffers)} MB | heap ${mb(usage.heapTotal)} MB | rss ${mb(usage.rss)} MB`);
 }, 1000).unref();

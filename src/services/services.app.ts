@@ -11,7 +11,7 @@ import { buildApp } from '../app.js';
 import { accountsInternalRoutes } from '../accounts/accounts.internal.js';
 import type { AccountsPort } from '../accounts/accounts.port.js';
 import { accountsRoutes } from '../accounts/accounts.routes.js';
-import { findSessionWithUser } from '../accounts/accounts.service.js';
+import { sessionTable } from '../accounts/accounts.sessions.js';
 import { LoginLimiter } from '../accounts/login-limiter.js';
 import { createPassport } from '../accounts/passport.js';
 import { adminAccountsRoutes, adminOrdersRoutes } from '../admin/admin.routes.js';
@@ -58,8 +58,7 @@ export async function createAuthApp({ config, logger, pool, database }: ServiceD
     logger,
     urls: config.urls,
     pool,
-    sessionPool: pool,
-    readSession: (sessionId) => findSessionWithUser(pool, sessionId), // auth owns the sessions and the users
+    sessions: sessionTable(pool, { withUser: true }), // auth owns the sessions and the users
     passport,
     api,
     internal,
@@ -85,7 +84,7 @@ export async function createCatalogApp({ config, logger, pool, sessionPool }: Se
     logger,
     urls: config.urls,
     pool,
-    sessionPool,
+    sessions: sessionTable(sessionPool, { withUser: false }), // the user is accounts' to vouch for
     passport: createPassport(null, accounts),
     uploadDir,
     api: apiRoutes({ config, pool, uploadDir, ports, verifyToken, parts: { books: true } }),
@@ -105,7 +104,7 @@ export async function createOrderApp({ config, logger, pool, sessionPool }: Serv
     logger,
     urls: config.urls,
     pool,
-    sessionPool,
+    sessions: sessionTable(sessionPool, { withUser: false }), // the user is accounts' to vouch for
     passport: createPassport(null, accounts),
     api: apiRoutes({ config, pool, uploadDir: '', ports, verifyToken, parts: { orders: true } }),
     pages: (app) => {
