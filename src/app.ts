@@ -7,7 +7,7 @@ import type { Logger } from './logger.js';
 import { accountsRoutes } from './accounts/accounts.routes.js';
 import { LoginLimiter } from './accounts/login-limiter.js';
 import { sessionTable } from './accounts/accounts.sessions.js';
-import { createPassport, type Passport } from './accounts/passport.js';
+import { createPassport, sessionUser, type Passport } from './accounts/passport.js';
 import { adminRoutes } from './admin/admin.routes.js';
 import { apiRoutes } from './api/api.routes.js';
 import { catalogRoutes } from './catalog/catalog.routes.js';
@@ -54,7 +54,10 @@ export interface AppShell {
   pool: Pool;
   /** Where the sessions live (the accounts' table): shared by every service, so one login is enough. */
   sessions: SessionTable;
-  passport: Passport;
+  /** Where people log in (the monolith, auth): passport, for its req.login. */
+  passport?: Passport;
+  /** Sets req.user from the session's login. */
+  sessionUser: RequestHandler;
   /** Serves /uploads from here (only where covers live). */
   uploadDir?: string;
   /** Mounted at /api, before sessions. */
@@ -107,8 +110,9 @@ export function buildApp(shell: AppShell): { app: Express; close: () => Promise<
   app.set('session cookie name', sessionCookieName(config));
   app.use(sessions.middleware); // anonymous reads do no session work at all
   app.use(withSession(absoluteTimeout(config)));
-  app.use(withSession(shell.passport.initialize()));
-  app.use(withSession(shell.passport.session() as RequestHandler));
+  // req.login (passport) only where a form is posted: reads never log anyone in.
+  if (shell.passport) app.use(unlessRead(withSession(shell.passport.initialize({ compat: false }))));
+  app.use(withSession(shell.sessionUser));
   app.use(pageLocals); // before the CSRF check, so its 403 page has the layout's locals too
   // Reads carry no form body and need no CSRF check.
   app.use(unlessRead(formBody));
@@ -133,6 +137,7 @@ export function createApp({ config, pool, logger, database, ports = localPorts(p
     pool,
     sessions: sessionTable(pool, { withUser: true }), // the session and its user in one round trip
     passport,
+    sessionUser: sessionUser(pool),
     uploadDir,
     api: apiRoutes({ config, pool, loginLimiter, uploadDir, ports }),
     pages: (app) => {

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { NextFunction, Request, RequestHandler } from 'express';
 import passportModule from 'passport';
 
 export type Passport = InstanceType<typeof passportModule.Passport>;
@@ -22,13 +23,12 @@ interface SessionUser {
 }
 
 /**
- * A passport instance per app (no global singleton), with the local strategy and session mapping.
- * Services that do not own accounts (catalog, order) pass no pool: they only read sessions, and ask
- * accounts (over its port) whether the account behind one is still valid.
+ * A passport instance per app (no global singleton): the local strategy, and what a login keeps
+ * in the session. Only the apps that log people in (the monolith, auth) have one.
  */
-export function createPassport(pool: Pool | null, accountsPort?: Pick<AccountsPort, 'sessionUser'>): Passport {
+export function createPassport(pool: Pool): Passport {
   const passport = new passportModule.Passport();
-  if (pool) passport.use(
+  passport.use(
     new LocalStrategy({ usernameField: 'email', passwordField: 'password' }, (email, password, done) => {
       accounts.authenticate(pool, email.trim().toLowerCase(), password).then(
         (user) => done(null, user ?? false),
@@ -37,16 +37,36 @@ export function createPassport(pool: Pool | null, accountsPort?: Pick<AccountsPo
     }),
   );
   passport.serializeUser<SessionUser>((user, done) => done(null, { id: user.id, v: user.sessionVersion }));
-  passport.deserializeUser<SessionUser, IncomingMessage>((req, stored, done) => {
-    // A disabled account or a changed password ends the session: the user becomes anonymous.
-    // The user read with the session (the monolith's session store) is checked by the same rule.
-    const row = req.sessionUserRow as AccountUser | null | undefined;
-    if (row !== undefined) return done(null, accounts.validSessionUser(row?.id === stored.id ? row : null, stored.v) ?? false);
-    const lookup = accountsPort ? accountsPort.sessionUser(stored.id, stored.v) : pool ? accounts.userForSession(pool, stored.id, stored.v) : Promise.resolve(null);
-    lookup.then(
-      (user) => done(null, user ?? false),
-      (err: unknown) => done(err),
-    );
-  });
   return passport;
+}
+
+/**
+ * `req.user` from the session's login, for every request with a session: what passport.session()
+ * did, without its per-request strategy object and closures (they made V8's old generation grow
+ * by about 12 MB/s on logged-in pages: BENCHMARKS.md, memory). A disabled account or a changed
+ * password ends the login: the user becomes anonymous. The user read along with the session (where
+ * accounts is in-process) is checked by the same rule; elsewhere accounts is asked over its port
+ * (catalog and order pass no pool).
+ */
+export function sessionUser(pool: Pool | null, accountsPort?: Pick<AccountsPort, 'sessionUser'>): RequestHandler {
+  const lookup = (req: IncomingMessage, stored: SessionUser): AccountUser | null | Promise<AccountUser | null> => {
+    const row = req.sessionUserRow as AccountUser | null | undefined;
+    if (row !== undefined) return accounts.validSessionUser(row?.id === stored.id ? row : null, stored.v);
+    if (accountsPort) return accountsPort.sessionUser(stored.id, stored.v);
+    return pool ? accounts.userForSession(pool, stored.id, stored.v) : null;
+  };
+  return (req, _res, next) => {
+    const login = req.session?.passport;
+    const stored = login?.user as SessionUser | undefined;
+    if (!login || !stored) return next();
+    const found = lookup(req, stored);
+    if (found instanceof Promise) found.then((user) => signIn(req, user, next), next);
+    else signIn(req, found, next);
+  };
+}
+
+function signIn(req: Request, user: AccountUser | null, next: NextFunction): void {
+  if (user) req.user = user;
+  else delete req.session!.passport!.user; // the login ended: the session is anonymous from now on
+  next();
 }

@@ -13,7 +13,7 @@ import type { AccountsPort } from '../accounts/accounts.port.js';
 import { accountsRoutes } from '../accounts/accounts.routes.js';
 import { sessionTable } from '../accounts/accounts.sessions.js';
 import { LoginLimiter } from '../accounts/login-limiter.js';
-import { createPassport } from '../accounts/passport.js';
+import { createPassport, sessionUser } from '../accounts/passport.js';
 import { adminAccountsRoutes, adminOrdersRoutes } from '../admin/admin.routes.js';
 import { apiRoutes } from '../api/api.routes.js';
 import type { CatalogPort } from '../catalog/catalog.port.js';
@@ -60,6 +60,7 @@ export async function createAuthApp({ config, logger, pool, database }: ServiceD
     pool,
     sessions: sessionTable(pool, { withUser: true }), // auth owns the sessions and the users
     passport,
+    sessionUser: sessionUser(pool),
     api,
     internal,
     pages: (app) => {
@@ -85,7 +86,7 @@ export async function createCatalogApp({ config, logger, pool, sessionPool }: Se
     urls: config.urls,
     pool,
     sessions: sessionTable(sessionPool, { withUser: false }), // the user is accounts' to vouch for
-    passport: createPassport(null, accounts),
+    sessionUser: sessionUser(null, accounts),
     uploadDir,
     api: apiRoutes({ config, pool, uploadDir, ports, verifyToken, parts: { books: true } }),
     internal: Router().use(serviceGuard, catalogInternalRoutes({ pool })),
@@ -105,7 +106,7 @@ export async function createOrderApp({ config, logger, pool, sessionPool }: Serv
     urls: config.urls,
     pool,
     sessions: sessionTable(sessionPool, { withUser: false }), // the user is accounts' to vouch for
-    passport: createPassport(null, accounts),
+    sessionUser: sessionUser(null, accounts),
     api: apiRoutes({ config, pool, uploadDir: '', ports, verifyToken, parts: { orders: true } }),
     pages: (app) => {
       app.get('/', (_req, res) => res.redirect('/'));
