@@ -6,7 +6,7 @@ import type { Pool } from './db/pool.js';
 import type { Logger } from './logger.js';
 import { accountsRoutes } from './accounts/accounts.routes.js';
 import { LoginLimiter } from './accounts/login-limiter.js';
-import { sessionTable } from './accounts/accounts.sessions.js';
+import { findSessionWithUser } from './accounts/accounts.service.js';
 import { createPassport, sessionUser, type Passport } from './accounts/passport.js';
 import { adminRoutes } from './admin/admin.routes.js';
 import { apiRoutes } from './api/api.routes.js';
@@ -21,7 +21,7 @@ import { languageLocals, switchLanguage } from './http/language.js';
 import { securityHeaders } from './http/security-headers.js';
 import { identityHref, MONOLITH, urlLayout, type UrlLayout } from './http/urls.js';
 import { ordersRoutes } from './orders/orders.routes.js';
-import { absoluteTimeout, sessionCookieName, sessionMiddleware, withSession, type SessionTable } from './http/session.js';
+import { absoluteTimeout, createSessionStore, lazySession, sessionCookieName, withSession, type SessionRead, type SessionStore } from './http/session.js';
 import { unlessRead } from './http/guards.js';
 import { healthRoutes, homeRoutes, ping } from './site/site.routes.js';
 import { localPorts, type Ports } from './ports.js';
@@ -52,8 +52,10 @@ export interface AppShell {
   urls: UrlLayout;
   /** The database /healthz checks (the app's own). */
   pool: Pool;
-  /** Where the sessions live (the accounts' table): shared by every service, so one login is enough. */
-  sessions: SessionTable;
+  /** Where the sessions live (the accounts database): shared by every service, so one login is enough. */
+  sessionPool: Pool;
+  /** The sessions' owner reading one with its user in one round trip (where accounts is in-process). */
+  readSession?: SessionRead;
   /** Where people log in (the monolith, auth): passport, for its req.login. */
   passport?: Passport;
   /** Sets req.user from the session's login. */
@@ -106,9 +108,9 @@ export function buildApp(shell: AppShell): { app: Express; close: () => Promise<
   // Pages: the reader's language, sessions, form bodies, CSRF, then the features.
   app.use(languageLocals);
   app.get('/lang/:lang', switchLanguage);
-  const sessions = sessionMiddleware(config, shell.sessions, logger);
+  const store: SessionStore = createSessionStore(shell.sessionPool, config, shell.readSession);
   app.set('session cookie name', sessionCookieName(config));
-  app.use(sessions.middleware); // anonymous reads do no session work at all
+  app.use(lazySession(config, store)); // anonymous reads do no session work at all
   app.use(withSession(absoluteTimeout(config)));
   // req.login (passport) only where a form is posted: reads never log anyone in.
   if (shell.passport) app.use(unlessRead(withSession(shell.passport.initialize({ compat: false }))));
@@ -122,7 +124,7 @@ export function buildApp(shell: AppShell): { app: Express; close: () => Promise<
 
   app.use(notFound);
   app.use(errorHandler);
-  return { app, close: () => Promise.resolve(sessions.close()) };
+  return { app, close: () => store.close() };
 }
 
 /** The monolith: every feature in one app, on one pool. */
@@ -135,7 +137,8 @@ export function createApp({ config, pool, logger, database, ports = localPorts(p
     logger,
     urls: MONOLITH,
     pool,
-    sessions: sessionTable(pool, { withUser: true }), // the session and its user in one round trip
+    sessionPool: pool,
+    readSession: (sessionId) => findSessionWithUser(pool, sessionId),
     passport,
     sessionUser: sessionUser(pool),
     uploadDir,

@@ -4,7 +4,6 @@ import type { Pool } from '../db/pool.js';
 import { Invalid } from '../http/errors.js';
 import { flash } from '../http/flash.js';
 import { requireLogin } from '../http/guards.js';
-import { ensureSession } from '../http/session.js';
 import { parseInput, typedValues } from '../http/validate.js';
 import type { User } from './accounts.repo.js';
 import { changePasswordSchema, loginSchema, registerSchema, safeNext } from './accounts.schema.js';
@@ -28,7 +27,7 @@ function startSession(req: Request, user: User): Promise<void> {
   return new Promise((resolve, reject) => {
     req.login(user, (err) => {
       if (err) return reject(err as Error);
-      req.session!.startedAt = Date.now(); // req.login made a new session
+      req.session.startedAt = Date.now();
       resolve();
     });
   });
@@ -97,9 +96,10 @@ export function accountsRoutes({ pool, passport, loginLimiter }: Deps): Router {
 
   // Only POST logs out: a GET (a link, a prefetch, an <img>) must never end a session.
   router.post('/logout', (req, res, next) => {
-    // The row is deleted and the browser told to forget the cookie.
-    ensureSession(req).destroy((err) => {
+    const cookie = req.session.cookie;
+    req.session.destroy((err) => {
       if (err) return next(err);
+      res.clearCookie(req.app.get('session cookie name') as string, { path: '/', httpOnly: true, sameSite: 'lax', secure: cookie.secure === true });
       res.redirect('/login?logged_out=1');
     });
   });

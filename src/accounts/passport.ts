@@ -67,6 +67,6 @@ export function sessionUser(pool: Pool | null, accountsPort?: Pick<AccountsPort,
 
 function signIn(req: Request, user: AccountUser | null, next: NextFunction): void {
   if (user) req.user = user;
-  else delete req.session!.passport!.user; // the login ended: the session is anonymous from now on
+  else delete req.session.passport!.user; // the login ended: the session is anonymous from now on
   next();
 }

@@ -8,10 +8,6 @@ import { ensureSession } from './session.js';
 // characters into every form, 6 KB of a catalog page with 24 buy forms.
 const { generateToken, csrfSynchronisedProtection } = csrfSync({
   size: 32,
-  getTokenFromState: (req) => req.session?.csrfToken,
-  storeTokenInState: (req, token) => {
-    ensureSession(req).csrfToken = token;
-  },
   getTokenFromRequest: (req) => {
     const body: unknown = req.body;
     const token = body && typeof body === 'object' ? (body as Record<string, unknown>)._csrf : undefined;

@@ -11,7 +11,7 @@ import { buildApp } from '../app.js';
 import { accountsInternalRoutes } from '../accounts/accounts.internal.js';
 import type { AccountsPort } from '../accounts/accounts.port.js';
 import { accountsRoutes } from '../accounts/accounts.routes.js';
-import { sessionTable } from '../accounts/accounts.sessions.js';
+import { findSessionWithUser } from '../accounts/accounts.service.js';
 import { LoginLimiter } from '../accounts/login-limiter.js';
 import { createPassport, sessionUser } from '../accounts/passport.js';
 import { adminAccountsRoutes, adminOrdersRoutes } from '../admin/admin.routes.js';
@@ -58,7 +58,8 @@ export async function createAuthApp({ config, logger, pool, database }: ServiceD
     logger,
     urls: config.urls,
     pool,
-    sessions: sessionTable(pool, { withUser: true }), // auth owns the sessions and the users
+    sessionPool: pool,
+    readSession: (sessionId) => findSessionWithUser(pool, sessionId), // auth owns the sessions and the users
     passport,
     sessionUser: sessionUser(pool),
     api,
@@ -85,8 +86,8 @@ export async function createCatalogApp({ config, logger, pool, sessionPool }: Se
     logger,
     urls: config.urls,
     pool,
-    sessions: sessionTable(sessionPool, { withUser: false }), // the user is accounts' to vouch for
-    sessionUser: sessionUser(null, accounts),
+    sessionPool,
+    sessionUser: sessionUser(null, accounts), // the user is accounts' to vouch for
     uploadDir,
     api: apiRoutes({ config, pool, uploadDir, ports, verifyToken, parts: { books: true } }),
     internal: Router().use(serviceGuard, catalogInternalRoutes({ pool })),
@@ -105,8 +106,8 @@ export async function createOrderApp({ config, logger, pool, sessionPool }: Serv
     logger,
     urls: config.urls,
     pool,
-    sessions: sessionTable(sessionPool, { withUser: false }), // the user is accounts' to vouch for
-    sessionUser: sessionUser(null, accounts),
+    sessionPool,
+    sessionUser: sessionUser(null, accounts), // the user is accounts' to vouch for
     api: apiRoutes({ config, pool, uploadDir: '', ports, verifyToken, parts: { orders: true } }),
     pages: (app) => {
       app.get('/', (_req, res) => res.redirect('/'));
