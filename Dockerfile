@@ -66,7 +66,7 @@ ENV NODE_ENV=production \
     TZ=UTC \
     PORT=3000 \
     UPLOAD_DIR=/var/lib/bookstore/uploads \
-    NODE_OPTIONS="--enable-source-maps --max-semi-space-size=8"
+    NODE_OPTIONS="--enable-source-maps --max-semi-space-size=4"
 WORKDIR /app
 # Code and dependencies stay owned by root: the app user can read, not modify them.
 COPY package.json package-lock.json ./

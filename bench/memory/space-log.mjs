@@ -1,5 +1,5 @@
 // Preload for finding what grows V8's old generation under load (BENCHMARKS.md, memory):
-//   node --max-semi-space-size=8 --import ./bench/memory/space-log.mjs dist/server.js
+//   node --max-semi-space-size=4 --import ./bench/memory/space-log.mjs dist/server.js
 // then load one route at a time (wrk -t2 -c32 -d8s URL) and read the lines on stderr: a route
 // whose `old` climbs by megabytes a second between full GCs is one to look into.
 import { setInterval } from 'node:timers';
