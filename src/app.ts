@@ -114,7 +114,7 @@ export function buildApp(shell: AppShell): { app: Express; close: () => Promise<
   app.use(withSession(absoluteTimeout(config)));
   // req.login (passport) only where a form is posted: reads never log anyone in.
   if (shell.passport) app.use(unlessRead(withSession(shell.passport.initialize({ compat: false }))));
-  app.use(withSession(shell.sessionUser));
+  app.use(shell.sessionUser);
   app.use(pageLocals); // before the CSRF check, so its 403 page has the layout's locals too
   // Reads carry no form body and need no CSRF check.
   app.use(unlessRead(formBody));

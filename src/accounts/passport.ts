@@ -41,7 +41,7 @@ export function createPassport(pool: Pool): Passport {
 }
 
 /**
- * `req.user` from the session's login, for every request with a session: what passport.session()
+ * `req.user` from the session's login (requests without a session or a login pass straight on): what passport.session()
  * did, without its per-request strategy object and closures (they made V8's old generation grow
  * by about 12 MB/s on logged-in pages: BENCHMARKS.md, memory). A disabled account or a changed
  * password ends the login: the user becomes anonymous. The user read along with the session (where
@@ -60,12 +60,13 @@ export function sessionUser(pool: Pool | null, accountsPort?: Pick<AccountsPort,
     const stored = login?.user as SessionUser | undefined;
     if (!login || !stored) return next();
     const found = lookup(req, stored);
-    if (found instanceof Promise) found.then((user) => signIn(req, user, next), next);
-    else signIn(req, found, next);
+    if (found instanceof Promise) found.then((user) => restoreUser(req, user, next), next);
+    else restoreUser(req, found, next);
   };
 }
 
-function signIn(req: Request, user: AccountUser | null, next: NextFunction): void {
+/** Sets the login's user, or ends a login that is no longer valid. */
+function restoreUser(req: Request, user: AccountUser | null, next: NextFunction): void {
   if (user) req.user = user;
   else delete req.session.passport!.user; // the login ended: the session is anonymous from now on
   next();
