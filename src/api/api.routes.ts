@@ -12,7 +12,7 @@ import { Unauthorized } from '../http/errors.js';
 import { parseInput } from '../http/validate.js';
 import type { Ports } from '../ports.js';
 import { jsonBody } from './json-body.js';
-import { issueToken, requireBearer, sharedSecretVerifier, TOKEN_TTL_SECONDS, type ApiUser, type TokenVerifier } from './jwt.js';
+import { currentAccount, issueToken, requireBearer, sharedSecretClaims, TOKEN_TTL_SECONDS, type ApiUser, type ClaimsVerifier } from './jwt.js';
 
 export interface ApiDeps {
   config: Config;
@@ -21,8 +21,8 @@ export interface ApiDeps {
   loginLimiter?: LoginLimiter;
   uploadDir: string;
   ports: Ports;
-  /** Default: the monolith's HS256 tokens. */
-  verifyToken?: TokenVerifier;
+  /** The token's signature check. Default: the monolith's HS256 tokens. */
+  verifyClaims?: ClaimsVerifier;
   /** Default: the monolith's HS256 tokens. */
   signToken?: (user: ApiUser) => Promise<string>;
   /** Which parts of the API this app answers (all of them in the monolith). */
@@ -50,7 +50,8 @@ export function apiRoutes(deps: ApiDeps): Router {
     res.json({ token: await signToken(user), tokenType: 'Bearer', expiresIn: TOKEN_TTL_SECONDS });
   });
 
-  const bearer = requireBearer(deps.verifyToken ?? sharedSecretVerifier({ config, pool }));
+  // Whatever signed the token, the account's state is asked of accounts' port: in every deployment.
+  const bearer = requireBearer(currentAccount(deps.verifyClaims ?? sharedSecretClaims(config), deps.ports.accounts));
   if (parts.books) router.use(booksApiRoutes({ pool, uploadDir: deps.uploadDir, listingsPerDay: config.listingsPerDay, bearer, sales: deps.ports.sales, accounts: deps.ports.accounts }));
   if (parts.orders) router.use(ordersApiRoutes({ config, pool, bearer, catalog: deps.ports.catalog, accounts: deps.ports.accounts }));
   return router;

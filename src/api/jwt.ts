@@ -1,20 +1,22 @@
-// Bearer tokens for the JSON API: HS256 only, issuer, audience and expiry always checked.
-// The token carries the account's session version, so a password change or a disabled
-// account ends API access exactly as it ends web sessions.
+// Bearer tokens for the JSON API: the signature, issuer, audience and expiry always checked, then
+// the account's current state asked of accounts (its port), never taken from the token. The token
+// carries only who it is for and the account's session version, so a password change or a disabled
+// account ends API access as it ends web sessions, and a changed role applies to the next call.
+// How fresh that answer is depends on the port: in-process (the monolith, auth) every call reads the
+// account; over HTTP (catalog, order) auth's answer is kept ACCOUNT_CHECK_CACHE_MS (3 s by default),
+// so a token is refused at most that long after the change.
 import type { RequestHandler } from 'express';
 import { SignJWT, jwtVerify } from 'jose';
 import type { Config } from '../config.js';
-import type { Pool } from '../db/pool.js';
-import { userForSession } from '../accounts/accounts.service.js';
-import type { User } from '../accounts/accounts.repo.js';
+import type { AccountsPort, SessionAccount } from '../accounts/accounts.port.js';
 import { Unauthorized } from '../http/errors.js';
 
 export const JWT_ISSUER = 'bookstore';
 export const JWT_AUDIENCE = 'bookstore-api';
 export const TOKEN_TTL_SECONDS = 3600;
 
-/** The account behind a verified bearer token. */
-export type ApiUser = User;
+/** The account behind a verified bearer token, as accounts knows it now. */
+export type ApiUser = SessionAccount;
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -45,35 +47,50 @@ function unauthorized(res: Parameters<RequestHandler>[1], message: string): Unau
   return new Unauthorized(message);
 }
 
-/**
- * Turns a bearer token into its account. Throws Unauthorized (its message says why): the monolith
- * verifies HS256 and reads the account; the services verify auth's ES256 signature locally.
- */
+/** What a token's signature vouches for: whose it is, and the session version it was issued for. */
+export interface TokenClaims {
+  id: number;
+  sessionVersion: number;
+}
+
+/** Checks a token's signature, issuer, audience and expiry; throws Unauthorized(INVALID_TOKEN). */
+export type ClaimsVerifier = (token: string) => Promise<TokenClaims>;
+
+/** Turns a bearer token into its account; throws Unauthorized (its message says why). */
 export type TokenVerifier = (token: string) => Promise<ApiUser>;
 
 export const INVALID_TOKEN = 'The token is invalid or has expired. Log in again with POST /api/login.';
 export const REVOKED_TOKEN = 'The token is no longer valid. Log in again with POST /api/login.';
 
-/** The monolith's tokens: HS256 with the shared secret, and the account's session version checked. */
-export function sharedSecretVerifier({ config, pool }: { config: Pick<Config, 'jwtSecret'>; pool: Pool }): TokenVerifier {
+/** The monolith's tokens: HS256 with the shared secret. */
+export function sharedSecretClaims(config: Pick<Config, 'jwtSecret'>): ClaimsVerifier {
   const key = keyFor(config.jwtSecret);
   return async (token) => {
-    let sub: string | undefined;
-    let sv: unknown;
     try {
-      const { payload } = await jwtVerify(token, key, {
-        algorithms: ['HS256'],
-        issuer: JWT_ISSUER,
-        audience: JWT_AUDIENCE,
-        requiredClaims: ['exp', 'sub'],
-      });
-      sub = payload.sub;
-      sv = payload.sv;
+      const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'], issuer: JWT_ISSUER, audience: JWT_AUDIENCE, requiredClaims: ['exp', 'sub'] });
+      return claimsOf(payload);
     } catch {
       throw new Unauthorized(INVALID_TOKEN);
     }
-    const id = Number(sub);
-    const user = Number.isSafeInteger(id) && typeof sv === 'number' ? await userForSession(pool, id, sv) : null;
+  };
+}
+
+/** `sub` and `sv` of a verified payload; throws when either is missing or malformed. */
+export function claimsOf(payload: { sub?: string; sv?: unknown }): TokenClaims {
+  const id = Number(payload.sub);
+  if (!Number.isSafeInteger(id) || id <= 0 || !Number.isSafeInteger(payload.sv)) throw new Error('claims');
+  return { id, sessionVersion: payload.sv as number };
+}
+
+/**
+ * A token is good while its signature is and its account still may use it: not disabled, session
+ * version unchanged (no password change since). The role and the rest come from that answer, so a
+ * demoted admin is a user at once (in-process) or within the port's cache time (over HTTP).
+ */
+export function currentAccount(verifyClaims: ClaimsVerifier, accounts: Pick<AccountsPort, 'sessionUser'>): TokenVerifier {
+  return async (token) => {
+    const { id, sessionVersion } = await verifyClaims(token);
+    const user = await accounts.sessionUser(id, sessionVersion);
     if (!user) throw new Unauthorized(REVOKED_TOKEN);
     return user;
   };

@@ -1,12 +1,12 @@
 // Catalog's and order's AccountsPort over HTTP (auth's /internal/accounts). Every page with a
-// session asks whether its account is still valid; the answer is kept for a few seconds, so a
-// logout, a disabled account or a changed password ends the session everywhere within that time.
+// session and every API call with a token asks whether its account is still valid (not disabled,
+// same session version) and what it is now (its role); the answer is kept `cacheMs`
+// (ACCOUNT_CHECK_CACHE_MS, 3 s by default), so a disabled account, a changed password or a changed
+// role applies to sessions and API tokens everywhere at most that long after the change.
 import type { AccountsPort, AccountSummary, SessionAccount, ShippingAddress } from '../accounts/accounts.port.js';
 import { ADDRESS_FIELDS } from '../accounts/addresses.schema.js';
 import { Conflict, Invalid, type FieldErrors, type Params } from '../http/errors.js';
 import type { Call } from './http-client.js';
-
-export const SESSION_CHECK_CACHE_MS = 3000;
 
 /** Only the address's own fields cross over (a form body also carries its CSRF token and the rest). */
 function addressFields(body: unknown): Record<string, unknown> {
@@ -14,7 +14,7 @@ function addressFields(body: unknown): Record<string, unknown> {
   return Object.fromEntries(ADDRESS_FIELDS.filter((k) => k in b).map((k) => [k, b[k]]));
 }
 
-export function httpAccounts(call: Call, cacheMs = SESSION_CHECK_CACHE_MS): AccountsPort {
+export function httpAccounts(call: Call, cacheMs: number): AccountsPort {
   const recent = new Map<string, { at: number; user: SessionAccount | null }>();
   return {
     usersByIds: async (ids) => (ids.length ? call<AccountSummary[]>('POST', '/internal/accounts/users', { ids: [...new Set(ids)] }, { idempotent: true }) : []),

@@ -39,7 +39,7 @@ export async function runService(service: ServiceName): Promise<void> {
   const deps = { config, logger, pool, sessionPool, database };
   const token = config.servicePrivateKey ? await serviceTokens(service, config.servicePrivateKey) : () => Promise.reject(new Error('no SERVICE_PRIVATE_KEY'));
   const client = (callee: string, baseUrl: string) => serviceClient({ service: callee, baseUrl, timeoutMs: config.callTimeoutMs, token });
-  const accounts = httpAccounts(client('auth', config.authUrl));
+  const accounts = httpAccounts(client('auth', config.authUrl), config.accountCheckCacheMs);
   const stops: (() => Promise<void>)[] = [];
   let built: ServiceApp;
   if (service === 'auth') built = await createAuthApp(deps);

@@ -42,6 +42,12 @@ const schema = z.object({
     })
     .optional(),
   CALL_TIMEOUT_MS: z.coerce.number().int().positive().default(2000),
+  /**
+   * catalog, order: how long auth's answer "this account may still use this session or API token"
+   * is kept. It is the bound on revocation: a disabled, demoted or re-passworded account's session
+   * and API tokens are refused at most this long after the change. 0 asks auth on every request.
+   */
+  ACCOUNT_CHECK_CACHE_MS: z.coerce.number().int().min(0).max(60_000, 'must be at most 60000 (one minute)').default(3000),
 });
 
 export interface ServiceConfig extends Config {
@@ -55,6 +61,8 @@ export interface ServiceConfig extends Config {
   servicePrivateKey?: string;
   trustedServiceKeys: Record<string, string>;
   callTimeoutMs: number;
+  /** See ACCOUNT_CHECK_CACHE_MS: the revocation bound for catalog and order. */
+  accountCheckCacheMs: number;
 }
 
 const NEEDS: Record<ServiceName, (keyof z.infer<typeof schema>)[]> = {
@@ -85,5 +93,6 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv =
     servicePrivateKey: e.SERVICE_PRIVATE_KEY,
     trustedServiceKeys: e.TRUSTED_SERVICE_KEYS ?? {},
     callTimeoutMs: e.CALL_TIMEOUT_MS,
+    accountCheckCacheMs: e.ACCOUNT_CHECK_CACHE_MS,
   };
 }

@@ -24,7 +24,7 @@ import { ordersRoutes } from '../orders/orders.routes.js';
 import { localPorts } from '../ports.js';
 import { homeRoutes } from '../site/site.routes.js';
 import type { ServiceConfig } from './service.config.js';
-import { apiTokenSigner, jwks, publicKeyVerifier, requireServiceToken } from './tokens.js';
+import { apiTokenSigner, jwks, publicKeyClaims, requireServiceToken } from './tokens.js';
 
 export interface ServiceDeps {
   config: ServiceConfig;
@@ -79,7 +79,7 @@ export async function createAuthApp({ config, logger, pool, database }: ServiceD
 export async function createCatalogApp({ config, logger, pool, sessionPool }: ServiceDeps, accounts: AccountsPort): Promise<ServiceApp> {
   const uploadDir = resolve(config.uploadDir);
   const sales = reservationSales(pool);
-  const [verifyToken, serviceGuard] = await Promise.all([publicKeyVerifier(required(config.jwtPublicKey, 'JWT_PUBLIC_KEY')), requireServiceToken('catalog', config.trustedServiceKeys)]);
+  const [verifyClaims, serviceGuard] = await Promise.all([publicKeyClaims(required(config.jwtPublicKey, 'JWT_PUBLIC_KEY')), requireServiceToken('catalog', config.trustedServiceKeys)]);
   const ports = { ...localPorts(pool), accounts, sales };
   return buildApp({
     config,
@@ -89,7 +89,7 @@ export async function createCatalogApp({ config, logger, pool, sessionPool }: Se
     sessionPool,
     sessionUser: sessionUser(null, accounts), // the user is accounts' to vouch for
     uploadDir,
-    api: apiRoutes({ config, pool, uploadDir, ports, verifyToken, parts: { books: true } }),
+    api: apiRoutes({ config, pool, uploadDir, ports, verifyClaims, parts: { books: true } }),
     internal: Router().use(serviceGuard, catalogInternalRoutes({ pool })),
     pages: (app) => {
       app.use(homeRoutes({ pool }));
@@ -99,7 +99,7 @@ export async function createCatalogApp({ config, logger, pool, sessionPool }: Se
 }
 
 export async function createOrderApp({ config, logger, pool, sessionPool }: ServiceDeps, accounts: AccountsPort, catalog: CatalogPort): Promise<ServiceApp> {
-  const verifyToken = await publicKeyVerifier(required(config.jwtPublicKey, 'JWT_PUBLIC_KEY'));
+  const verifyClaims = await publicKeyClaims(required(config.jwtPublicKey, 'JWT_PUBLIC_KEY'));
   const ports = { ...localPorts(pool), accounts, catalog };
   return buildApp({
     config,
@@ -108,7 +108,7 @@ export async function createOrderApp({ config, logger, pool, sessionPool }: Serv
     pool,
     sessionPool,
     sessionUser: sessionUser(null, accounts), // the user is accounts' to vouch for
-    api: apiRoutes({ config, pool, uploadDir: '', ports, verifyToken, parts: { orders: true } }),
+    api: apiRoutes({ config, pool, uploadDir: '', ports, verifyClaims, parts: { orders: true } }),
     pages: (app) => {
       app.get('/', (_req, res) => res.redirect('/'));
       app.use(ordersRoutes({ pool, config, catalog, accounts }));

@@ -1,25 +1,30 @@
 // Asymmetric tokens for the split shop. Auth signs the API's bearer tokens with its private key
-// (ES256) and publishes the public key (JWKS); catalog and order verify them locally, with the
-// key mounted from the same secret, so no request waits on auth. Services calling each other send
+// (ES256) and publishes the public key (JWKS); catalog and order verify the signature locally, with
+// the key mounted from the same secret, and ask auth (cached a few seconds) whether the account may
+// still use it. Services calling each other send
 // a short-lived service token signed with their own key, addressed (aud) to the callee.
 import type { RequestHandler } from 'express';
 import { createPublicKey } from 'node:crypto';
 import { exportJWK, importPKCS8, importSPKI, jwtVerify, SignJWT, type CryptoKey, type JWK } from 'jose';
 import type { SessionAccount } from '../accounts/accounts.port.js';
-import { INVALID_TOKEN, JWT_AUDIENCE, TOKEN_TTL_SECONDS, type TokenVerifier } from '../api/jwt.js';
+import { claimsOf, INVALID_TOKEN, JWT_AUDIENCE, TOKEN_TTL_SECONDS, type ClaimsVerifier } from '../api/jwt.js';
 import { NotFound, Unauthorized } from '../http/errors.js';
 
 const ALG = 'ES256';
 export const AUTH_ISSUER = 'bookstore-auth';
 export const SERVICE_TOKEN_TTL_SECONDS = 60;
 
-/** Auth's API tokens: the account's name, email and role ride along, so verifiers need no lookup. */
+/**
+ * Auth's API tokens: whose they are and the account's session version. Nothing else rides along:
+ * catalog and order ask auth for the account's current state on use (see currentAccount in
+ * src/api/jwt.ts), so a disabled, demoted or re-passworded account is not trusted from its token.
+ */
 export async function apiTokenSigner(privateKeyPem: string): Promise<(user: SessionAccount) => Promise<string>> {
   const key = await importPKCS8(privateKeyPem, ALG);
   const kid = await keyId(privateKeyPem);
   return (user) => {
     const iat = Math.floor(Date.now() / 1000);
-    return new SignJWT({ sv: user.sessionVersion, name: user.name, email: user.email, role: user.role })
+    return new SignJWT({ sv: user.sessionVersion })
       .setProtectedHeader({ alg: ALG, typ: 'JWT', kid })
       .setSubject(String(user.id))
       .setIssuer(AUTH_ISSUER)
@@ -43,16 +48,16 @@ async function keyId(privateKeyPem: string): Promise<string> {
   return Buffer.from(digest).subarray(0, 8).toString('hex');
 }
 
-/** Catalog's and order's check of an API token: signature (ES256 only), issuer, audience, expiry. */
-export async function publicKeyVerifier(publicKeyPem: string): Promise<TokenVerifier> {
+/**
+ * Catalog's and order's check of an API token's signature (ES256 only), issuer, audience and expiry,
+ * locally with auth's public key. Whether the account may still use it is asked of auth next.
+ */
+export async function publicKeyClaims(publicKeyPem: string): Promise<ClaimsVerifier> {
   const key: CryptoKey = await importSPKI(publicKeyPem, ALG);
   return async (token) => {
     try {
       const { payload } = await jwtVerify(token, key, { algorithms: [ALG], issuer: AUTH_ISSUER, audience: JWT_AUDIENCE, requiredClaims: ['exp', 'sub', 'iat'] });
-      const id = Number(payload.sub);
-      const { sv, name, email, role } = payload as Record<string, unknown>;
-      if (!Number.isSafeInteger(id) || typeof sv !== 'number' || typeof name !== 'string' || typeof email !== 'string' || (role !== 'user' && role !== 'admin')) throw new Error('claims');
-      return { id, name, email, role, sessionVersion: sv, disabled: false, createdAt: new Date((payload.iat ?? 0) * 1000) };
+      return claimsOf(payload);
     } catch {
       throw new Unauthorized(INVALID_TOKEN);
     }

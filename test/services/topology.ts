@@ -28,6 +28,8 @@ export interface Topology {
   dir: string;
   ports: Record<ServiceName, number>;
   databases: Record<ServiceName, string>;
+  /** The callers' private keys (PKCS#8), for tests that send /internal requests as order or catalog would. */
+  serviceKeys: Record<'catalog' | 'order', string>;
   stop(name: ServiceName): Promise<void>;
   start(name: ServiceName): Promise<void>;
   logs(name: ServiceName): string;
@@ -143,7 +145,8 @@ export async function startTopology(opts: { nginxPort?: number; env?: Record<str
     await close();
     throw err;
   }
-  return { base: `https://127.0.0.1:${nginxPort}`, dir, ports, databases, start, stop, logs: (n) => logs[n].join(''), close };
+  const serviceKeys = { catalog: catalogKey.priv, order: orderKey.priv };
+  return { base: `https://127.0.0.1:${nginxPort}`, dir, ports, databases, serviceKeys, start, stop, logs: (n) => logs[n].join(''), close };
 }
 
 async function waitForTls(port: number, alive: () => boolean): Promise<void> {
