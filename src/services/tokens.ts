@@ -1,18 +1,30 @@
 // Asymmetric tokens for the split shop. Auth signs the API's bearer tokens with its private key
 // (ES256) and publishes the public key (JWKS); catalog and order verify the signature locally, with
 // the key mounted from the same secret, and ask auth (cached a few seconds) whether the account may
-// still use it. Services calling each other send
-// a short-lived service token signed with their own key, addressed (aud) to the callee.
+// still use it. Services calling each other send a service token signed with their own key,
+// addressed (aud) to the callee, good for one call: a fresh one per request (and per retry), a
+// `jti` the callee remembers until it expires, and 30 s at most from its issue time, whatever its
+// `exp` says.
 import type { RequestHandler } from 'express';
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, randomBytes } from 'node:crypto';
 import { exportJWK, importPKCS8, importSPKI, jwtVerify, SignJWT, type CryptoKey, type JWK } from 'jose';
 import type { SessionAccount } from '../accounts/accounts.port.js';
 import { claimsOf, INVALID_TOKEN, JWT_AUDIENCE, TOKEN_TTL_SECONDS, type ClaimsVerifier } from '../api/jwt.js';
 import { NotFound, Unauthorized } from '../http/errors.js';
+import { OneTimeIds } from './one-time-ids.js';
 
 const ALG = 'ES256';
 export const AUTH_ISSUER = 'bookstore-auth';
-export const SERVICE_TOKEN_TTL_SECONDS = 60;
+/** A service token's whole life: it is minted for one call, so this only covers transit and clocks. */
+export const SERVICE_TOKEN_TTL_SECONDS = 30;
+/** How far two pods' clocks may disagree. */
+const CLOCK_TOLERANCE_SECONDS = 5;
+/**
+ * Service tokens' ids remembered per callee: every id of the last SERVICE_TOKEN_TTL_SECONDS plus
+ * tolerance up to about 1,400 calls a second; beyond that the oldest are forgotten early (about 130
+ * bytes each, 6.5 MB at most).
+ */
+const REMEMBERED_TOKEN_IDS = 50_000;
 
 /**
  * Auth's API tokens: whose they are and the account's session version. Nothing else rides along:
@@ -64,34 +76,37 @@ export async function publicKeyClaims(publicKeyPem: string): Promise<ClaimsVerif
   };
 }
 
-/** Service tokens this service sends: one per audience, reused until 10 s before it expires. */
+/**
+ * Service tokens this service sends: a fresh one for every request (the client's retry included,
+ * since the callee refuses a token it has seen), with its own `jti`.
+ */
 export async function serviceTokens(self: string, privateKeyPem: string): Promise<(audience: string) => Promise<string>> {
   const key = await importPKCS8(privateKeyPem, ALG);
-  const cache = new Map<string, { token: string; until: number }>();
-  return async (audience) => {
+  return (audience) => {
     const now = Math.floor(Date.now() / 1000);
-    const cached = cache.get(audience);
-    if (cached && cached.until > now + 10) return cached.token;
-    const token = await new SignJWT({})
+    return new SignJWT({})
       .setProtectedHeader({ alg: ALG, typ: 'JWT' })
       .setIssuer(self)
       .setSubject(self)
       .setAudience(audience)
+      .setJti(randomBytes(16).toString('base64url'))
       .setIssuedAt(now)
       .setExpirationTime(now + SERVICE_TOKEN_TTL_SECONDS)
       .sign(key);
-    cache.set(audience, { token, until: now + SERVICE_TOKEN_TTL_SECONDS });
-    return token;
   };
 }
 
 /**
- * Guards /internal: a service token from a trusted caller, addressed to this service. A request
- * that came through the Ingress (it adds X-Forwarded-Prefix) is never internal: 404.
+ * Guards /internal: a service token from a trusted caller, addressed to this service, used once, and
+ * at most SERVICE_TOKEN_TTL_SECONDS from its issue time (an `exp` further out is refused, not
+ * trusted). A request that came through the Ingress (it adds X-Forwarded-Prefix) is never
+ * internal: 404. The replay memory is this process's: another replica of the same service would
+ * accept a copied token once more, within those 30 s.
  */
 export async function requireServiceToken(self: string, trusted: Record<string, string>): Promise<RequestHandler> {
   const keys = new Map<string, CryptoKey>();
   for (const [caller, pem] of Object.entries(trusted)) keys.set(caller, await importSPKI(pem, ALG));
+  const used = new OneTimeIds(REMEMBERED_TOKEN_IDS);
   return async (req, res, next) => {
     if (req.get('x-forwarded-prefix')) return next(new NotFound());
     const token = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(req.get('authorization') ?? '')?.[1];
@@ -99,7 +114,19 @@ export async function requireServiceToken(self: string, trusted: Record<string, 
     const key = caller ? keys.get(caller) : undefined;
     try {
       if (!token || !key) throw new Error('no trusted caller');
-      await jwtVerify(token, key, { algorithms: [ALG], issuer: caller, audience: self, requiredClaims: ['exp', 'iat'], maxTokenAge: `${SERVICE_TOKEN_TTL_SECONDS + 5}s` });
+      const { payload } = await jwtVerify(token, key, {
+        algorithms: [ALG],
+        issuer: caller,
+        audience: self,
+        requiredClaims: ['exp', 'iat', 'jti'],
+        maxTokenAge: `${SERVICE_TOKEN_TTL_SECONDS}s`,
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+      });
+      const { iat, exp, jti } = payload as { iat: number; exp: number; jti: unknown };
+      if (exp - iat > SERVICE_TOKEN_TTL_SECONDS) throw new Error('lives too long');
+      if (typeof jti !== 'string' || jti.length < 16 || jti.length > 64) throw new Error('bad jti');
+      // Checked last, so only a genuine token takes a place in the memory.
+      if (!used.firstUse(`${caller}:${jti}`, exp + CLOCK_TOLERANCE_SECONDS)) throw new Error('replayed');
     } catch {
       res.setHeader('WWW-Authenticate', 'Bearer realm="bookstore-internal"');
       return next(new Unauthorized('A service token from a trusted service is required.'));

@@ -3,7 +3,9 @@
 //   password, within the stated bound (auth's answer is cached ACCOUNT_CHECK_CACHE_MS, 2 s here);
 // - a service token is good for one call: replayed, or with an expiry far past its issue time, 401.
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { importPKCS8, SignJWT } from 'jose';
 import supertest from 'supertest';
 import { createPool, type Pool } from '../../src/db/pool.js';
 import { createUser, csrfFrom, PASSWORD } from '../helpers/users.js';
@@ -171,5 +173,38 @@ describe('API tokens in the split shop follow the account, not their claims', ()
     // Demotion ends the privilege, not the login: the token still works as a regular user's.
     assert.equal((await theirs.get('/book/api/my_books')).status, 200);
     assert.equal((await theirs.get('/order/api/purchases')).status, 200);
+  });
+});
+
+describe('service tokens between the services', () => {
+  const sign = async (claims: { exp?: number; jti?: string | null } = {}) => {
+    const now = Math.floor(Date.now() / 1000);
+    const jwt = new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256', typ: 'JWT' })
+      .setIssuer('order')
+      .setSubject('order')
+      .setAudience('auth')
+      .setIssuedAt(now)
+      .setExpirationTime(claims.exp ?? now + 30);
+    if (claims.jti !== null) jwt.setJti(claims.jti ?? randomUUID());
+    return jwt.sign(await importPKCS8(t.serviceKeys.order, 'ES256'));
+  };
+  const ask = (token: string) =>
+    supertest(`http://127.0.0.1:${t.ports.auth}`).post('/internal/accounts/users').set('Authorization', `Bearer ${token}`).send({ ids: [1] });
+
+  test('a service token is good for one request: the same token again gets 401', async () => {
+    const token = await sign();
+    assert.equal((await ask(token)).status, 200);
+    const replayed = await ask(token);
+    assert.equal(replayed.status, 401);
+    assert.equal(replayed.headers['www-authenticate'], 'Bearer realm="bookstore-internal"');
+  });
+
+  test('a service token whose expiry is far past its issue time, or without a jti, gets 401', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    assert.equal((await ask(await sign({ exp: now + 365 * 24 * 3600 }))).status, 401);
+    assert.equal((await ask(await sign({ exp: now + 120 }))).status, 401);
+    assert.equal((await ask(await sign({ jti: null }))).status, 401);
+    assert.equal((await ask(await sign())).status, 200, 'a well-formed token still works');
   });
 });
