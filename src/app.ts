@@ -6,6 +6,9 @@ import type { Pool } from './db/pool.js';
 import type { Logger } from './logger.js';
 import { accountsRoutes } from './accounts/accounts.routes.js';
 import { LoginLimiter } from './accounts/login-limiter.js';
+import { emailLinksRoutes } from './accounts/email-links.routes.js';
+import { LinkLimiter } from './accounts/link-limiter.js';
+import { mailStatus, type MailStatus } from './mail/outbox.js';
 import { findSessionWithUser } from './accounts/accounts.service.js';
 import { createPassport, sessionUser, type Passport } from './accounts/passport.js';
 import { adminRoutes } from './admin/admin.routes.js';
@@ -62,6 +65,8 @@ export interface AppShell {
   sessionUser: RequestHandler;
   /** Serves /uploads from here (only where covers live). */
   uploadDir?: string;
+  /** /healthz's "mail": this app's outboxes (none where no feature of it writes e-mails). */
+  mailStatus?: () => Promise<MailStatus>;
   /** Mounted at /api, before sessions. */
   api?: Router;
   /** Service-to-service endpoints at /internal: service tokens only, before sessions. */
@@ -99,7 +104,7 @@ export function buildApp(shell: AppShell): { app: Express; close: () => Promise<
   // Static files: served by nginx in production, by the app itself everywhere else.
   app.use('/public', express.static(join(root, 'public'), { maxAge: '7d', index: false }));
   if (shell.uploadDir) app.use('/uploads', express.static(shell.uploadDir, { maxAge: '365d', immutable: true, index: false, dotfiles: 'deny' }));
-  app.use(healthRoutes({ pool: shell.pool }));
+  app.use(healthRoutes({ pool: shell.pool, mailStatus: shell.mailStatus }));
 
   // JSON API: bearer JWT only, mounted before sessions so a session cookie never authenticates it.
   if (shell.api) app.use('/api', shell.api);
@@ -132,6 +137,7 @@ export function createApp({ config, pool, logger, database, ports = localPorts(p
   const uploadDir = resolve(config.uploadDir); // created by the first cover written into it
   const loginLimiter = new LoginLimiter(pool, config, database);
   const passport = createPassport(pool);
+  const linkLimiter = new LinkLimiter(pool, config, database);
   const { app, close } = buildApp({
     config,
     logger,
@@ -142,12 +148,14 @@ export function createApp({ config, pool, logger, database, ports = localPorts(p
     passport,
     sessionUser: sessionUser(pool),
     uploadDir,
+    mailStatus: () => mailStatus(pool, ['account_outbox', 'order_outbox'], config.smtpUrl !== null),
     api: apiRoutes({ config, pool, loginLimiter, uploadDir, ports }),
     pages: (app) => {
       // The pages most visited first: each router in the way costs every request a route scan.
       app.use(homeRoutes({ pool }));
-      app.use('/book', catalogRoutes({ pool, uploadDir, listingsPerDay: config.listingsPerDay, sales: ports.sales, accounts: ports.accounts }));
+      app.use('/book', catalogRoutes({ pool, uploadDir, listingsPerDay: config.listingsPerDay, sales: ports.sales, accounts: ports.accounts, emailVerificationRequired: config.emailVerificationRequired }));
       app.use(accountsRoutes({ pool, passport, loginLimiter }));
+      app.use(emailLinksRoutes({ pool, limiter: linkLimiter }));
       app.use(adminRoutes({ pool, accounts: ports.accounts }));
       app.use(ordersRoutes({ pool, config, catalog: ports.catalog, accounts: ports.accounts }));
     },

@@ -50,6 +50,25 @@ const schema = z
     PURCHASE_TTL_MINUTES: positiveInt(30),
     DELIVERY_SPEEDUP: z.coerce.number({ message: 'must be a number' }).positive('must be positive').default(1),
     SHUTDOWN_TIMEOUT_MS: positiveInt(9000),
+    /** smtp://user:password@host:587 (STARTTLS when offered) or smtps://user:password@host:465. */
+    SMTP_URL: z
+      .string()
+      .refine((v) => URL.canParse(v) && /^smtps?:$/.test(new URL(v).protocol) && new URL(v).hostname !== '', 'must look like smtp://user:password@host:587 or smtps://user:password@host:465')
+      .optional(),
+    MAIL_FROM: z.string().trim().max(200).default('BookStore <no-reply@bookstore.local>'),
+    /** Where the links in e-mails point: the shop as its users reach it (never the request's Host). */
+    PUBLIC_URL: z
+      .string()
+      .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), 'must be an http(s) URL like https://shop.example')
+      .transform((v) => v.replace(/\/+$/, ''))
+      .default('http://localhost:3000'),
+    EMAIL_VERIFICATION: z.enum(['required', 'off'], { message: 'must be required or off' }).optional(),
+    /** The first retry of a temporary SMTP failure waits this long; each next one twice as long (at most an hour). */
+    MAIL_RETRY_SECONDS: positiveInt(30),
+    MAIL_MAX_ATTEMPTS: positiveInt(8),
+    /** Password-reset and verification e-mails one address (or one client address) may ask for per hour. */
+    MAIL_LINKS_PER_HOUR: positiveInt(5),
+    MAIL_LINKS_PER_HOUR_PER_ADDRESS: positiveInt(30),
     INSTANCE_NAME: z
       .string()
       .trim()
@@ -88,6 +107,17 @@ export interface Config {
   purchaseTtlMinutes: number;
   deliverySpeedup: number;
   shutdownTimeoutMs: number;
+  /** null: no e-mail is sent (rows wait in the outboxes) and /healthz says "mail":"off". */
+  smtpUrl: string | null;
+  mailFrom: string;
+  /** No trailing slash. */
+  publicUrl: string;
+  /** An unverified account may not list books (default: required when SMTP_URL is set). */
+  emailVerificationRequired: boolean;
+  mailRetryMs: number;
+  mailMaxAttempts: number;
+  mailLinksPerHour: number;
+  mailLinksPerHourPerAddress: number;
   /** Sent as `X-Instance` when set, so an operator behind a load balancer sees who answered. */
   instanceName: string | null;
 }
@@ -130,6 +160,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     purchaseTtlMinutes: e.PURCHASE_TTL_MINUTES,
     deliverySpeedup: e.DELIVERY_SPEEDUP,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    smtpUrl: e.SMTP_URL ?? null,
+    mailFrom: e.MAIL_FROM,
+    publicUrl: e.PUBLIC_URL,
+    emailVerificationRequired: (e.EMAIL_VERIFICATION ?? (e.SMTP_URL ? 'required' : 'off')) === 'required',
+    mailRetryMs: e.MAIL_RETRY_SECONDS * 1000,
+    mailMaxAttempts: e.MAIL_MAX_ATTEMPTS,
+    mailLinksPerHour: e.MAIL_LINKS_PER_HOUR,
+    mailLinksPerHourPerAddress: e.MAIL_LINKS_PER_HOUR_PER_ADDRESS,
     instanceName: e.INSTANCE_NAME ?? null,
   };
 }

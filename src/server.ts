@@ -9,6 +9,9 @@ import { createLogger } from './logger.js';
 import { startCatalogJobs } from './catalog/catalog.jobs.js';
 import { startOrderJobs } from './orders/orders.jobs.js';
 import { localPorts } from './ports.js';
+import { startAccountJobs } from './accounts/accounts.jobs.js';
+import { MONOLITH } from './http/urls.js';
+import { smtpMailer } from './mail/mailer.js';
 
 let config: Config;
 try {
@@ -31,15 +34,19 @@ const database = decodeURIComponent(new URL(config.databaseUrl).pathname.slice(1
 const ports = localPorts(pool);
 const bookstore = createApp({ config, pool, logger, database, ports });
 // Expiry sweep, delivery simulation, stale stock holds: safe on every instance (compare-and-set updates).
-const orderJobs = startOrderJobs({ pool, config, logger, catalog: ports.catalog });
+// E-mail: each outbox's sender, only with SMTP_URL (without it the rows wait and /healthz says "mail":"off").
+const mailer = config.smtpUrl ? smtpMailer(config.smtpUrl, config.mailFrom) : null;
+const orderJobs = startOrderJobs({ pool, config, logger, catalog: ports.catalog, mail: mailer && { mailer, urls: MONOLITH, accounts: ports.accounts } });
 const catalogJobs = startCatalogJobs({ pool, logger });
+const accountJobs = mailer ? startAccountJobs({ pool, config, logger, mailer, urls: MONOLITH }) : null;
 serve({
   config,
   logger,
   app: bookstore.app,
   name: 'BookStore',
   stop: async () => {
-    await Promise.all([orderJobs.stop(), catalogJobs.stop()]);
+    await Promise.all([orderJobs.stop(), catalogJobs.stop(), accountJobs?.stop()]);
+    mailer?.close();
     await bookstore.close();
     await pool.end();
   },

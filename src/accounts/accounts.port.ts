@@ -8,6 +8,8 @@ export interface AccountSummary {
   id: number;
   name: string;
   email: string;
+  /** The language the account's e-mails are written in. */
+  lang: 'es' | 'en';
 }
 
 /** Where a parcel goes, as the buyer typed it. `country` is an ISO 3166-1 alpha-2 code. */
@@ -31,6 +33,8 @@ export interface ShippingAddress extends PostalAddress {
 /** The logged-in account as every page needs it (the same shape as accounts' own User). */
 export interface SessionAccount extends AccountSummary {
   role: 'user' | 'admin';
+  /** Whether the account's e-mail address is verified (EMAIL_VERIFICATION=required: needed to sell). */
+  emailVerified: boolean;
   sessionVersion: number;
   disabled: boolean;
   createdAt: Date;

@@ -8,6 +8,9 @@ export interface User {
   name: string;
   email: string;
   role: Role;
+  /** The language of the e-mails the account gets (chosen at registration, changeable on /account). */
+  lang: 'es' | 'en';
+  emailVerified: boolean;
   sessionVersion: number;
   disabled: boolean;
   createdAt: Date;
@@ -17,7 +20,7 @@ export interface UserWithHash extends User {
   passwordHash: string;
 }
 
-const COLUMNS = 'id, name, email, role, session_version, disabled_at, created_at';
+const COLUMNS = 'id, name, email, role, lang, email_verified_at, session_version, disabled_at, created_at';
 
 function toUser(row: RowDataPacket): User {
   return {
@@ -25,6 +28,8 @@ function toUser(row: RowDataPacket): User {
     name: row.name as string,
     email: row.email as string,
     role: row.role as Role,
+    lang: row.lang === 'en' ? 'en' : 'es',
+    emailVerified: row.email_verified_at !== null,
     sessionVersion: row.session_version as number,
     disabled: row.disabled_at !== null,
     createdAt: row.created_at as Date,
@@ -75,10 +80,10 @@ export async function findPasswordHash(db: Db, id: number): Promise<string | nul
   return (rows[0]?.password_hash as string | undefined) ?? null;
 }
 
-export async function insertUser(db: Db, user: { name: string; email: string; passwordHash: string }): Promise<number> {
+export async function insertUser(db: Db, user: { name: string; email: string; passwordHash: string; lang?: 'es' | 'en' }): Promise<number> {
   const [result] = await db.execute<ResultSetHeader>(
-    'INSERT INTO users (name, email, password_hash) VALUES (?, ?, ?)',
-    [user.name, user.email, user.passwordHash],
+    'INSERT INTO users (name, email, password_hash, lang) VALUES (?, ?, ?, ?)',
+    [user.name, user.email, user.passwordHash, user.lang ?? 'es'],
   );
   return result.insertId;
 }
@@ -88,11 +93,15 @@ export async function updatePassword(db: Db, id: number, passwordHash: string): 
   await db.execute('UPDATE users SET password_hash = ?, session_version = session_version + 1 WHERE id = ?', [passwordHash, id]);
 }
 
-/** Names and emails of these accounts (what other features may know of a user), in no particular order. */
-export async function findUsersByIds(db: Db, ids: number[]): Promise<{ id: number; name: string; email: string }[]> {
+/** Names, emails and languages of these accounts (what other features may know of a user), in no particular order. */
+export async function findUsersByIds(db: Db, ids: number[]): Promise<{ id: number; name: string; email: string; lang: 'es' | 'en' }[]> {
   if (ids.length === 0) return [];
-  const [rows] = await db.execute<RowDataPacket[]>('SELECT id, name, email FROM users WHERE id IN (' + ids.map(() => '?').join(', ') + ')', ids);
-  return rows.map((r) => ({ id: r.id as number, name: r.name as string, email: r.email as string }));
+  const [rows] = await db.execute<RowDataPacket[]>('SELECT id, name, email, lang FROM users WHERE id IN (' + ids.map(() => '?').join(', ') + ')', ids);
+  return rows.map((r) => ({ id: r.id as number, name: r.name as string, email: r.email as string, lang: r.lang === 'en' ? 'en' : 'es' }));
+}
+
+export async function setLang(db: Db, id: number, lang: 'es' | 'en'): Promise<void> {
+  await db.execute('UPDATE users SET lang = ? WHERE id = ?', [lang, id]);
 }
 
 /** false when the account already had this role (or does not exist). */

@@ -1,4 +1,5 @@
 import { Router, type Request, type Response } from 'express';
+import type { Language } from '../i18n/i18n.js';
 import type { Passport } from './passport.js';
 import type { Pool } from '../db/pool.js';
 import { Invalid } from '../http/errors.js';
@@ -12,6 +13,14 @@ import type { LoginLimiter } from './login-limiter.js';
 import { addressesRoutes, renderAccount } from './addresses.routes.js';
 
 const AFTER_LOGIN = '/book/catalog';
+
+/** Why someone lands on /login (?logged_out=1 ...): said above the form. */
+const LOGIN_NOTICES = {
+  logged_out: 'You have been logged out.',
+  password_reset: 'Your password has been changed and every session of the account has ended. Log in with the new password.',
+  verified: 'Your e-mail address is verified. Log in to go on.',
+} as const;
+const NOTICE_REASONS = Object.keys(LOGIN_NOTICES) as (keyof typeof LOGIN_NOTICES)[];
 
 interface Deps {
   pool: Pool;
@@ -55,7 +64,8 @@ export function accountsRoutes({ pool, passport, loginLimiter }: Deps): Router {
     const values = typedValues(req.body, ['name', 'email']);
     try {
       const input = parseInput(registerSchema, req.body);
-      const user = await accounts.register(pool, input);
+      // E-mails are written in the language the shop was read in at registration.
+      const user = await accounts.register(pool, { ...input, lang: (res.locals.language as Language).lang });
       req.log.info({ event: 'account_created', userId: user.id }, 'account created');
       await startSession(req, user);
       flash(req, 'success', 'Welcome to the BookStore, {name}!', { name: user.name });
@@ -69,7 +79,8 @@ export function accountsRoutes({ pool, passport, loginLimiter }: Deps): Router {
   router.get('/login', (req, res) => {
     const next = safeNext(req.query.next);
     if (req.user) return res.redirect(next ?? AFTER_LOGIN);
-    const notice = req.query.logged_out === '1' ? 'You have been logged out.' : null;
+    const reason = NOTICE_REASONS.find((k) => req.query[k] === '1');
+    const notice = reason ? LOGIN_NOTICES[reason] : null;
     res.render('accounts/login', { title: 'Log in', values: { next: next ?? '' }, errors: {}, notice });
   });
 

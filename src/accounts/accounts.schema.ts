@@ -88,3 +88,19 @@ export function safeNext(next: unknown): string | null {
   if (/[\u0000-\u001f\\]/.test(next)) return null;
   return next;
 }
+
+export const forgotPasswordSchema = z.object({ email });
+
+export const resetPasswordSchema = z
+  .object({
+    password: newPassword,
+    password_confirm: z.string({ message: 'Repeat the new password.' }),
+  })
+  .refine(...passwordsMatch);
+
+export const changeEmailSchema = z.object({
+  new_email: email,
+  email_password: z.string({ message: 'Enter your password.' }).min(1, 'Enter your password.').max(1024, 'The password is too long.'),
+});
+
+export const languageSchema = z.object({ lang: z.enum(['es', 'en'], { message: 'Choose a language.' }) });

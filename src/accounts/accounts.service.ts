@@ -1,8 +1,9 @@
-import type { Db } from '../db/pool.js';
-import { isDuplicateKey } from '../db/pool.js';
+import type { Db, Pool } from '../db/pool.js';
+import { isDuplicateKey, withTransaction } from '../db/pool.js';
 import { Invalid } from '../http/errors.js';
 import * as repo from './accounts.repo.js';
 import type { User } from './accounts.repo.js';
+import { queueVerification } from './email-links.service.js';
 
 export const BCRYPT_COST = 12;
 // Loaded with the first login or registration: an instance serving only the catalog never needs it.
@@ -17,13 +18,24 @@ const bcrypt = {
 let dummyHash: Promise<string> | undefined;
 const timingEqualiser = () => (dummyHash ??= bcrypt.hash('timing-equaliser-not-a-password', BCRYPT_COST));
 
-export async function register(db: Db, input: { name: string; email: string; password: string }): Promise<User> {
+export const hashPassword = (password: string) => bcrypt.hash(password, BCRYPT_COST);
+
+export async function checkPassword(db: Db, userId: number, password: string): Promise<boolean> {
+  const hash = await repo.findPasswordHash(db, userId);
+  return hash !== null && (await bcrypt.compare(password, hash));
+}
+
+/** A new account, and the link that verifies its address queued in the same transaction. */
+export async function register(pool: Pool, input: { name: string; email: string; password: string; lang: 'es' | 'en' }): Promise<User> {
   const passwordHash = await bcrypt.hash(input.password, BCRYPT_COST);
   try {
-    const id = await repo.insertUser(db, { name: input.name, email: input.email, passwordHash });
-    const user = await repo.findUserById(db, id);
-    if (!user) throw new Error('user vanished after insert');
-    return user;
+    return await withTransaction(pool, async (conn) => {
+      const id = await repo.insertUser(conn, { name: input.name, email: input.email, passwordHash, lang: input.lang });
+      const user = await repo.findUserById(conn, id);
+      if (!user) throw new Error('user vanished after insert');
+      await queueVerification(conn, user, user.email);
+      return user;
+    });
   } catch (err) {
     if (isDuplicateKey(err)) throw new Invalid({ email: 'An account with this email already exists. Log in instead?' });
     throw err;
@@ -61,4 +73,4 @@ export function usersByIds(db: Db, ids: number[]) {
   return repo.findUsersByIds(db, [...new Set(ids)]);
 }
 
-export const { findUserById, findSessionWithUser, countUsers, listUsers, setRole, disableUser, enableUser } = repo;
+export const { setLang, findUserById, findSessionWithUser, countUsers, listUsers, setRole, disableUser, enableUser } = repo;

@@ -2,6 +2,7 @@
 import { Router, type RequestHandler } from 'express';
 import type { Pool } from '../db/pool.js';
 import { pageFromQuery } from '../http/pagination.js';
+import { Forbidden } from '../http/errors.js';
 import { parseInput, requireId } from '../http/validate.js';
 import type { AccountsPort } from '../accounts/accounts.port.js';
 import type { SalesPort } from './catalog.port.js';
@@ -16,10 +17,12 @@ interface Deps {
   bearer: RequestHandler;
   sales: SalesPort;
   accounts: AccountsPort;
+  /** EMAIL_VERIFICATION=required: only accounts with a verified address list books. */
+  emailVerificationRequired?: boolean;
 }
 
 
-export function booksApiRoutes({ pool, uploadDir, listingsPerDay, bearer, sales, accounts }: Deps): Router {
+export function booksApiRoutes({ pool, uploadDir, listingsPerDay, bearer, sales, accounts, emailVerificationRequired = false }: Deps): Router {
   const router = Router();
 
   router.get('/book/:id', bearer, async (req, res) => {
@@ -34,6 +37,9 @@ export function booksApiRoutes({ pool, uploadDir, listingsPerDay, bearer, sales,
   });
 
   router.post('/add_book', bearer, async (req, res) => {
+    if (emailVerificationRequired && !req.apiUser!.emailVerified) {
+      throw new Forbidden('Verify your e-mail address before you list a book: open the link we sent you, or ask for a new one on your account page (POST /account/verify-email).');
+    }
     const input = parseInput(bookSchema, req.body);
     const id = await catalog.addBook(pool, accounts, uploadDir, req.apiUser!.id, input, null, listingsPerDay);
     req.log.info({ event: 'book_added', bookId: id, userId: req.apiUser!.id, via: 'api' }, 'book added');

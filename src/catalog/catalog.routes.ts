@@ -1,5 +1,5 @@
 // Catalog pages. Anonymous browsing reads only: no session, no CSRF token, no writes.
-import { Router, type Request } from 'express';
+import { Router, type Request, type RequestHandler } from 'express';
 import type { Pool } from '../db/pool.js';
 import { Invalid, type FieldErrors } from '../http/errors.js';
 import { flash } from '../http/flash.js';
@@ -23,6 +23,8 @@ interface Deps {
   listingsPerDay: number;
   sales: SalesPort;
   accounts: AccountsPort;
+  /** EMAIL_VERIFICATION=required: only accounts with a verified address list books. */
+  emailVerificationRequired?: boolean;
 }
 
 const FORM_FIELDS = ['title', 'author', 'isbn', 'description', 'condition', 'price', 'stock'] as const;
@@ -72,7 +74,7 @@ function catalogPager(result: catalog.CatalogPage, path: string, query: Record<s
   return pager({ page: result.page, pages: result.lastPage ?? 0, total: result.total ?? result.atLeast, hasNext: result.hasNext }, path, query);
 }
 
-export function catalogRoutes({ pool, uploadDir, listingsPerDay, sales, accounts }: Deps): Router {
+export function catalogRoutes({ pool, uploadDir, listingsPerDay, sales, accounts, emailVerificationRequired = false }: Deps): Router {
   const router = Router();
   const pageStarts = new catalog.PageStarts();
   const publicPages = new PublicPages();
@@ -101,11 +103,17 @@ export function catalogRoutes({ pool, uploadDir, listingsPerDay, sales, accounts
     res.render('catalog/my-books', { title: 'My books', books: result.books.map(present), result, pager: catalogPager(result, '/book/my_books', {}) });
   });
 
-  router.get('/add_book', requireLogin, (_req, res) => {
+  // EMAIL_VERIFICATION=required: listing a book needs a verified address (browsing and buying do not).
+  const verifiedSeller: RequestHandler = (req, res, next) => {
+    if (!emailVerificationRequired || req.user!.emailVerified) return next();
+    res.status(403).render('catalog/verify-first', { title: 'Verify your e-mail address first' });
+  };
+
+  router.get('/add_book', requireLogin, verifiedSeller, (_req, res) => {
     res.render('catalog/form', { title: 'Sell a book', mode: 'add', book: null, values: { stock: '1', condition: '' }, errors: {}, conditions });
   });
 
-  router.post('/add_book', requireLogin, async (req, res) => {
+  router.post('/add_book', requireLogin, verifiedSeller, async (req, res) => {
     try {
       const { input, cover } = await readBookForm(req);
       const id = await catalog.addBook(pool, accounts, uploadDir, req.user!.id, input, cover, listingsPerDay);

@@ -35,6 +35,10 @@ declare module 'http' {
   }
 }
 
+/** An e-mailed link's token is a password for an hour or two: its path is logged without it. */
+const LINK_TOKEN = /\/(reset-password|verify-email)\/[^/]+/;
+const withoutLinkToken = (path: string) => path.replace(LINK_TOKEN, '/$1/:token');
+
 export function accessLog(logger: Logger): RequestHandler {
   return (req, res, next) => {
     const started = performance.now();
@@ -45,7 +49,7 @@ export function accessLog(logger: Logger): RequestHandler {
       const line = {
         requestId: req.id,
         method: req.method,
-        path: (req.originalUrl || req.url).split('?', 1)[0],
+        path: withoutLinkToken((req.originalUrl || req.url).split('?', 1)[0] ?? ''),
         status,
         ms: Math.round((performance.now() - started) * 10) / 10,
         bytes: Number(res.getHeader('content-length') ?? 0),

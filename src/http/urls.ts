@@ -29,7 +29,7 @@ const RULES: Rule[] = [
   { canonical: '/public', owner: 'self', local: '/public' },
   { canonical: '/book', owner: 'catalog', local: '' },
   { canonical: '/uploads', owner: 'catalog', local: '/uploads' },
-  ...['/login', '/register', '/logout', '/account', '/admin/users', '/lang'].map((p) => ({ canonical: p, owner: 'auth' as const, local: p })),
+  ...['/login', '/register', '/logout', '/account', '/admin/users', '/lang', '/forgot-password', '/reset-password', '/verify-email'].map((p) => ({ canonical: p, owner: 'auth' as const, local: p })),
   ...['/cart', '/buy', '/delivery', '/payment', '/purchases', '/sales', '/track', '/admin/delivery_providers', '/admin/purchases'].map((p) => ({
     canonical: p,
     owner: 'order' as const,

@@ -152,13 +152,13 @@ export async function moveDelivery(
   return result.affectedRows === 1;
 }
 
-export async function dueDeliveries(db: Db, now: Date, limit: number): Promise<{ id: number; status: DeliveryStatus; deliveryHours: number }[]> {
+export async function dueDeliveries(db: Db, now: Date, limit: number): Promise<{ id: number; purchaseId: number; status: DeliveryStatus; deliveryHours: number }[]> {
   const [rows] = await db.execute<RowDataPacket[]>(
-    `SELECT d.id, d.status, dp.delivery_hours FROM deliveries d JOIN delivery_providers dp ON dp.id = d.provider_id
+    `SELECT d.id, d.purchase_id, d.status, dp.delivery_hours FROM deliveries d JOIN delivery_providers dp ON dp.id = d.provider_id
       WHERE d.status IN ('shipped', 'in_transit') AND d.next_step_at <= ? ORDER BY d.next_step_at LIMIT ?`,
     [now, String(limit)],
   );
-  return rows.map((r) => ({ id: r.id as number, status: r.status as DeliveryStatus, deliveryHours: r.delivery_hours as number }));
+  return rows.map((r) => ({ id: r.id as number, purchaseId: r.purchase_id as number, status: r.status as DeliveryStatus, deliveryHours: r.delivery_hours as number }));
 }
 
 export async function insertEvent(db: Db, deliveryId: number, status: DeliveryStatus, note: string, at: Date): Promise<void> {

@@ -1,4 +1,5 @@
 // Choosing a delivery, shipping it, and the simulated carrier that moves it along.
+import { queueBuyerMail } from './orders.mails.js';
 import { randomBytes } from 'node:crypto';
 import { isDuplicateKey, withTransaction, type Db, type Pool, type PoolConnection } from '../db/pool.js';
 import { Conflict, Forbidden, Invalid, NotFound } from '../http/errors.js';
@@ -95,6 +96,7 @@ export async function ship(pool: Pool, sellerId: number, purchaseId: number, spe
     const next = new Date(now.getTime() + legMs(delivery.deliveryHours, speedup, 'first'));
     if (!(await repo.moveDelivery(conn, delivery.id, 'preparing', 'shipped', { nextStepAt: next }))) throw new Conflict('This purchase has already been shipped.');
     await repo.insertEvent(conn, delivery.id, 'shipped', interpolate(HANDED_TO, { provider: delivery.providerName }), now);
+    await queueBuyerMail(conn, 'purchase_shipped', purchaseId);
   });
 }
 
@@ -110,6 +112,7 @@ export async function advanceDeliveries(pool: Pool, speedup: number, now = new D
     const won = await withTransaction(pool, async (conn) => {
       if (!(await repo.moveDelivery(conn, due.id, due.status, to, { nextStepAt, dueBy: now }))) return false;
       await repo.insertEvent(conn, due.id, to, to === 'in_transit' ? 'In transit to the destination.' : 'Delivered.', now);
+      if (to === 'delivered') await queueBuyerMail(conn, 'purchase_delivered', due.purchaseId);
       return true;
     });
     if (won) moved++;

@@ -1,4 +1,5 @@
 // Simulated payments: the amount is the purchase's total as stored; one payment per purchase.
+import { queueBuyerMail } from './orders.mails.js';
 import type { CatalogPort } from '../catalog/catalog.port.js';
 import { isDuplicateKey, withTransaction, type Pool } from '../db/pool.js';
 import { Conflict } from '../http/errors.js';
@@ -62,6 +63,7 @@ export async function pay(
       if (!(await purchasesRepo.markPaid(conn, purchaseId, now))) throw new Conflict('This purchase changed meanwhile and cannot be paid.');
       const paymentId = await repo.insertPayment(conn, { purchaseId, amountCents: purchase.totalCents, ...details }, now);
       const trackingNumber = await startDelivery(conn, purchaseId, now);
+      await queueBuyerMail(conn, 'purchase_paid', purchaseId); // and each seller's "new sale"
       return { payment: { id: paymentId, purchaseId, amountCents: purchase.totalCents, createdAt: now, ...details }, trackingNumber };
     });
   } catch (err) {

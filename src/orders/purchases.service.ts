@@ -15,6 +15,7 @@ import { formatMoney } from '../money.js';
 import * as cartRepo from './cart.repo.js';
 import * as deliveriesRepo from './deliveries.repo.js';
 import { SoldOut } from './orders.errors.js';
+import { queueBuyerMail } from './orders.mails.js';
 import * as repo from './purchases.repo.js';
 import type { CancelReason, Purchase, PurchaseRef, ShipTo } from './purchases.repo.js';
 
@@ -130,6 +131,7 @@ export async function createPurchase(
       const purchaseId = await repo.insertPurchase(conn, { buyerId, checkoutToken, reservationKey: key, itemsCents, createdAt: now, expiresAt });
       await repo.insertItems(conn, purchaseId, reservation.lines);
       if (fromCart) await cartRepo.removeFromCart(conn, buyerId, reservation.lines.map((l) => l.bookId));
+      await queueBuyerMail(conn, 'purchase_placed', purchaseId);
       return purchaseId;
     });
     const purchase: Purchase = {
@@ -193,6 +195,7 @@ async function cancelInside(conn: PoolConnection, purchaseId: number, now: Date,
   if (!(await repo.markCancelled(conn, purchaseId, now, reason, onlyIfExpired ? now : undefined))) return false;
   const delivery = await deliveriesRepo.findDeliveryByPurchase(conn, purchaseId);
   if (delivery) await deliveriesRepo.moveDelivery(conn, delivery.id, 'pending', 'cancelled', { nextStepAt: null });
+  await queueBuyerMail(conn, 'purchase_cancelled', purchaseId);
   return true;
 }
 

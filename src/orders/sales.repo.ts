@@ -81,3 +81,14 @@ export async function countUnshipped(db: Db, purchaseId: number): Promise<number
   const [rows] = await db.execute<RowDataPacket[]>('SELECT COUNT(*) AS n FROM purchase_items WHERE purchase_id = ? AND shipped_at IS NULL', [purchaseId]);
   return Number(rows[0]?.n ?? 0);
 }
+
+/** Sellers' parts of paid purchases still not handed to the carrier, paid before `paidBefore` (for reminders). */
+export async function unshippedSales(db: Db, paidBefore: Date, limit: number): Promise<{ purchaseId: number; sellerId: number }[]> {
+  const [rows] = await db.execute<RowDataPacket[]>(
+    `SELECT DISTINCT i.purchase_id, i.seller_id FROM purchase_items i JOIN purchases p ON p.id = i.purchase_id
+      WHERE p.status = 'paid' AND p.paid_at < ? AND p.paid_at > ? AND i.shipped_at IS NULL ORDER BY i.purchase_id LIMIT ?`,
+    // A week's window: each sale is reminded once (the outbox's key), and old ones are not read again and again.
+    [paidBefore, new Date(paidBefore.getTime() - 7 * 86_400_000), String(limit)],
+  );
+  return rows.map((r) => ({ purchaseId: Number(r.purchase_id), sellerId: Number(r.seller_id) }));
+}

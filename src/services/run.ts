@@ -8,6 +8,8 @@ import { serve } from '../http/serve.js';
 import { createLogger } from '../logger.js';
 import { startCatalogJobs } from '../catalog/catalog.jobs.js';
 import { startOrderJobs } from '../orders/orders.jobs.js';
+import { startAccountJobs } from '../accounts/accounts.jobs.js';
+import { smtpMailer } from '../mail/mailer.js';
 import { httpAccounts } from './accounts.client.js';
 import { httpCatalog } from './catalog.client.js';
 import { serviceClient } from './http-client.js';
@@ -41,8 +43,16 @@ export async function runService(service: ServiceName): Promise<void> {
   const client = (callee: string, baseUrl: string) => serviceClient({ service: callee, baseUrl, timeoutMs: config.callTimeoutMs, token });
   const accounts = httpAccounts(client('auth', config.authUrl), config.accountCheckCacheMs);
   const stops: (() => Promise<void>)[] = [];
+  // E-mail: auth sends its outbox (reset, verification), order its own (purchases and sales).
+  const mailer = config.smtpUrl && service !== 'catalog' ? smtpMailer(config.smtpUrl, config.mailFrom) : null;
   let built: ServiceApp;
-  if (service === 'auth') built = await createAuthApp(deps);
+  if (service === 'auth') {
+    built = await createAuthApp(deps);
+    if (mailer) {
+      const jobs = startAccountJobs({ pool, config, logger, mailer, urls: config.urls });
+      stops.push(() => jobs.stop());
+    }
+  }
   else if (service === 'catalog') {
     built = await createCatalogApp(deps, accounts);
     const jobs = startCatalogJobs({ pool, logger });
@@ -50,7 +60,7 @@ export async function runService(service: ServiceName): Promise<void> {
   } else {
     const catalog = httpCatalog(client('catalog', config.catalogUrl));
     built = await createOrderApp(deps, accounts, catalog);
-    const jobs = startOrderJobs({ pool, config, logger, catalog });
+    const jobs = startOrderJobs({ pool, config, logger, catalog, mail: mailer && { mailer, urls: config.urls, accounts } });
     stops.push(() => jobs.stop());
   }
   serve({
@@ -60,6 +70,7 @@ export async function runService(service: ServiceName): Promise<void> {
     name: `${service}-service`,
     stop: async () => {
       await Promise.all(stops.map((s) => s()));
+      mailer?.close(); // after the jobs that send with it
       await built.close();
       if (sessionPool !== pool) await sessionPool.end();
       await pool.end();

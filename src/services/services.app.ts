@@ -13,6 +13,9 @@ import type { AccountsPort } from '../accounts/accounts.port.js';
 import { accountsRoutes } from '../accounts/accounts.routes.js';
 import { findSessionWithUser } from '../accounts/accounts.service.js';
 import { LoginLimiter } from '../accounts/login-limiter.js';
+import { emailLinksRoutes } from '../accounts/email-links.routes.js';
+import { LinkLimiter } from '../accounts/link-limiter.js';
+import { mailStatus } from '../mail/outbox.js';
 import { createPassport, sessionUser } from '../accounts/passport.js';
 import { adminAccountsRoutes, adminOrdersRoutes } from '../admin/admin.routes.js';
 import { apiRoutes } from '../api/api.routes.js';
@@ -49,6 +52,7 @@ const required = (value: string | undefined, name: string): string => {
 export async function createAuthApp({ config, logger, pool, database }: ServiceDeps): Promise<ServiceApp> {
   const loginLimiter = new LoginLimiter(pool, config, database);
   const passport = createPassport(pool);
+  const linkLimiter = new LinkLimiter(pool, config, database);
   const privateKey = required(config.jwtPrivateKey, 'JWT_PRIVATE_KEY');
   const [signToken, keySet, serviceGuard] = await Promise.all([apiTokenSigner(privateKey), jwks(privateKey), requireServiceToken('auth', config.trustedServiceKeys)]);
   const api = apiRoutes({ config, pool, loginLimiter, uploadDir: '', ports: localPorts(pool), signToken, parts: { login: true } });
@@ -62,6 +66,7 @@ export async function createAuthApp({ config, logger, pool, database }: ServiceD
     readSession: (sessionId) => findSessionWithUser(pool, sessionId), // auth owns the sessions and the users
     passport,
     sessionUser: sessionUser(pool),
+    mailStatus: () => mailStatus(pool, ['account_outbox'], config.smtpUrl !== null),
     api,
     internal,
     pages: (app) => {
@@ -71,6 +76,7 @@ export async function createAuthApp({ config, logger, pool, database }: ServiceD
       // auth has no home page of its own: its '/' is the shop's.
       app.get('/', (_req, res) => res.redirect('/'));
       app.use(accountsRoutes({ pool, passport, loginLimiter }));
+      app.use(emailLinksRoutes({ pool, limiter: linkLimiter }));
       app.use(adminAccountsRoutes({ pool }));
     },
   });
@@ -93,7 +99,7 @@ export async function createCatalogApp({ config, logger, pool, sessionPool }: Se
     internal: Router().use(serviceGuard, catalogInternalRoutes({ pool })),
     pages: (app) => {
       app.use(homeRoutes({ pool }));
-      app.use(catalogRoutes({ pool, uploadDir, listingsPerDay: config.listingsPerDay, sales, accounts }));
+      app.use(catalogRoutes({ pool, uploadDir, listingsPerDay: config.listingsPerDay, sales, accounts, emailVerificationRequired: config.emailVerificationRequired }));
     },
   });
 }
@@ -108,6 +114,7 @@ export async function createOrderApp({ config, logger, pool, sessionPool }: Serv
     pool,
     sessionPool,
     sessionUser: sessionUser(null, accounts), // the user is accounts' to vouch for
+    mailStatus: () => mailStatus(pool, ['order_outbox'], config.smtpUrl !== null),
     api: apiRoutes({ config, pool, uploadDir: '', ports, verifyClaims, parts: { orders: true } }),
     pages: (app) => {
       app.get('/', (_req, res) => res.redirect('/'));

@@ -1,6 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import type { Pool, RowDataPacket } from '../db/pool.js';
 import { outageSummary } from '../db/unavailable.js';
+import type { MailStatus } from '../mail/outbox.js';
 import { recentBooks } from '../catalog/catalog.service.js';
 import { presentCard } from '../catalog/catalog.view.js';
 import { PublicPages } from '../http/public-pages.js';
@@ -12,8 +13,12 @@ export const ping: RequestHandler = (_req, res) => {
   res.type('text/plain').send('pong');
 };
 
-/** Health endpoints: mounted before sessions so the load balancer's checks create nothing. */
-export function healthRoutes({ pool }: { pool: Pool }): Router {
+/**
+ * Health endpoints: mounted before sessions so the load balancer's checks create nothing. Where an
+ * outbox lives, `mail` says "off" (no SMTP_URL), "backlog" (an e-mail waits over 15 minutes) or "ok":
+ * for the operator; it never makes the instance unready.
+ */
+export function healthRoutes({ pool, mailStatus }: { pool: Pool; mailStatus?: () => Promise<MailStatus> }): Router {
   const router = Router();
   // The readiness check: 200 only when the database answers and takes writes. A replica not yet
   // promoted (or a fenced old primary) answers read-only: the balancer should not send checkouts here.
@@ -22,7 +27,7 @@ export function healthRoutes({ pool }: { pool: Pool }): Router {
     try {
       const [rows] = await pool.query<RowDataPacket[]>({ sql: 'SELECT @@GLOBAL.read_only AS read_only', timeout: 2000 });
       if (Number(rows[0]?.read_only) === 1) return res.status(503).json({ db: 'read-only' });
-      res.json({ db: 'ok' });
+      res.json(mailStatus ? { db: 'ok', mail: await mailStatus() } : { db: 'ok' });
     } catch (err) {
       req.log.warn({ err: outageSummary(err) }, 'health check: database unreachable');
       res.status(503).json({ db: 'down' });

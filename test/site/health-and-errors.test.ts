@@ -38,7 +38,7 @@ describe('health', () => {
   test('/healthz reports the database', async () => {
     const ok = await supertest(t.app).get('/healthz');
     assert.equal(ok.status, 200);
-    assert.deepEqual(ok.body, { db: 'ok' });
+    assert.deepEqual(ok.body, { db: 'ok', mail: 'off' });
     const dead = appWithDeadDatabase();
     try {
       const down = await supertest(dead.app).get('/healthz');

@@ -1,0 +1,156 @@
+// The outbox pattern, for every feature that writes to people. The feature writes a row in the same
+// transaction as the change it reports (enqueueMail), so an e-mail is queued if and only if the
+// change happened. A sender job (sendDueMail, on every instance) delivers them:
+//   - claim: a compare-and-set UPDATE takes one due row under a random claim id and a lease;
+//   - send over SMTP, with a Message-ID derived from the row's key (the same on every attempt);
+//   - mark sent, only if the claim is still ours.
+// A temporary failure (4xx, no answer) is tried again later, 2^n times MAIL_RETRY_SECONDS (at most an
+// hour); a permanent one (5xx), or MAIL_MAX_ATTEMPTS attempts, gives the row up and logs it.
+// Delivery is at least once: an instance that dies after the SMTP server said 250 and before its
+// UPDATE leaves the row claimed; when the lease (2 minutes) runs out another instance sends it again.
+// That window is one round trip to the database; the repeated Message-ID lets mail systems that
+// deduplicate on it show one message. Everything else (two senders, retries, a row queued twice)
+// sends once: claims are exclusive, and the unique dedupe_key (event, subject, recipient) keeps a
+// second row of the same e-mail from ever being queued.
+import { createHash, randomBytes } from 'node:crypto';
+import type { Db, Pool } from '../db/pool.js';
+import type { Logger } from '../logger.js';
+import { failureSummary, isTemporaryFailure, type Mailer } from './mailer.js';
+import * as repo from './outbox.repo.js';
+import type { OutboxTable } from './outbox.repo.js';
+import { mailLinks, renderMail, UnknownTemplate, type MailTemplates } from './render.js';
+import type { Config } from '../config.js';
+import type { UrlLayout } from '../http/urls.js';
+
+export type { OutboxTable };
+
+export interface QueuedMail {
+  /** What happened: "password_reset", "purchase_paid"... */
+  event: string;
+  /** What it happened to: a purchase id, a link's hash... */
+  subject: string | number;
+  /** An address and its language, or an account (its address and language are asked for when sending). */
+  to: { email: string; lang: string } | { userId: number };
+  template: string;
+  data: Record<string, unknown>;
+}
+
+/** Where an account's e-mail goes and in which language (the AccountsPort's answer), or null when it is gone. */
+export type RecipientLookup = (userId: number) => Promise<{ email: string; lang: string } | null>;
+
+export class RecipientGone extends Error {}
+
+/** The key that makes (event, subject, recipient) one e-mail at most. */
+export function dedupeKey(event: string, subject: string | number, recipient: string): string {
+  return createHash('sha256').update(`${event}\n${subject}\n${recipient.toLowerCase()}`).digest('hex');
+}
+
+/** Queues an e-mail inside the caller's transaction; false when the same one was queued before. */
+export function enqueueMail(db: Db, table: OutboxTable, mail: QueuedMail): Promise<boolean> {
+  const to = mail.to;
+  return repo.insertMail(db, table, {
+    dedupeKey: dedupeKey(mail.event, mail.subject, 'email' in to ? to.email : `user:${to.userId}`),
+    recipient: 'email' in to ? to.email : null,
+    recipientUserId: 'userId' in to ? to.userId : null,
+    lang: 'email' in to ? to.lang : null,
+    template: mail.template,
+    data: JSON.stringify(mail.data),
+  });
+}
+
+export interface Sender {
+  pool: Pool;
+  table: OutboxTable;
+  templates: MailTemplates;
+  mailer: Mailer;
+  link: (path: string) => string;
+  logger: Logger;
+  retryMs: number;
+  maxAttempts: number;
+  /** The host part of Message-IDs (PUBLIC_URL's). */
+  domain: string;
+  /** For rows that name an account: its current address and language. */
+  recipients?: RecipientLookup;
+}
+
+async function addressOf(s: Sender, row: repo.OutboxRow): Promise<{ email: string; lang: string }> {
+  if (row.recipient) return { email: row.recipient, lang: row.lang ?? 'es' };
+  const found = row.recipientUserId !== null && s.recipients ? await s.recipients(row.recipientUserId) : null;
+  if (!found) throw new RecipientGone(`no address for account ${String(row.recipientUserId)}`);
+  return found;
+}
+
+const LEASE_MS = 120_000;
+const MAX_DELAY_MS = 3_600_000;
+/** Per run: a long backlog is sent over several ticks, leaving room for other instances. */
+const BATCH = 50;
+
+/** Sends what is due in the outbox; returns how many were sent. */
+export async function sendDueMail(s: Sender): Promise<number> {
+  let sent = 0;
+  for (let i = 0; i < BATCH; i++) {
+    const claim = randomBytes(16).toString('hex');
+    const row = await repo.claimOne(s.pool, s.table, claim, LEASE_MS, s.maxAttempts);
+    if (!row) break;
+    const log = { outbox: s.table, mailId: row.id, template: row.template, attempt: row.attempts };
+    try {
+      const to = await addressOf(s, row);
+      const rendered = renderMail(s.templates, row.template, to.lang, JSON.parse(row.data ?? 'null'), s.link);
+      await s.mailer.send({ to: to.email, ...rendered, messageId: `<${row.dedupeKey.slice(0, 40)}@${s.domain}>` });
+    } catch (err) {
+      const error = failureSummary(err);
+      // A template or row that cannot be rendered, or an account that is gone, will not get better;
+      // the accounts service not answering will (isTemporaryFailure: no SMTP code).
+      const broken = err instanceof UnknownTemplate || err instanceof SyntaxError || err instanceof RecipientGone;
+      const final = broken || !isTemporaryFailure(err) || row.attempts >= s.maxAttempts;
+      if (final) {
+        await repo.giveUp(s.pool, s.table, row.id, claim, error);
+        s.logger.error({ ...log, error }, 'e-mail given up');
+      } else {
+        const delay = Math.min(MAX_DELAY_MS, s.retryMs * 2 ** (row.attempts - 1));
+        await repo.retryLater(s.pool, s.table, row.id, claim, delay, error);
+        s.logger.warn({ ...log, error, retryInMs: delay }, 'e-mail not sent; will retry');
+      }
+      continue;
+    }
+    await repo.markSent(s.pool, s.table, row.id, claim);
+    sent++;
+  }
+  return sent;
+}
+
+export type MailStatus = 'ok' | 'off' | 'backlog';
+const BACKLOG_SECONDS = 15 * 60;
+
+/** For /healthz: "off" without SMTP_URL, "backlog" when an e-mail has waited over 15 minutes. */
+export async function mailStatus(db: Db, tables: OutboxTable[], smtpConfigured: boolean): Promise<MailStatus> {
+  if (!smtpConfigured) return 'off';
+  for (const table of tables) if ((await repo.oldestPendingAgeSeconds(db, table)) > BACKLOG_SECONDS) return 'backlog';
+  return 'ok';
+}
+
+const SEND_EVERY_MS = 2_000;
+
+/** The sender as a periodic job (see jobs.ts): started only where SMTP_URL is set. */
+export function outboxJob(name: string, sender: Sender): { name: string; everyMs: number; run: () => Promise<number> } {
+  return { name, everyMs: SEND_EVERY_MS, run: () => sendDueMail(sender) };
+}
+
+/** A feature's sender, from the settings every sender shares. */
+export function outboxSender(
+  { pool, logger, mailer, config, urls }: { pool: Pool; logger: Logger; mailer: Mailer; config: Config; urls: UrlLayout },
+  table: OutboxTable,
+  templates: MailTemplates,
+): Sender {
+  return {
+    pool,
+    table,
+    templates,
+    mailer,
+    logger,
+    link: mailLinks(config.publicUrl, urls),
+    retryMs: config.mailRetryMs,
+    maxAttempts: config.mailMaxAttempts,
+    domain: new URL(config.publicUrl).hostname,
+  };
+}
