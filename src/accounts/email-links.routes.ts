@@ -43,8 +43,12 @@ export function emailLinksRoutes({ pool, limiter }: Deps): Router {
       return res.status(422).render('accounts/forgot-password', { title: 'Forgot your password?', values, errors: err.fields, sent: false });
     }
     await limiter.consume(email, req.ip ?? 'unknown');
-    await links.requestPasswordReset(pool, email);
-    // The same page whether or not an account has this address.
+    // The same page, at the same time, whether or not an account has this address: the link and its
+    // e-mail are written once the answer has gone (the same statements either way, but only an
+    // existing account's commit writes rows, and a commit that writes waits for the disk).
+    res.once('finish', () => {
+      links.requestPasswordReset(pool, email).catch((err: unknown) => req.log.error({ err }, 'password reset request failed'));
+    });
     res.render('accounts/forgot-password', { title: 'Forgot your password?', values, errors: {}, sent: true });
   });
 

@@ -1,14 +1,13 @@
 // SQL of the outboxes. Every outbox has the same shape (see accounts' and orders' migrations); each
 // belongs to its feature, which names it here: this module only runs the statements on it.
-import type { Db, ResultSetHeader, RowDataPacket } from '../db/pool.js';
+import { isDuplicateKey, type Db, type ResultSetHeader, type RowDataPacket } from '../db/pool.js';
 
 export type OutboxTable = 'account_outbox' | 'order_outbox';
 
 /** Each outbox's statements, made once from the known table names (a name cannot be a placeholder). */
 function statementsFor(table: OutboxTable) {
   return {
-    insert: `INSERT INTO ${table} (dedupe_key, recipient, recipient_user_id, lang, template, data) VALUES (?, ?, ?, ?, ?, ?)
-             ON DUPLICATE KEY UPDATE id = id`,
+    insert: `INSERT INTO ${table} (dedupe_key, recipient, recipient_user_id, lang, template, data) VALUES (?, ?, ?, ?, ?, ?)`,
     claim: `UPDATE ${table} SET claimed_by = ?, lease_until = NOW(3) + INTERVAL ? MICROSECOND, attempts = attempts + 1
              WHERE status = 'pending' AND next_attempt_at <= NOW(3) AND (lease_until IS NULL OR lease_until < NOW(3)) AND attempts < ?
              ORDER BY id LIMIT 1`,
@@ -40,11 +39,14 @@ export async function insertMail(
   table: OutboxTable,
   row: { dedupeKey: string; recipient: string | null; recipientUserId: number | null; lang: string | null; template: string; data: string },
 ): Promise<boolean> {
-  const [result] = await db.execute<ResultSetHeader>(
-    sql(table).insert,
-    [row.dedupeKey, row.recipient, row.recipientUserId, row.lang, row.template, row.data],
-  );
-  return result.affectedRows === 1;
+  try {
+    await db.execute<ResultSetHeader>(sql(table).insert, [row.dedupeKey, row.recipient, row.recipientUserId, row.lang, row.template, row.data]);
+    return true;
+  } catch (err) {
+    // Queued before: only this statement fails, the caller's transaction goes on.
+    if (isDuplicateKey(err)) return false;
+    throw err;
+  }
 }
 
 /**

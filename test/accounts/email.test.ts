@@ -129,9 +129,24 @@ describe('verifying the address after registration', () => {
   });
 });
 
+const queuedFor = async (email: string) => {
+  const [rows] = await t.pool.execute<RowDataPacket[]>('SELECT COUNT(*) AS n FROM email_tokens t JOIN users u ON u.id = t.user_id WHERE u.email = ?', [email]);
+  return Number(rows[0]!.n);
+};
+
+/** Asks for a reset link; the link is made after the answer, so this waits for it when the account exists. */
 async function forgot(email: string, agent = t.agent()) {
+  const before = await queuedFor(email);
   const form = await agent.get('/forgot-password');
-  return agent.post('/forgot-password').type('form').send({ _csrf: csrfFrom(form.text), email });
+  const res = await agent.post('/forgot-password').type('form').send({ _csrf: csrfFrom(form.text), email });
+  const [exists] = await t.pool.execute<RowDataPacket[]>('SELECT 1 FROM users WHERE email = ? AND disabled_at IS NULL', [email]);
+  if (res.status === 200 && exists.length) {
+    for (let i = 0; (await queuedFor(email)) === before; i++) {
+      if (i > 200) throw new Error('no reset link was made');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+  return res;
 }
 
 describe('password reset', () => {
@@ -228,9 +243,10 @@ describe('password reset', () => {
     }
     const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     const [k, u] = [median(known), median(unknown)];
+    await new Promise((r) => setTimeout(r, 300)); // the last links are written after their answers
+    await drain(send);
     // The same statements run either way; a tolerant bound keeps a busy machine from failing it.
     assert.ok(Math.abs(k - u) < Math.max(8, 0.5 * Math.min(k, u)), `known ${k.toFixed(1)} ms, unknown ${u.toFixed(1)} ms`);
-    await drain(send);
   });
 });
 

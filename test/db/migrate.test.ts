@@ -19,6 +19,8 @@ const OWNER: Record<string, (typeof FEATURES)[number]> = {
   users: 'accounts',
   sessions: 'accounts',
   login_limits: 'accounts',
+  email_tokens: 'accounts',
+  account_outbox: 'accounts',
   addresses: 'accounts',
   books: 'catalog',
   book_reservations: 'catalog',
@@ -31,6 +33,7 @@ const OWNER: Record<string, (typeof FEATURES)[number]> = {
   delivery_events: 'orders',
   cart_items: 'orders',
   api_idempotency: 'orders',
+  order_outbox: 'orders',
 };
 
 const urls: string[] = [];
@@ -92,9 +95,11 @@ describe('a new database', () => {
     assert.deepEqual(await migrate(url), [
       'accounts/001.do.accounts.sql',
       'accounts/002.do.addresses.sql',
+      'accounts/003.do.email.sql',
       'catalog/001.do.catalog.sql',
       'orders/001.do.orders.sql',
       'orders/002.do.purchase_ship_to.sql',
+      'orders/003.do.order_outbox.sql',
     ]);
     assert.deepEqual(await migrate(url), []);
     assert.deepEqual(await tables(url), Object.keys(OWNER).sort());
@@ -166,9 +171,11 @@ describe('a database from before the split', () => {
       '008.do.split_by_owner.sql',
       'accounts/001.do.accounts.sql',
       'accounts/002.do.addresses.sql',
+      'accounts/003.do.email.sql',
       'catalog/001.do.catalog.sql',
       'orders/001.do.orders.sql',
       'orders/002.do.purchase_ship_to.sql',
+      'orders/003.do.order_outbox.sql',
     ]);
     assert.deepEqual(await migrate(old), []);
     assert.deepEqual(await schema(old), await schema(fresh));
