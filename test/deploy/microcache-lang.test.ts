@@ -144,7 +144,7 @@ describe('nginx micro-cache and the language cookie', { skip: tools.skip, timeou
           assert.equal(cacheStatus(sent), 'BYPASS', `${poison.name}: neither answered from nor stored in the cache`);
           for (let i = 0; i < 2; i += 1) {
             const seen = await get(page, { headers: visitor.headers });
-            assert.equal(htmlLang(seen), visitor.lang, `${visitor.name} after "${poison.name}" (${cacheStatus(seen)})`);
+            assert.equal(htmlLang(seen), visitor.lang, `${visitor.name} after "${poison.name}" (${String(cacheStatus(seen))})`);
           }
         }
       }
