@@ -1,6 +1,7 @@
 // The environment is read here and only here, once, and validated by a schema.
 // A missing or bad value stops the process with one line naming the variable.
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const boolean = z
@@ -28,6 +29,11 @@ const schema = z
   .object({
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
     PORT: z.coerce.number({ message: 'must be a number' }).int().min(0).max(65535, 'must be a port number').default(3000),
+    HOST: z
+      .string()
+      .trim()
+      .refine((v) => isIP(v) !== 0 || v === 'localhost', 'must be an IP address to listen on (127.0.0.1, ::1, 0.0.0.0, ::) or localhost')
+      .optional(),
     DATABASE_URL: z
       .string()
       .default('mysql://root@127.0.0.1:3306/bookstore')
@@ -67,6 +73,8 @@ export interface Config {
   env: 'development' | 'test' | 'production';
   isProduction: boolean;
   port: number;
+  /** The address to listen on; null: every interface (what a container needs). */
+  host: string | null;
   databaseUrl: string;
   sessionSecret: string;
   jwtSecret: string;
@@ -111,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     env: e.NODE_ENV,
     isProduction: e.NODE_ENV === 'production',
     port: e.PORT,
+    host: e.HOST ?? null,
     databaseUrl: e.DATABASE_URL,
     sessionSecret: e.SESSION_SECRET ?? ephemeral(),
     jwtSecret: e.JWT_SECRET ?? ephemeral(),

@@ -85,6 +85,7 @@ export async function startTopology(opts: { nginxPort?: number; env?: Record<str
     NODE_ENV: 'production',
     SESSION_SECRET: randomBytes(32).toString('hex'),
     JWT_SECRET: randomBytes(32).toString('hex'), // the monolith's HS256 secret: unused by the services
+    HOST: '127.0.0.1', // reached only through nginx, on this machine
     TRUST_PROXY: 'loopback',
     LOG_LEVEL: 'info',
     AUTH_URL: `http://127.0.0.1:${ports.auth}`,
