@@ -50,6 +50,8 @@ const schema = z
     LOGIN_WINDOW_MINUTES: positiveInt(15),
     LOGIN_ADDRESS_MAX_FAILURES: positiveInt(100),
     LOGIN_ADDRESS_WINDOW_MINUTES: positiveInt(15),
+    LOGIN_ACCOUNT_MAX_FAILURES: positiveInt(100),
+    LOGIN_ACCOUNT_WINDOW_MINUTES: positiveInt(60),
     HTTP_HEADERS_TIMEOUT_MS: positiveInt(10_000),
     HTTP_REQUEST_TIMEOUT_MS: positiveInt(30_000),
     LISTINGS_PER_DAY: positiveInt(50),
@@ -89,6 +91,9 @@ export interface Config {
   /** Failed logins from one client address, across every email, before it gets 429. */
   loginAddressMaxFailures: number;
   loginAddressWindowSeconds: number;
+  /** Failed logins for one account, from every address, before it gets 429 (a slow backstop). */
+  loginAccountMaxFailures: number;
+  loginAccountWindowSeconds: number;
   /** Slow clients are cut off: all headers within this time, and the whole request within the next. */
   headersTimeoutMs: number;
   requestTimeoutMs: number;
@@ -133,6 +138,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginWindowSeconds: e.LOGIN_WINDOW_MINUTES * 60,
     loginAddressMaxFailures: e.LOGIN_ADDRESS_MAX_FAILURES,
     loginAddressWindowSeconds: e.LOGIN_ADDRESS_WINDOW_MINUTES * 60,
+    loginAccountMaxFailures: e.LOGIN_ACCOUNT_MAX_FAILURES,
+    loginAccountWindowSeconds: e.LOGIN_ACCOUNT_WINDOW_MINUTES * 60,
     headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
     requestTimeoutMs: Math.max(e.HTTP_REQUEST_TIMEOUT_MS, e.HTTP_HEADERS_TIMEOUT_MS),
     listingsPerDay: e.LISTINGS_PER_DAY,

@@ -14,6 +14,8 @@ describe('configuration', () => {
     assert.equal(config.host, null, 'every interface unless HOST names one');
     assert.equal(config.migrateOnStart, false);
     assert.equal(config.purchaseTtlMinutes, 30);
+    assert.equal(config.loginAccountMaxFailures, 100, 'at most 100 failed logins an hour per account (ASVS 2.2.1)');
+    assert.equal(config.loginAccountWindowSeconds, 3600);
     assert.ok(config.sessionSecret.length >= 32, 'a random secret outside production');
   });
 
