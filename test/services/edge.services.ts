@@ -92,7 +92,7 @@ describe('the Ingress edge', () => {
     const seller = browser();
     const loggedIn = await seller.post('/auth/login').type('form').send({ _csrf: csrfFrom((await seller.get('/auth/login')).text), email: user.email, password: PASSWORD });
     assert.equal(loggedIn.status, 302, loggedIn.text.slice(0, 300));
-    const cover = await sharp({ create: { width: 1000, height: 1500, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 50 } } })
+    const cover = await sharp({ create: { width: 1000, height: 1500, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 50 } } })
       .jpeg({ quality: 90 })
       .toBuffer();
     assert.ok(cover.length > 1_000_000, `a cover of ${cover.length} bytes`);
