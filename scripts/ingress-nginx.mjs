@@ -3,8 +3,10 @@
 // tests and deploy/local/services.sh put exactly the Ingress's paths, regexes, rewrites and
 // X-Forwarded-Prefix in front of the services (the two cannot drift: this file is the only source).
 //   node scripts/ingress-nginx.mjs --upstream auth=127.0.0.1:5001 --upstream catalog=... \
-//     --listen 8443 --cert c.pem --key k.pem [--ingress k8s/base/ingress.yaml] > nginx.conf
-// Prints a whole nginx.conf (to run with `nginx -c`), with its temp paths under --prefix.
+//     --listen 8443 --cert c.pem --key k.pem [--ingress k8s/base/ingress.yaml] \
+//     [--default-backend catalog] > nginx.conf
+// Prints a whole nginx.conf (to run with `nginx -c`), with its temp paths under --prefix (its
+// workers must be able to reach them: started as root, they run as `nobody`).
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseAllDocuments } from 'yaml';
@@ -18,6 +20,7 @@ const { values } = parseArgs({
     key: { type: 'string' },
     prefix: { type: 'string', default: '/tmp' },
     bind: { type: 'string', default: '127.0.0.1' },
+    'default-backend': { type: 'string', default: 'catalog' },
   },
 });
 
@@ -49,6 +52,22 @@ export function ingressLocations(text) {
 
 const q = (s) => `"${String(s).replace(/["\\]/g, '\\$&')}"`;
 
+// What every proxied request carries, as ingress-nginx sets it. X-Forwarded-For is the address
+// nginx saw, never the client's own header appended to (ingress-nginx's default without
+// use-forwarded-headers, and the monolith's nginx): the services limit logins by it.
+const PROXY_HEADERS = [
+  '    proxy_set_header Host $host;',
+  '    proxy_set_header X-Real-IP $remote_addr;',
+  '    proxy_set_header X-Forwarded-For $remote_addr;',
+  '    proxy_set_header X-Forwarded-Proto $scheme;',
+  '    proxy_set_header X-Forwarded-Host $host;',
+  // Passed explicitly (nginx would pass it anyway): without a lang cookie the services choose the
+  // page's language from it, so it must reach them as the browser sent it.
+  '    proxy_set_header Accept-Language $http_accept_language;',
+  '    proxy_http_version 1.1;',
+  '    proxy_set_header Connection "";',
+];
+
 function location(l, upstreams) {
   const target = upstreams[l.service];
   if (!target) throw new Error(`no --upstream for service ${l.service}`);
@@ -59,25 +78,37 @@ function location(l, upstreams) {
   if (l.rewrite && !l.exact) lines.push(`    rewrite ${q(`(?i)${l.path}`)} ${l.rewrite} break;`);
   if (l.bodySize) lines.push(`    client_max_body_size ${l.bodySize};`);
   if (l.prefix) lines.push(`    proxy_set_header X-Forwarded-Prefix ${q(l.prefix)};`);
-  lines.push(
-    '    proxy_set_header Host $host;',
-    '    proxy_set_header X-Real-IP $remote_addr;',
-    '    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
-    '    proxy_set_header X-Forwarded-Proto $scheme;',
-    '    proxy_set_header X-Forwarded-Host $host;',
-    // Passed explicitly (nginx would pass it anyway): without a lang cookie the services choose the
-    // page's language from it, so it must reach them as the browser sent it.
-    '    proxy_set_header Accept-Language $http_accept_language;',
-    '    proxy_http_version 1.1;',
-    '    proxy_set_header Connection "";',
-    `    proxy_pass http://${target};`,
-    '  }',
-  );
+  lines.push(...PROXY_HEADERS, `    proxy_pass http://${target};`, '  }');
   return lines.join('\n');
 }
 
-export function nginxConfig({ ingressText, upstreams, listen, cert, key, prefix, bind = '127.0.0.1' }) {
-  const locations = ingressLocations(ingressText)
+/**
+ * Where ingress-nginx sends what no Ingress path matches: its default backend. Ours is one of the
+ * services, so the answer is the shop's own 404 page with its security headers, not nginx's bare
+ * one. Every such request reaches it as a GET without a body of one path it has no route for (and
+ * with its Ingress's X-Forwarded-Prefix), so nothing else of that service is reachable this way.
+ */
+function defaultBackend(service, locations, upstreams) {
+  const target = upstreams[service];
+  if (!target) throw new Error(`no --upstream for the default backend ${service}`);
+  const prefix = locations.find((l) => l.service === service && l.prefix)?.prefix;
+  return [
+    '  location / {',
+    '    rewrite ^ /.ingress-default-backend break;',
+    '    proxy_method GET;',
+    '    proxy_pass_request_body off;',
+    '    proxy_set_header Content-Length "";',
+    '    proxy_set_header Content-Type "";',
+    ...(prefix ? [`    proxy_set_header X-Forwarded-Prefix ${q(prefix)};`] : []),
+    ...PROXY_HEADERS,
+    `    proxy_pass http://${target};`,
+    '  }',
+  ].join('\n');
+}
+
+export function nginxConfig({ ingressText, upstreams, listen, cert, key, prefix, bind = '127.0.0.1', defaultService = 'catalog' }) {
+  const paths = ingressLocations(ingressText);
+  const locations = paths
     // ingress-nginx orders regex locations by path length, longest first.
     .sort((a, b) => b.path.length - a.path.length)
     .map((l) => location(l, upstreams))
@@ -103,7 +134,7 @@ http {
     # ingress-nginx sends HSTS on TLS hosts.
     add_header Strict-Transport-Security "max-age=15724800; includeSubDomains" always;
 ${locations}
-    location / { return 404; }
+${defaultBackend(defaultService, paths, upstreams)}
   }
 }
 `;
@@ -111,5 +142,5 @@ ${locations}
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const upstreams = Object.fromEntries(values.upstream.map((u) => u.split('=')));
-  process.stdout.write(nginxConfig({ ingressText: readFileSync(values.ingress, 'utf8'), upstreams, listen: values.listen, cert: values.cert, key: values.key, prefix: values.prefix, bind: values.bind }));
+  process.stdout.write(nginxConfig({ ingressText: readFileSync(values.ingress, 'utf8'), upstreams, listen: values.listen, cert: values.cert, key: values.key, prefix: values.prefix, bind: values.bind, defaultService: values['default-backend'] }));
 }

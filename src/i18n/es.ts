@@ -456,6 +456,7 @@ export const es: Readonly<Record<string, string>> = {
   "Too large": "Demasiado grande",
   "Too many attempts": "Demasiados intentos",
   "Too many failed logins for this account from your network.": "Demasiados intentos fallidos para esta cuenta desde tu red.",
+  "Too many failed logins for this account.": "Demasiados intentos fallidos para esta cuenta.",
   "Too many failed logins from your network.": "Demasiados intentos fallidos desde tu red.",
   "Total": "Total",
   "Track": "Rastrear",
