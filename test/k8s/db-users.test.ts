@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument -- rendered YAML is untyped data; the assertions are the types */
 // The local overlay's MariaDB creates the users the documented database URLs name: its init script
 // (the ConfigMap, sourced as the image's entrypoint sources it) runs against a MariaDB 10.11 of this
 // test's own, with the environment the StatefulSet gives it. Then each service migrates its own

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument -- rendered YAML is untyped data; the assertions are the types */
 // Every pod of both overlays starts with the environment a cluster gives it: the rendered
 // ConfigMaps and the Secret made the way docs/services.md says. Each service's environment passes
 // its own config loader (the one the entry point runs, so a missing variable would exit the pod).

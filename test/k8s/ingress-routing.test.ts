@@ -89,7 +89,7 @@ describe('ingress-nginx routing of k8s/base/ingress.yaml', () => {
     mixed = await nginxFor(MIXED, upstreams, dir);
     procs.push(shipped.proc, mixed.proc);
   });
-  after(async () => {
+  after(() => {
     for (const p of procs) p.kill('SIGQUIT');
     for (const s of stubs) s.close();
     rmSync(dir, { recursive: true, force: true });

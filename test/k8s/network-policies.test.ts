@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument -- rendered YAML is untyped data; the assertions are the types */
 // The NetworkPolicies as a CNI enforces them: pods chosen by their labels and their namespace's
 // labels, deny by default once a policy selects a pod, a connection allowed only when the sender's
 // egress and the receiver's ingress both allow it. The whole allowed graph, per overlay, is asserted
@@ -51,7 +52,7 @@ function allowed(policies: K8sObject[], direction: 'Ingress' | 'Egress', self: A
   if (self.namespace !== NS) return true; // not governed by our policies
   const selecting = policies.filter((p) => matches(p.spec.podSelector, self.labels) && (p.spec.policyTypes as string[]).includes(direction));
   if (selecting.length === 0) return true;
-  const rules: Rule[] = selecting.flatMap((p) => (direction === 'Ingress' ? p.spec.ingress : p.spec.egress) ?? []);
+  const rules = selecting.flatMap((p) => ((direction === 'Ingress' ? p.spec.ingress : p.spec.egress) ?? []) as Rule[]);
   return rules.some((r) => {
     const peers = direction === 'Ingress' ? r.from : r.to;
     return (!peers?.length || peers.some((peer) => peerMatches(peer, other))) && portMatches(r, port);

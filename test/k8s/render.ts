@@ -10,6 +10,7 @@ export interface K8sObject {
   metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
   spec?: any;
   data?: Record<string, string>;
+  provisioner?: string;
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
@@ -66,7 +67,7 @@ export function containerEnv(container: Container, objs: K8sObject[]): Record<st
       if (ref.optional) continue;
       throw new Error(`${container.name}: ${e.name} needs key ${ref.key} of ${ref.name}, which the documented creation does not make`);
     }
-    env[e.name] = data[ref.key];
+    env[e.name] = data[ref.key]!;
   }
   return env;
 }

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument -- rendered YAML is untyped data; the assertions are the types */
 // What a real cluster does with the rendered workloads: rollouts and scale-downs (preStop before
 // SIGTERM), migrations at start (startupProbe), a read-only database during a failover (readiness
 // does not depend on it), the HPA owning replicas, Pod Security Admission `restricted`, pods spread
