@@ -64,12 +64,15 @@ const schema = z
       .regex(/^[\w.-]{1,64}$/, 'must be 1 to 64 letters, digits, dots, dashes or underscores')
       .optional(),
   })
-  .superRefine((env, ctx) => {
-    if (env.NODE_ENV !== 'production') return;
-    for (const name of ['SESSION_SECRET', 'JWT_SECRET'] as const) {
-      if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'is required in production (at least 32 characters)' });
-    }
-  });
+
+type Secret = 'SESSION_SECRET' | 'JWT_SECRET';
+
+function requireInProduction(env: z.infer<typeof schema>, names: readonly Secret[]): void {
+  if (env.NODE_ENV !== 'production') return;
+  for (const name of names) {
+    if (!env[name]) throw new ConfigError(`Invalid configuration: ${name} is required in production (at least 32 characters)`);
+  }
+}
 
 export interface Config {
   env: 'development' | 'test' | 'production';
@@ -107,7 +110,12 @@ export interface Config {
 
 export class ConfigError extends Error {}
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * `productionSecrets`: the secrets this process cannot run without in production. The monolith signs
+ * its API tokens with JWT_SECRET (HS256); the services sign and verify with ES256 keys instead
+ * (src/services/service.config.ts), so they need only SESSION_SECRET.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, productionSecrets: readonly Secret[] = ['SESSION_SECRET', 'JWT_SECRET']): Config {
   // Empty strings count as unset, as they do in most .env files.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = schema.safeParse(present);
@@ -117,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration: ${name} ${issue?.message ?? 'is invalid'}`);
   }
   const e = parsed.data;
+  requireInProduction(e, productionSecrets);
   // Outside production a missing secret is replaced by a random one: sessions then last
   // until the process restarts, which is fine for development and tests.
   const ephemeral = () => randomBytes(32).toString('hex');
