@@ -11,7 +11,7 @@ export const SESSION_CHECK_CACHE_MS = 3000;
 /** Only the address's own fields cross over (a form body also carries its CSRF token and the rest). */
 function addressFields(body: unknown): Record<string, unknown> {
   const b = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
-  return Object.fromEntries(ADDRESS_FIELDS.filter((k) => k in b).map((k) => [k, b[k]]));
+  return Object.fromEntries(ADDRESS_FIELDS.filter((k) => Object.hasOwn(b, k)).map((k) => [k, b[k]]));
 }
 
 export function httpAccounts(call: Call, cacheMs = SESSION_CHECK_CACHE_MS): AccountsPort {
