@@ -36,7 +36,8 @@ function summaryJson(p: PurchaseSummary) {
   };
 }
 
-function detailJson(d: PurchaseDetail) {
+/** A purchase as `viewer` (its buyer, or an administrator) may see it. */
+function detailJson(d: PurchaseDetail, viewer: { id: number }) {
   const { purchase: p } = d;
   return {
     id: p.id,
@@ -48,18 +49,8 @@ function detailJson(d: PurchaseDetail) {
     expiresAt: p.expiresAt,
     paidAt: p.paidAt,
     cancelledAt: p.cancelledAt,
-    // The buyer's own copy (API answers go to the buyer, or an administrator).
-    shippingAddress: p.shipTo && {
-      addressId: p.shipTo.addressId,
-      recipient: p.shipTo.recipient,
-      line1: p.shipTo.line1,
-      line2: p.shipTo.line2,
-      city: p.shipTo.city,
-      region: p.shipTo.region,
-      postalCode: p.shipTo.postalCode,
-      country: p.shipTo.country,
-      phone: p.shipTo.phone,
-    },
+    // The whole address for its buyer; city and country for an administrator (history.shipToFor).
+    shippingAddress: history.shipToFor(d, viewer.id),
     items: d.items.map((i) => ({ bookId: i.bookId, title: i.title, author: i.author, quantity: i.quantity, unitPriceCents: i.unitPriceCents, shippedAt: i.shippedAt })),
     delivery: d.delivery && {
       providerId: d.delivery.providerId,
@@ -97,7 +88,8 @@ export function ordersApiRoutes({ config, pool, bearer, catalog, accounts }: { c
   });
 
   router.get('/purchases/:id', async (req, res) => {
-    res.json({ purchase: detailJson(await history.purchaseDetail(pool, requireId(req.params.id, 'There is no such purchase.'), req.apiUser!)) });
+    const id = requireId(req.params.id, 'There is no such purchase.');
+    res.json({ purchase: detailJson(await history.purchaseDetail(pool, id, req.apiUser!), req.apiUser!) });
   });
 
   router.post('/buy/:book_id', once, async (req, res) => {
@@ -115,7 +107,7 @@ export function ordersApiRoutes({ config, pool, bearer, catalog, accounts }: { c
     });
     if (shipTo && purchase.status === 'pending_payment') await purchases.shipPurchaseTo(pool, req.apiUser!.id, purchase.id, shipTo);
     const detail = await history.purchaseDetail(pool, purchase.id, req.apiUser!);
-    res.status(created ? 201 : 200).json({ purchase: detailJson(detail), created });
+    res.status(created ? 201 : 200).json({ purchase: detailJson(detail, req.apiUser!), created });
   });
 
   router.post('/delivery/:id', once, async (req, res) => {
@@ -125,14 +117,14 @@ export function ordersApiRoutes({ config, pool, bearer, catalog, accounts }: { c
     const choice = shipToChoice(req.body);
     const shipTo = choice ? await resolveShipTo(accounts, req.apiUser!.id, choice) : undefined;
     await deliveries.chooseDelivery(pool, req.apiUser!.id, id, input.provider_id, { shipTo });
-    res.json({ purchase: detailJson(await history.purchaseDetail(pool, id, req.apiUser!)) });
+    res.json({ purchase: detailJson(await history.purchaseDetail(pool, id, req.apiUser!), req.apiUser!) });
   });
 
   router.post('/payment/:id', once, async (req, res) => {
     const id = requireId(req.params.id, 'There is no such purchase.');
     const { trackingNumber } = await payments.pay(pool, catalog, req.apiUser!.id, id, req.body);
     req.log.info({ event: 'purchase_paid', purchaseId: id, userId: req.apiUser!.id, via: 'api' }, 'purchase paid');
-    res.status(201).json({ purchase: detailJson(await history.purchaseDetail(pool, id, req.apiUser!)), trackingNumber });
+    res.status(201).json({ purchase: detailJson(await history.purchaseDetail(pool, id, req.apiUser!), req.apiUser!), trackingNumber });
   });
 
   return router;
