@@ -16,7 +16,7 @@ import { checkoutToken, deliverySchema, quantity } from './orders.schema.js';
 import * as payments from './payments.service.js';
 import type { PurchaseSummary } from './purchases.repo.js';
 import * as purchases from './purchases.service.js';
-import { resolveShipTo, shipToChoice } from './ship-to.js';
+import { checkShipTo, resolveShipTo, saveShipTo, shipToChoice } from './ship-to.js';
 
 const PER_PAGE = 20;
 
@@ -95,17 +95,28 @@ export function ordersApiRoutes({ config, pool, bearer, catalog, accounts }: { c
   router.post('/buy/:book_id', once, async (req, res) => {
     const bookId = requireId(req.params.book_id, 'This book is not for sale.');
     const input = parseInput(apiBuySchema, req.body);
-    // `address_id` (one of the buyer's) or `address` (a new one, saved to the address book): checked
-    // before anything is reserved, so a bad address takes no stock.
+    const buyerId = req.apiUser!.id;
+    // `address_id` (one of the buyer's) or `address` (a new one, for the address book): checked
+    // before anything is reserved, so a bad address takes no stock; a new one is saved only once the
+    // purchase exists, so a buy that cannot be made (own, unknown or sold-out book) saves nothing.
     const choice = shipToChoice(req.body);
-    const shipTo = choice && (await resolveShipTo(accounts, req.apiUser!.id, choice));
+    const checked = choice && (await checkShipTo(accounts, buyerId, choice));
     const { purchase, created } = await purchases.createPurchase(pool, catalog, {
-      buyerId: req.apiUser!.id,
+      buyerId,
       lines: [{ bookId, quantity: input.quantity }],
       checkoutToken: input.checkout_token ?? randomUUID(),
       ttlMinutes: config.purchaseTtlMinutes,
     });
-    if (shipTo && purchase.status === 'pending_payment') await purchases.shipPurchaseTo(pool, req.apiUser!.id, purchase.id, shipTo);
+    // A repeated checkout_token returns the purchase made before: its address is not added again.
+    if (checked && purchase.status === 'pending_payment' && (created || !purchase.shipTo)) {
+      try {
+        await purchases.shipPurchaseTo(pool, buyerId, purchase.id, await saveShipTo(accounts, buyerId, checked));
+      } catch (err) {
+        // Only a race gets here (the address book filled up since the check): the buy fails whole.
+        if (created) await purchases.cancelByBuyer(pool, catalog, buyerId, purchase.id).catch(() => undefined);
+        throw err;
+      }
+    }
     const detail = await history.purchaseDetail(pool, purchase.id, req.apiUser!);
     res.status(created ? 201 : 200).json({ purchase: detailJson(detail, req.apiUser!), created });
   });
