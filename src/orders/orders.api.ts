@@ -123,8 +123,10 @@ export function ordersApiRoutes({ config, pool, bearer, catalog, accounts }: { c
 
   router.post('/delivery/:id', once, async (req, res) => {
     const id = requireId(req.params.id, 'There is no such purchase.');
-    await purchases.purchaseOfBuyer(pool, id, req.apiUser!.id); // someone else's purchase: 403 before any address is saved
+    await purchases.purchaseOfBuyer(pool, id, req.apiUser!.id); // someone else's purchase: 403 before its input is looked at
     const input = parseInput(deliverySchema, req.body);
+    // A paid or cancelled purchase, or an unknown carrier, is refused before a new address is saved.
+    await deliveries.checkDelivery(pool, req.apiUser!.id, id, input.provider_id);
     const choice = shipToChoice(req.body);
     const shipTo = choice ? await resolveShipTo(accounts, req.apiUser!.id, choice) : undefined;
     await deliveries.chooseDelivery(pool, req.apiUser!.id, id, input.provider_id, { shipTo });

@@ -255,4 +255,23 @@ describe('orders JSON API', () => {
     assert.equal(await count(t.pool, 'purchases', "buyer_id = ? AND status = 'pending_payment'", [user.id]), 1);
     assert.equal(await stockOf(t.pool, book), 9);
   });
+  test('a delivery choice that cannot be made saves no address: a paid purchase, an unknown carrier', async () => {
+    const seller = await createUser(t.pool);
+    const book = await createBook(t.pool, seller.id, { stock: 3 });
+    const { user, auth } = await apiUser();
+    const api = t.agent();
+    const [provider] = await providerIds(t.pool);
+    const bought = await api.post(`/api/buy/${book}`).set(auth).send({ quantity: 1, address: ADDRESS });
+    const id = (bought.body as { purchase: { id: number } }).purchase.id;
+    assert.deepEqual(await addressRows(user.id), ['Ana Api']);
+
+    const unknownCarrier = await api.post(`/api/delivery/${id}`).set(auth).send({ provider_id: 999999, address: { ...ADDRESS, recipient: 'Not Saved' } });
+    assert.equal(unknownCarrier.status, 422, unknownCarrier.text);
+    assert.match(unknownCarrier.text, /Choose one of the delivery options listed\./);
+    assert.equal((await api.post(`/api/delivery/${id}`).set(auth).send({ provider_id: provider!.id })).status, 200);
+    assert.equal((await api.post(`/api/payment/${id}`).set(auth).send({ method: 'paypal', paypal_email: 'ana@example.com' })).status, 201);
+    const paid = await api.post(`/api/delivery/${id}`).set(auth).send({ provider_id: provider!.id, address: { ...ADDRESS, recipient: 'Not Saved' } });
+    assert.equal(paid.status, 409, paid.text);
+    assert.deepEqual(await addressRows(user.id), ['Ana Api'], 'the address book is unchanged');
+  });
 });
