@@ -16,7 +16,7 @@ import { checkoutToken, deliverySchema, quantity } from './orders.schema.js';
 import * as payments from './payments.service.js';
 import type { PurchaseSummary } from './purchases.repo.js';
 import * as purchases from './purchases.service.js';
-import { checkShipTo, resolveShipTo, saveShipTo, shipToChoice } from './ship-to.js';
+import { checkShipTo, resolveShipTo, shipNewPurchase, shipToChoice } from './ship-to.js';
 
 const PER_PAGE = 20;
 
@@ -107,16 +107,7 @@ export function ordersApiRoutes({ config, pool, bearer, catalog, accounts }: { c
       checkoutToken: input.checkout_token ?? randomUUID(),
       ttlMinutes: config.purchaseTtlMinutes,
     });
-    // A repeated checkout_token returns the purchase made before: its address is not added again.
-    if (checked && purchase.status === 'pending_payment' && (created || !purchase.shipTo)) {
-      try {
-        await purchases.shipPurchaseTo(pool, buyerId, purchase.id, await saveShipTo(accounts, buyerId, checked));
-      } catch (err) {
-        // Only a race gets here (the address book filled up since the check): the buy fails whole.
-        if (created) await purchases.cancelByBuyer(pool, catalog, buyerId, purchase.id).catch(() => undefined);
-        throw err;
-      }
-    }
+    if (checked) await shipNewPurchase({ pool, catalog, accounts }, buyerId, { purchase, created }, checked);
     const detail = await history.purchaseDetail(pool, purchase.id, req.apiUser!);
     res.status(created ? 201 : 200).json({ purchase: detailJson(detail, req.apiUser!), created });
   });
