@@ -19,8 +19,9 @@ export function setLanguageLocals(res: Response, language: Language): void {
 
 export const languageLocals: RequestHandler = (req, res, next) => {
   setLanguageLocals(res, languageOf(req));
-  // Without the cookie the header decides: caches must keep one copy per language.
-  res.vary('Accept-Language');
+  // The page depends on both (languageOf): a shared cache must keep one copy per value of each.
+  // Visitors without cookies still share one copy per Accept-Language (nginx's micro-cache too).
+  res.vary('Accept-Language, Cookie');
   next();
 };
 

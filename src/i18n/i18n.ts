@@ -15,7 +15,9 @@ export const LANG_COOKIE = 'lang';
 
 export type Translate = (text: string, params?: Params) => string;
 
-const catalogs: Record<Lang, Readonly<Record<string, string>>> = { es, en: {} };
+/** A catalog without a prototype: a text like `constructor` or `__proto__` finds nothing, not Object's members. */
+const ownKeysOnly = (texts: Readonly<Record<string, string>>): Readonly<Record<string, string>> => Object.assign(Object.create(null) as Record<string, string>, texts);
+const catalogs: Record<Lang, Readonly<Record<string, string>>> = { es: ownKeysOnly(es), en: ownKeysOnly({}) };
 
 /** How each language writes numbers, dates and country names (Intl objects are costly to make: once each). */
 const LOCALES: Record<Lang, string> = { es: 'es-CO', en: 'en-US' };
@@ -75,18 +77,35 @@ export function fromAcceptLanguage(header: string | undefined): Lang | null {
   return best;
 }
 
-/** The reader's language: the footer switch's cookie, else Accept-Language, else Spanish. */
+/**
+ * The reader's language: the footer switch's cookie, else Accept-Language, else Spanish.
+ * nginx's micro-cache keys on the same decision (nginx/templates/bookstore.conf.template): it caches
+ * only when the cookie is absent or is one plain `lang=en` / `lang=es`, and bypasses otherwise.
+ */
 export function languageOf(req: Request): Language {
-  const cookie = cookieValue(req.headers.cookie, LANG_COOKIE);
+  const cookie = singleCookie(req.headers.cookie, LANG_COOKIE);
   const lang = isLang(cookie) ? cookie : (fromAcceptLanguage(req.headers['accept-language']) ?? DEFAULT_LANG);
   return LANGUAGES[lang];
 }
 
-function cookieValue(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+const WSP = /^[ \t]+|[ \t]+$/g;
+
+/**
+ * The value of the one cookie called exactly `name` in a Cookie header, read as RFC 6265 (5.2, 5.4)
+ * says: pairs split on ";", the name and the value stripped of spaces and tabs only, nothing
+ * decoded or unquoted. When the name is there twice, which one the browser meant is unknowable (two
+ * paths or domains), so neither counts: undefined. Why not the `cookie` package (which express
+ * uses): it keeps the first of two and percent-decodes the value, so it could not say "two".
+ */
+export function singleCookie(header: string | undefined, name: string): string | undefined {
+  // Most requests have no cookie at all, or none of this name: no splitting for them.
+  if (!header?.includes(name)) return undefined;
+  let found: string | undefined;
+  for (const pair of header.split(';')) {
+    const eq = pair.indexOf('=');
+    if (eq < 0 || pair.slice(0, eq).replace(WSP, '') !== name) continue;
+    if (found !== undefined) return undefined;
+    found = pair.slice(eq + 1).replace(WSP, '');
   }
-  return undefined;
+  return found;
 }

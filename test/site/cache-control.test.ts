@@ -36,6 +36,20 @@ describe('Cache-Control', () => {
     assert.equal(another.headers['cache-control'], 'private, no-store');
   });
 
+  test('anonymous public pages vary on both inputs of their language: Accept-Language and Cookie (the lang cookie)', async () => {
+    const { user: seller } = await loggedInAgent(t);
+    const book = await createBook(t.pool, seller.id, { stock: 1 });
+    for (const path of ['/', '/book/catalog', `/book/${book}`]) {
+      for (const cookie of [undefined, 'lang=en', 'lang=es']) {
+        const req = t.agent().get(path);
+        const res = await (cookie ? req.set('Cookie', cookie) : req);
+        assert.equal(res.status, 200, path);
+        assert.equal(res.headers['cache-control'], 'public, max-age=0, s-maxage=1', `${path} ${cookie}`);
+        assert.equal(res.headers.vary, 'Accept-Language, Cookie', `${path} ${cookie}: a shared cache must keep one copy per cookie too`);
+      }
+    }
+  });
+
   test('anonymous pages with a form token are no-store; other anonymous pages are not', async () => {
     for (const path of ['/login', '/register']) {
       const res = await t.agent().get(path);

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import supertest from 'supertest';
 import { es } from '../../src/i18n/es.js';
-import { fromAcceptLanguage, LANGUAGES } from '../../src/i18n/i18n.js';
+import { fromAcceptLanguage, LANGUAGES, singleCookie } from '../../src/i18n/i18n.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { createBook } from '../helpers/orders.js';
 import { createUser, csrfFrom } from '../helpers/users.js';
@@ -84,6 +84,39 @@ describe('two languages', () => {
     assert.match(cookie.text, /<html lang="es"/);
     assert.equal(fromAcceptLanguage('fr, en;q=0.8, es;q=0.5'), 'en');
     assert.equal(fromAcceptLanguage('fr'), null);
+  });
+
+  test('the lang cookie counts only as one exact "lang=en" or "lang=es" pair (RFC 6265); anything else falls back to the header', async () => {
+    const langFor = async (cookie: string, acceptLanguage: string) =>
+      /<html lang="(\w+)"/.exec((await supertest(t.app).get('/book/catalog').set('Accept-Language', acceptLanguage).set('Cookie', cookie)).text)?.[1];
+    assert.equal(await langFor('lang=en', 'es-CO'), 'en');
+    assert.equal(await langFor('x=1; lang=en; y=2', 'es-CO'), 'en');
+    assert.equal(await langFor('x=1;lang=en', 'es-CO'), 'en');
+    assert.equal(await langFor('x=1;\tlang=en', 'es-CO'), 'en', 'tab is whitespace in RFC 6265');
+    assert.equal(await langFor('LANG=en', 'es-CO'), 'es', 'the name is exact');
+    assert.equal(await langFor('Lang=es', 'en'), 'en');
+    assert.equal(await langFor('x=1;\u00a0lang=en', 'es-CO'), 'es', 'NBSP is not whitespace here');
+    assert.equal(await langFor('lang=es; lang=en', 'en'), 'en', 'two lang cookies: neither counts');
+    assert.equal(await langFor('lang=en; x=1; lang=en', 'es-CO'), 'es', 'not even two alike');
+    assert.equal(await langFor('lang=en, lang=es', 'es-CO'), 'es');
+    assert.equal(await langFor('lang="en"', 'es-CO'), 'es');
+    assert.equal(await langFor('lang=%65n', 'es-CO'), 'es', 'no percent-decoding');
+    assert.equal(await langFor('lang=EN', 'es-CO'), 'es');
+  });
+
+  test('singleCookie: one pair of that exact name, whitespace per RFC 6265 (space and tab), no decoding', () => {
+    assert.equal(singleCookie(undefined, 'lang'), undefined);
+    assert.equal(singleCookie('', 'lang'), undefined);
+    assert.equal(singleCookie('lang=en', 'lang'), 'en');
+    assert.equal(singleCookie(' \tlang \t= \ten\t ;x=1', 'lang'), 'en');
+    assert.equal(singleCookie('lang=', 'lang'), '');
+    assert.equal(singleCookie('lang=a=b', 'lang'), 'a=b');
+    assert.equal(singleCookie('xlang=en; langx=en; lang; =lang', 'lang'), undefined);
+    assert.equal(singleCookie('\ufefflang=en', 'lang'), undefined, 'a BOM is part of the name');
+    assert.equal(singleCookie('\u00a0lang=en', 'lang'), undefined);
+    assert.equal(singleCookie('lang=en\u00a0', 'lang'), 'en\u00a0');
+    assert.equal(singleCookie('lang=en; lang=en', 'lang'), undefined);
+    assert.equal(singleCookie('lang=en; LANG=es', 'lang'), 'en');
   });
 
   test('the footer switch is a link: it sets the cookie and goes back to the same page', async () => {

@@ -2,19 +2,24 @@
 // Scaling Group of 2 to 5 app instances (target tracking at 50 % CPU) sharing their uploads on EFS,
 // and a self-managed MySQL 8.4 primary and replica on EC2 behind HAProxy. No lookups: it synthesises
 // offline, without an account. Plain TypeScript (Node 24 runs it as is: erasable types only).
-import { CfnOutput, CfnParameter, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnCondition, CfnOutput, CfnParameter, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as route53 from 'aws-cdk-lib/aws-route53';
 import type { Construct } from 'constructs';
 import { appUserData, databaseUserData, haproxyUserData } from './user-data.ts';
 
 export const APP_PORT = 3000;
 /** The app's SHUTDOWN_TIMEOUT_MS is 9 s: the target group waits a little longer before it cuts. */
 export const DEREGISTRATION_DELAY_SECONDS = 15;
+
+/** The database endpoint's private name, which k8s/overlays/aws (mysql-external.yaml) resolves. */
+export const INTERNAL_ZONE = 'bookstore.internal';
+export const HAPROXY_RECORD = 'haproxy';
 
 export interface BookStoreStackProps extends StackProps {
   /** Names of the SSM parameters holding the secrets (SecureString), read by the instances at boot. */
@@ -156,6 +161,25 @@ export class BookStoreStack extends Stack {
       healthCheck: { path: '/ping', healthyHttpCodes: '200', interval: Duration.seconds(10), timeout: Duration.seconds(5), healthyThresholdCount: 2, unhealthyThresholdCount: 2 },
     });
 
+    // Stage 2, the services on a Kubernetes cluster in this VPC (k8s/overlays/aws): the database
+    // endpoint by a private name, and, when the cluster's node security group is given, its nodes
+    // (and so its pods) let in to HAProxy and EFS as the app instances are.
+    const zone = new route53.PrivateHostedZone(this, 'InternalZone', { zoneName: INTERNAL_ZONE, vpc });
+    new route53.ARecord(this, 'HaproxyRecord', { zone, recordName: HAPROXY_RECORD, target: route53.RecordTarget.fromIpAddresses(haproxy.instancePrivateIp), ttl: Duration.seconds(60) });
+    const clusterNodes = new CfnParameter(this, 'ClusterNodeSecurityGroupId', {
+      type: 'String',
+      default: '',
+      description: 'Security group of the Kubernetes nodes running k8s/overlays/aws (empty: no cluster)',
+    });
+    const hasCluster = new CfnCondition(this, 'HasClusterNodes', { expression: Fn.conditionNot(Fn.conditionEquals(clusterNodes.valueAsString, '')) });
+    const fromClusterNodes = (id: string, group: ec2.SecurityGroup, port: number, description: string) => {
+      const rule = new ec2.CfnSecurityGroupIngress(this, id, { groupId: group.securityGroupId, ipProtocol: 'tcp', fromPort: port, toPort: port, sourceSecurityGroupId: clusterNodes.valueAsString, description });
+      rule.cfnOptions.condition = hasCluster;
+    };
+    fromClusterNodes('HaproxyFromClusterNodes', haproxySg, 3306, 'MySQL from the Kubernetes nodes');
+    fromClusterNodes('EfsFromClusterNodes', efsSg, 2049, 'NFS from the Kubernetes nodes (EFS CSI driver)');
+
+    new CfnOutput(this, 'HaproxyDns', { value: `${HAPROXY_RECORD}.${INTERNAL_ZONE}`, description: 'The database endpoint for k8s/overlays/aws' });
     new CfnOutput(this, 'LoadBalancerDns', { value: alb.loadBalancerDnsName, description: 'Point the domain (CNAME or alias) here' });
     new CfnOutput(this, 'UploadsFileSystem', { value: uploads.fileSystemId });
     new CfnOutput(this, 'Zones', { value: Fn.join(',', vpc.availabilityZones) });

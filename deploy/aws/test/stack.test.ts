@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { APP_PORT, BookStoreStack, DEREGISTRATION_DELAY_SECONDS } from '../lib/bookstore-stack.ts';
+import { APP_PORT, BookStoreStack, DEREGISTRATION_DELAY_SECONDS, HAPROXY_RECORD, INTERNAL_ZONE } from '../lib/bookstore-stack.ts';
 
 const template = Template.fromStack(new BookStoreStack(new App(), 'BookStore'));
 const json = JSON.stringify(template.toJSON());
@@ -110,8 +110,9 @@ test('security groups: only the ALB is public; the app port only from the ALB; N
   const sgRef = (name: string) => Object.keys(template.findResources('AWS::EC2::SecurityGroup')).find((k) => k.startsWith(name))!;
   const from = (port: number, target: string) => ingress.filter((r) => r.from === port && r.in.includes(sgRef(target))).map((r) => r.group ?? r.cidr);
   assert.deepEqual(from(APP_PORT, 'AppSg').map((g) => g?.includes(sgRef('AlbSg'))), [true]);
-  assert.ok(from(2049, 'EfsSg').length > 0 && from(2049, 'EfsSg').every((g) => g?.includes(sgRef('AppSg'))));
-  assert.deepEqual(from(3306, 'HaproxySg').map((g) => g?.includes(sgRef('AppSg'))), [true]);
+  assert.ok(from(2049, 'EfsSg').length > 0 && from(2049, 'EfsSg').every((g) => g?.includes(sgRef('AppSg')) || g === groupId({ Ref: 'ClusterNodeSecurityGroupId' })));
+  // The app instances, and the Kubernetes nodes when their group is given (stage 2, tested below).
+  assert.deepEqual(from(3306, 'HaproxySg').map((g) => g?.includes(sgRef('AppSg')) || g === groupId({ Ref: 'ClusterNodeSecurityGroupId' })), [true, true]);
   assert.ok(from(3306, 'DbSg').every((g) => g?.includes(sgRef('HaproxySg')) || g?.includes(sgRef('DbSg'))));
   // Session Manager instead of SSH.
   assert.ok(json.includes('AmazonSSMManagedInstanceCore'));
@@ -139,4 +140,21 @@ test('the app-only compose file is valid and has no database, nginx or certbot',
   } finally {
     if (made) rmSync(envFile);
   }
+});
+
+test('stage 2 (k8s/overlays/aws): haproxy.bookstore.internal in a private zone of the VPC; the cluster nodes reach HAProxy and EFS when their group is given', () => {
+  // The name the overlay's ExternalName Service resolves is the record the stack creates.
+  const externalName = /externalName: (\S+)/.exec(readFileSync('../../k8s/overlays/aws/mysql-external.yaml', 'utf8'))?.[1];
+  assert.equal(externalName, `${HAPROXY_RECORD}.${INTERNAL_ZONE}`);
+  template.hasResourceProperties('AWS::Route53::HostedZone', { Name: `${INTERNAL_ZONE}.`, VPCs: [Match.objectLike({ VPCId: Match.anyValue() })] });
+  const haproxy = Object.keys(template.findResources('AWS::EC2::Instance', { Properties: { Tags: Match.arrayWith([{ Key: 'Name', Value: 'haproxy' }]) } }))[0]!;
+  template.hasResourceProperties('AWS::Route53::RecordSet', { Name: `${externalName}.`, Type: 'A', ResourceRecords: [{ 'Fn::GetAtt': [haproxy, 'PrivateIp'] }] });
+  template.hasParameter('ClusterNodeSecurityGroupId', { Type: 'String', Default: '' });
+  const rules = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress', { Properties: { SourceSecurityGroupId: { Ref: 'ClusterNodeSecurityGroupId' } } })) as (Resource & { Condition?: string })[];
+  assert.deepEqual(rules.map((r) => [r.Properties.FromPort, JSON.stringify(r.Properties.GroupId).match(/(HaproxySg|EfsSg)/)?.[1], r.Condition]).sort(), [
+    [2049, 'EfsSg', 'HasClusterNodes'],
+    [3306, 'HaproxySg', 'HasClusterNodes'],
+  ]);
+  // Without a cluster the rules do not exist (the condition is false for the empty default).
+  template.hasCondition('HasClusterNodes', { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'ClusterNodeSecurityGroupId' }, ''] }] });
 });
