@@ -7,7 +7,9 @@
 # can be given instead (AUTH_DB_PASSWORD, CATALOG_DB_PASSWORD, ORDER_DB_PASSWORD, SESSIONS_DB_PASSWORD,
 # DB_ROOT_PASSWORD; letters and digits only, they go into URLs), and DB_HOST (default `mysql`, the
 # Service both overlays name). Databases and users are named DB_PREFIX_auth, _catalog, _order (and the
-# sessions user DB_PREFIX_sessions); DB_PREFIX defaults to `bookstore`.
+# sessions user DB_PREFIX_sessions); DB_PREFIX defaults to `bookstore`. SMTP_URL (e.g. SES's SMTP
+# credentials, smtps://USER:PASSWORD@email-smtp.REGION.amazonaws.com:465) goes into key smtp-url for
+# auth and order; left empty, no e-mail is sent.
 # Needs openssl and kubectl (client only: nothing is sent to a cluster).
 set -eu
 dir=$(mktemp -d)
@@ -44,4 +46,5 @@ kubectl create secret generic bookstore-secrets --namespace bookstore --dry-run=
   --from-file=order-service-key="$dir/order.pem" \
   --from-literal=trusted-by-auth="{\"catalog\":\"$(json_pem catalog)\",\"order\":\"$(json_pem order)\"}" \
   --from-literal=trusted-by-catalog="{\"order\":\"$(json_pem order)\"}" \
+  --from-literal=smtp-url="${SMTP_URL:-}" \
   --from-literal=db-root-password="$root_pw"

@@ -31,6 +31,9 @@ chown 1000:1000 /srv/bookstore/uploads
 ${secret('SESSION_SECRET', o.secretsPrefix, 'session-secret')}
 ${secret('JWT_SECRET', o.secretsPrefix, 'jwt-secret')}
 ${secret('DB_PASSWORD', o.secretsPrefix, 'db-app-password')}
+# E-mail, optional: SES's SMTP credentials as smtps://USER:PASSWORD@email-smtp.REGION.amazonaws.com:465
+# in the SecureString '<prefix>/smtp-url'. Without it nothing is sent (rows wait; /healthz says "mail":"off").
+SMTP_URL="$(aws ssm get-parameter --with-decryption --name '${o.secretsPrefix}/smtp-url' --query Parameter.Value --output text 2>/dev/null || true)"
 rm -rf /opt/bookstore && git clone --depth 1 --branch '`,
     o.releaseRef,
     `' https://github.com/your-org/bookstore.git /opt/bookstore
@@ -44,6 +47,13 @@ JWT_SECRET=$JWT_SECRET
 PUBLIC_DOMAIN=`,
     o.domain,
     `
+SMTP_URL=$SMTP_URL
+PUBLIC_URL=https://`,
+    o.domain,
+    `
+MAIL_FROM=BookStore <no-reply@`,
+    o.domain,
+    `>
 ENV
 chmod 600 deploy/aws/.env.app
 # The app alone (deploy/aws/compose.app.yml): no database, no nginx, no certbot; TLS ends at the ALB.
