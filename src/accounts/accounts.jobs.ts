@@ -6,9 +6,9 @@ import type { UrlLayout } from '../http/urls.js';
 import { startJobs, type Jobs } from '../jobs.js';
 import type { Logger } from '../logger.js';
 import type { Mailer } from '../mail/mailer.js';
-import { outboxJob, outboxSender } from '../mail/outbox.js';
+import { outboxJobs, outboxSender } from '../mail/outbox.js';
 import { accountMails } from './accounts.mails.js';
 
 export function startAccountJobs(deps: { pool: Pool; config: Config; logger: Logger; mailer: Mailer; urls: UrlLayout }): Jobs {
-  return startJobs(deps.logger, [outboxJob('send-account-mail', outboxSender(deps, 'account_outbox', accountMails))]);
+  return startJobs(deps.logger, outboxJobs('send-account-mail', outboxSender(deps, 'account_outbox', accountMails)));
 }

@@ -46,7 +46,7 @@ export function emailLinksRoutes({ pool, limiter }: Deps): Router {
     // The same page, at the same time, whether or not an account has this address: the link and its
     // e-mail are written once the answer has gone (the same statements either way, but only an
     // existing account's commit writes rows, and a commit that writes waits for the disk).
-    res.once('finish', () => {
+    res.once('close', () => {
       links.requestPasswordReset(pool, email).catch((err: unknown) => req.log.error({ err }, 'password reset request failed'));
     });
     res.render('accounts/forgot-password', { title: 'Forgot your password?', values, errors: {}, sent: true });

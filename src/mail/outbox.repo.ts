@@ -15,6 +15,7 @@ function statementsFor(table: OutboxTable) {
     sent: `UPDATE ${table} SET status = 'sent', sent_at = NOW(3), data = NULL, lease_until = NULL WHERE id = ? AND claimed_by = ?`,
     retry: `UPDATE ${table} SET claimed_by = NULL, lease_until = NULL, next_attempt_at = NOW(3) + INTERVAL ? MICROSECOND, last_error = ? WHERE id = ? AND claimed_by = ?`,
     giveUp: `UPDATE ${table} SET status = 'failed', data = NULL, lease_until = NULL, last_error = ? WHERE id = ? AND claimed_by = ?`,
+    purge: `DELETE FROM ${table} WHERE status <> 'pending' AND created_at < NOW(3) - INTERVAL 30 DAY ORDER BY id LIMIT 1000`,
     oldestPending: `SELECT TIMESTAMPDIFF(SECOND, created_at, NOW(3)) AS age FROM ${table} WHERE status = 'pending' ORDER BY id LIMIT 1`,
   };
 }
@@ -85,6 +86,12 @@ export async function retryLater(db: Db, table: OutboxTable, id: number, claim: 
 
 export async function giveUp(db: Db, table: OutboxTable, id: number, claim: string, error: string): Promise<void> {
   await db.execute(sql(table).giveUp, [error, id, claim]);
+}
+
+/** Forgets e-mails sent or given up over 30 days ago (no event queues the same e-mail again that late). */
+export async function purgeOld(db: Db, table: OutboxTable): Promise<number> {
+  const [result] = await db.execute<ResultSetHeader>(sql(table).purge);
+  return result.affectedRows;
 }
 
 /** Seconds the oldest unsent e-mail has waited (0 when none waits). */

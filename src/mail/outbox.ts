@@ -131,9 +131,12 @@ export async function mailStatus(db: Db, tables: OutboxTable[], smtpConfigured: 
 
 const SEND_EVERY_MS = 2_000;
 
-/** The sender as a periodic job (see jobs.ts): started only where SMTP_URL is set. */
-export function outboxJob(name: string, sender: Sender): { name: string; everyMs: number; run: () => Promise<number> } {
-  return { name, everyMs: SEND_EVERY_MS, run: () => sendDueMail(sender) };
+/** The sender as periodic jobs (see jobs.ts), started only where SMTP_URL is set: sending, and forgetting old rows. */
+export function outboxJobs(name: string, sender: Sender): { name: string; everyMs: number; run: () => Promise<number> }[] {
+  return [
+    { name, everyMs: SEND_EVERY_MS, run: () => sendDueMail(sender) },
+    { name: `${name}-purge`, everyMs: 3_600_000, run: () => repo.purgeOld(sender.pool, sender.table) },
+  ];
 }
 
 /** A feature's sender, from the settings every sender shares. */

@@ -1,5 +1,4 @@
 // Choosing a delivery, shipping it, and the simulated carrier that moves it along.
-import { queueBuyerMail } from './orders.mails.js';
 import { randomBytes } from 'node:crypto';
 import { isDuplicateKey, withTransaction, type Db, type Pool, type PoolConnection } from '../db/pool.js';
 import { Conflict, Forbidden, Invalid, NotFound } from '../http/errors.js';
@@ -11,6 +10,7 @@ import * as purchasesRepo from './purchases.repo.js';
 import type { ShipTo } from './purchases.repo.js';
 import { assertPending, purchaseOfBuyer } from './purchases.service.js';
 import * as salesRepo from './sales.repo.js';
+import { queueBuyerMail } from './orders.mails.js';
 
 export type { Delivery, DeliveryStatus, Provider };
 

@@ -13,7 +13,7 @@ import { sweepExpired } from './purchases.service.js';
 import type { AccountsPort } from '../accounts/accounts.port.js';
 import type { UrlLayout } from '../http/urls.js';
 import type { Mailer } from '../mail/mailer.js';
-import { outboxJob } from '../mail/outbox.js';
+import { outboxJobs } from '../mail/outbox.js';
 import { orderMailSender, queueShippingReminders } from './orders.mails.js';
 
 export type OrderJobs = Jobs;
@@ -37,6 +37,6 @@ export function startOrderJobs({ pool, config, logger, catalog, mail }: Deps): O
     { name: 'advance-deliveries', everyMs: advanceEveryMs, run: () => advanceDeliveries(pool, config.deliverySpeedup) },
     { name: 'purge-idempotency-keys', everyMs: 15 * 60_000, run: () => purgeOlderThan(pool, new Date(Date.now() - IDEMPOTENCY_TTL_MS)) },
     { name: 'remind-unshipped-sales', everyMs: 10 * 60_000, run: () => queueShippingReminders(pool) },
-    ...(mail ? [outboxJob('send-order-mail', orderMailSender({ pool, config, logger, ...mail }))] : []),
+    ...(mail ? outboxJobs('send-order-mail', orderMailSender({ pool, config, logger, ...mail })) : []),
   ]);
 }

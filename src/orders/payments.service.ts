@@ -1,5 +1,4 @@
 // Simulated payments: the amount is the purchase's total as stored; one payment per purchase.
-import { queueBuyerMail } from './orders.mails.js';
 import type { CatalogPort } from '../catalog/catalog.port.js';
 import { isDuplicateKey, withTransaction, type Pool } from '../db/pool.js';
 import { Conflict } from '../http/errors.js';
@@ -11,6 +10,7 @@ import * as repo from './payments.repo.js';
 import type { Payment } from './payments.repo.js';
 import * as purchasesRepo from './purchases.repo.js';
 import { assertPending, cancelWithoutStock, EXPIRED_MESSAGE, purchaseOfBuyer } from './purchases.service.js';
+import { queueBuyerMail } from './orders.mails.js';
 
 type PaymentDetails = Omit<Payment, 'id' | 'purchaseId' | 'amountCents' | 'createdAt'>;
 

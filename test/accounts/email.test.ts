@@ -4,7 +4,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RowDataPacket } from '../../src/db/pool.js';
-import { sendDueMail } from '../../src/mail/outbox.js';
+import { enqueueMail, sendDueMail } from '../../src/mail/outbox.js';
+import { purgeOld } from '../../src/mail/outbox.repo.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { drain, linkIn, senders, startSmtp, type TestSmtp } from '../helpers/smtp.js';
 import { createUser, csrfFrom, csrfToken, loggedInAgent, login, PASSWORD, uniqueEmail } from '../helpers/users.js';
@@ -311,5 +312,14 @@ describe('the outbox', () => {
     await t.pool.execute("UPDATE account_outbox SET next_attempt_at = NOW(3) WHERE status = 'pending'");
     await drain(send);
     assert.deepEqual((await t.agent().get('/healthz')).body, { db: 'ok', mail: 'ok' });
+  });
+
+  test('rows sent or given up over 30 days ago are forgotten; waiting ones stay', async () => {
+    await enqueueMail(t.pool, 'account_outbox', { event: 'test', subject: 1, to: { email: uniqueEmail('waiting'), lang: 'en' }, template: 'verify_email', data: {} });
+    await t.pool.execute('UPDATE account_outbox SET created_at = NOW(3) - INTERVAL 31 DAY');
+    assert.ok((await purgeOld(t.pool, 'account_outbox')) > 0);
+    const [left] = await t.pool.execute<RowDataPacket[]>('SELECT status, COUNT(*) AS n FROM account_outbox GROUP BY status');
+    assert.deepEqual(left.map((r) => [r.status as unknown, Number(r.n)]), [['pending', 1]]);
+    await t.pool.execute("DELETE FROM account_outbox WHERE status = 'pending'");
   });
 });
