@@ -44,7 +44,21 @@ describe('configuration', () => {
     ['HOST not an address', { HOST: 'shop.example.com' }, /^Invalid configuration: HOST must be an IP address/],
     ['TRUST_PROXY true', { TRUST_PROXY: 'true' }, /^Invalid configuration: TRUST_PROXY /],
     ['MIGRATE_ON_START not boolean', { MIGRATE_ON_START: 'maybe' }, /^Invalid configuration: MIGRATE_ON_START must be true or false$/],
+    ['SMTP_URL not smtp', { SMTP_URL: 'http://mail.example.com' }, /^Invalid configuration: SMTP_URL must look like smtp:\/\//],
+    ['PUBLIC_URL not a URL', { PUBLIC_URL: 'shop.example.com' }, /^Invalid configuration: PUBLIC_URL must be an http\(s\) URL/],
+    ['EMAIL_VERIFICATION unknown', { EMAIL_VERIFICATION: 'maybe' }, /^Invalid configuration: EMAIL_VERIFICATION must be required or off$/],
   ];
+
+  test('e-mail: off without SMTP_URL; with it, verification is required unless turned off; links from PUBLIC_URL', () => {
+    const off = loadConfig({});
+    assert.equal(off.smtpUrl, null);
+    assert.equal(off.emailVerificationRequired, false);
+    const on = loadConfig({ SMTP_URL: 'smtps://user:secret@email-smtp.eu-west-1.amazonaws.com:465', PUBLIC_URL: 'https://shop.example.com/' });
+    assert.equal(on.smtpUrl, 'smtps://user:secret@email-smtp.eu-west-1.amazonaws.com:465');
+    assert.equal(on.emailVerificationRequired, true);
+    assert.equal(on.publicUrl, 'https://shop.example.com', 'no trailing slash');
+    assert.equal(loadConfig({ SMTP_URL: 'smtp://mail:1025', EMAIL_VERIFICATION: 'off' }).emailVerificationRequired, false);
+  });
   for (const [label, env, message] of bad) {
     test(`refuses ${label} with one line naming the variable`, () => {
       assert.throws(() => loadConfig(env), (err: unknown) => {
