@@ -8,6 +8,7 @@ import { accountsRoutes } from './accounts/accounts.routes.js';
 import { LoginLimiter } from './accounts/login-limiter.js';
 import { emailLinksRoutes } from './accounts/email-links.routes.js';
 import { LinkLimiter } from './accounts/link-limiter.js';
+import { linkSealer } from './accounts/link-seal.js';
 import { mailStatus, type MailStatus } from './mail/outbox.js';
 import { findSessionWithUser } from './accounts/accounts.service.js';
 import { createPassport, sessionUser, type Passport } from './accounts/passport.js';
@@ -138,6 +139,7 @@ export function createApp({ config, pool, logger, database, ports = localPorts(p
   const loginLimiter = new LoginLimiter(pool, config, database);
   const passport = createPassport(pool);
   const linkLimiter = new LinkLimiter(pool, config, database);
+  const sealer = linkSealer(config.sessionSecret);
   const { app, close } = buildApp({
     config,
     logger,
@@ -154,8 +156,8 @@ export function createApp({ config, pool, logger, database, ports = localPorts(p
       // The pages most visited first: each router in the way costs every request a route scan.
       app.use(homeRoutes({ pool }));
       app.use('/book', catalogRoutes({ pool, uploadDir, listingsPerDay: config.listingsPerDay, sales: ports.sales, accounts: ports.accounts, emailVerificationRequired: config.emailVerificationRequired }));
-      app.use(accountsRoutes({ pool, passport, loginLimiter }));
-      app.use(emailLinksRoutes({ pool, limiter: linkLimiter }));
+      app.use(accountsRoutes({ pool, passport, loginLimiter, sealer }));
+      app.use(emailLinksRoutes({ pool, limiter: linkLimiter, sealer }));
       app.use(adminRoutes({ pool, accounts: ports.accounts }));
       app.use(ordersRoutes({ pool, config, catalog: ports.catalog, accounts: ports.accounts }));
     },

@@ -8,7 +8,8 @@ import type { Logger } from '../logger.js';
 import type { Mailer } from '../mail/mailer.js';
 import { outboxJobs, outboxSender } from '../mail/outbox.js';
 import { accountMails } from './accounts.mails.js';
+import { linkSealer } from './link-seal.js';
 
 export function startAccountJobs(deps: { pool: Pool; config: Config; logger: Logger; mailer: Mailer; urls: UrlLayout }): Jobs {
-  return startJobs(deps.logger, outboxJobs('send-account-mail', outboxSender(deps, 'account_outbox', accountMails)));
+  return startJobs(deps.logger, outboxJobs('send-account-mail', outboxSender(deps, 'account_outbox', accountMails(linkSealer(deps.config.sessionSecret)))));
 }

@@ -1,6 +1,8 @@
 // Accounts' e-mails (rendered by src/mail/render.ts, queued in account_outbox). Their data is what
-// the outbox row holds: a one-time link's token is there until the e-mail is sent, then cleared.
-import type { MailContext, MailContent } from '../mail/render.js';
+// the outbox row holds: a one-time link's token is there sealed (link-seal.ts) until the e-mail is
+// sent, then the data is cleared.
+import { UnrenderableMail, type MailContext, type MailContent } from '../mail/render.js';
+import type { LinkSealer } from './link-seal.js';
 
 export const LINK_TTL = { reset_password: 60 * 60_000, verify_email: 48 * 3_600_000 } as const;
 
@@ -29,4 +31,17 @@ function verifyEmail({ name, token }: LinkMail, { language: { t }, link }: MailC
   };
 }
 
-export const accountMails = { reset_password: resetPassword, verify_email: verifyEmail };
+/** The templates, opening each row's sealed token with this key. */
+export function accountMails(sealer: LinkSealer) {
+  const opened = (data: LinkMail): LinkMail => {
+    try {
+      return { ...data, token: sealer.open(data.token) };
+    } catch {
+      throw new UnrenderableMail('the link cannot be opened (SESSION_SECRET changed since it was queued?)');
+    }
+  };
+  return {
+    reset_password: (data: LinkMail, ctx: MailContext) => resetPassword(opened(data), ctx),
+    verify_email: (data: LinkMail, ctx: MailContext) => verifyEmail(opened(data), ctx),
+  };
+}

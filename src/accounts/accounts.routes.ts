@@ -9,6 +9,7 @@ import { parseInput, typedValues } from '../http/validate.js';
 import type { User } from './accounts.repo.js';
 import { changePasswordSchema, loginSchema, registerSchema, safeNext } from './accounts.schema.js';
 import * as accounts from './accounts.service.js';
+import type { LinkSealer } from './link-seal.js';
 import type { LoginLimiter } from './login-limiter.js';
 import { addressesRoutes, renderAccount } from './addresses.routes.js';
 
@@ -26,6 +27,8 @@ interface Deps {
   pool: Pool;
   passport: Passport;
   loginLimiter: LoginLimiter;
+  /** Seals the verification link's token in the outbox. */
+  sealer: LinkSealer;
 }
 
 type Values = Record<string, unknown>;
@@ -52,7 +55,7 @@ function checkCredentials(passport: Passport, req: Request, res: Response): Prom
   });
 }
 
-export function accountsRoutes({ pool, passport, loginLimiter }: Deps): Router {
+export function accountsRoutes({ pool, passport, loginLimiter, sealer }: Deps): Router {
   const router = Router();
 
   router.get('/register', (req, res) => {
@@ -65,7 +68,7 @@ export function accountsRoutes({ pool, passport, loginLimiter }: Deps): Router {
     try {
       const input = parseInput(registerSchema, req.body);
       // E-mails are written in the language the shop was read in at registration.
-      const user = await accounts.register(pool, { ...input, lang: (res.locals.language as Language).lang });
+      const user = await accounts.register(pool, sealer, { ...input, lang: (res.locals.language as Language).lang });
       req.log.info({ event: 'account_created', userId: user.id }, 'account created');
       await startSession(req, user);
       flash(req, 'success', 'Welcome to the BookStore, {name}!', { name: user.name });

@@ -4,6 +4,7 @@ import { Invalid } from '../http/errors.js';
 import * as repo from './accounts.repo.js';
 import type { User } from './accounts.repo.js';
 import { queueVerification } from './email-links.service.js';
+import type { LinkSealer } from './link-seal.js';
 
 export const BCRYPT_COST = 12;
 // Loaded with the first login or registration: an instance serving only the catalog never needs it.
@@ -26,14 +27,14 @@ export async function checkPassword(db: Db, userId: number, password: string): P
 }
 
 /** A new account, and the link that verifies its address queued in the same transaction. */
-export async function register(pool: Pool, input: { name: string; email: string; password: string; lang: 'es' | 'en' }): Promise<User> {
+export async function register(pool: Pool, sealer: LinkSealer, input: { name: string; email: string; password: string; lang: 'es' | 'en' }): Promise<User> {
   const passwordHash = await bcrypt.hash(input.password, BCRYPT_COST);
   try {
     return await withTransaction(pool, async (conn) => {
       const id = await repo.insertUser(conn, { name: input.name, email: input.email, passwordHash, lang: input.lang });
       const user = await repo.findUserById(conn, id);
       if (!user) throw new Error('user vanished after insert');
-      await queueVerification(conn, user, user.email);
+      await queueVerification(conn, sealer, user, user.email);
       return user;
     });
   } catch (err) {

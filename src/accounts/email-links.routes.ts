@@ -13,10 +13,13 @@ import { setLang } from './accounts.service.js';
 import { renderAccount } from './addresses.routes.js';
 import * as links from './email-links.service.js';
 import type { LinkLimiter } from './link-limiter.js';
+import type { LinkSealer } from './link-seal.js';
 
 interface Deps {
   pool: Pool;
   limiter: LinkLimiter;
+  /** Seals links' tokens in the outbox. */
+  sealer: LinkSealer;
 }
 
 const tokenPage = (res: Response) => res.set('Referrer-Policy', 'no-referrer');
@@ -26,7 +29,7 @@ function expired(res: Response, kind: 'reset' | 'verify' | 'taken') {
   res.status(kind === 'taken' ? 409 : 410).render('accounts/link-expired', { title: 'This link no longer works', kind });
 }
 
-export function emailLinksRoutes({ pool, limiter }: Deps): Router {
+export function emailLinksRoutes({ pool, limiter, sealer }: Deps): Router {
   const router = Router();
 
   router.get('/forgot-password', (_req, res) => {
@@ -47,7 +50,7 @@ export function emailLinksRoutes({ pool, limiter }: Deps): Router {
     // e-mail are written once the answer has gone (the same statements either way, but only an
     // existing account's commit writes rows, and a commit that writes waits for the disk).
     res.once('close', () => {
-      links.requestPasswordReset(pool, email).catch((err: unknown) => req.log.error({ err }, 'password reset request failed'));
+      links.requestPasswordReset(pool, sealer, email).catch((err: unknown) => req.log.error({ err }, 'password reset request failed'));
     });
     res.render('accounts/forgot-password', { title: 'Forgot your password?', values, errors: {}, sent: true });
   });
@@ -93,7 +96,7 @@ export function emailLinksRoutes({ pool, limiter }: Deps): Router {
   router.post('/account/verify-email', requireLogin, async (req, res) => {
     const user = req.user!;
     await limiter.consume(user.email, req.ip ?? 'unknown');
-    if (await links.resendVerification(pool, user.id)) flash(req, 'success', 'We sent a new link to {email}. It works for 48 hours.', { email: user.email });
+    if (await links.resendVerification(pool, sealer, user.id)) flash(req, 'success', 'We sent a new link to {email}. It works for 48 hours.', { email: user.email });
     else flash(req, 'info', 'Your e-mail address is already verified.');
     res.redirect('/account#email');
   });
@@ -103,7 +106,7 @@ export function emailLinksRoutes({ pool, limiter }: Deps): Router {
     try {
       const input = parseInput(changeEmailSchema, req.body);
       await limiter.consume(input.new_email, req.ip ?? 'unknown');
-      await links.requestEmailChange(pool, user.id, input.email_password, input.new_email);
+      await links.requestEmailChange(pool, sealer, user.id, input.email_password, input.new_email);
       req.log.info({ event: 'email_change_requested', userId: user.id }, 'e-mail change requested');
       flash(req, 'success', 'We sent a link to {email}. Your address changes when you open it.', { email: input.new_email });
       res.redirect('/account#email');

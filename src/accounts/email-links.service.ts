@@ -11,6 +11,7 @@ import * as users from './accounts.repo.js';
 import { checkPassword, hashPassword } from './accounts.service.js';
 import * as repo from './email-links.repo.js';
 import type { LinkPurpose } from './email-links.repo.js';
+import type { LinkSealer } from './link-seal.js';
 
 const sha256 = (token: string) => createHash('sha256').update(token).digest();
 
@@ -28,17 +29,17 @@ function hashOf(token: string): Buffer | null {
  * "Forgot your password?": the same statements run whether or not an account has this e-mail (they
  * write rows only when it does), so neither the answer nor its time tells the two apart.
  */
-export async function requestPasswordReset(pool: Pool, email: string): Promise<void> {
+export async function requestPasswordReset(pool: Pool, sealer: LinkSealer, email: string): Promise<void> {
   const { token, tokenHash, expiresAt } = newLink('reset_password');
   const key = dedupeKey('reset_password', tokenHash.toString('hex'), email);
   await withTransaction(pool, async (conn) => {
     await repo.voidLinksByEmail(conn, email, 'reset_password');
-    await repo.insertLinkForEmail(conn, email, { purpose: 'reset_password', tokenHash, expiresAt }, { dedupeKey: key, template: 'reset_password', token });
+    await repo.insertLinkForEmail(conn, email, { purpose: 'reset_password', tokenHash, expiresAt }, { dedupeKey: key, template: 'reset_password', token: sealer.seal(token) });
   });
 }
 
 /** Queues a verification link to `email` (the account's own, or the one it changes to), in the caller's transaction. */
-export async function queueVerification(db: Db, user: { id: number; name: string; lang: string }, email: string): Promise<void> {
+export async function queueVerification(db: Db, sealer: LinkSealer, user: { id: number; name: string; lang: string }, email: string): Promise<void> {
   const { token, tokenHash, expiresAt } = newLink('verify_email');
   await repo.voidLinksOfUser(db, user.id, 'verify_email');
   await repo.insertLink(db, user.id, { purpose: 'verify_email', tokenHash, email, expiresAt });
@@ -47,7 +48,7 @@ export async function queueVerification(db: Db, user: { id: number; name: string
     subject: tokenHash.toString('hex'),
     to: { email, lang: user.lang },
     template: 'verify_email',
-    data: { name: user.name, token },
+    data: { name: user.name, token: sealer.seal(token) },
   });
 }
 
@@ -96,23 +97,23 @@ export async function verifyEmail(pool: Pool, token: string): Promise<Verificati
 }
 
 /** Sends the verification link again to the account's current address (nothing when already verified). */
-export async function resendVerification(pool: Pool, userId: number): Promise<boolean> {
+export async function resendVerification(pool: Pool, sealer: LinkSealer, userId: number): Promise<boolean> {
   return withTransaction(pool, async (conn) => {
     const user = await users.findUserById(conn, userId);
     if (!user || user.emailVerified) return false;
-    await queueVerification(conn, user, user.email);
+    await queueVerification(conn, sealer, user, user.email);
     return true;
   });
 }
 
 /** A change of address, confirmed with the password: it takes effect when the link sent to it is opened. */
-export async function requestEmailChange(pool: Pool, userId: number, password: string, email: string): Promise<void> {
+export async function requestEmailChange(pool: Pool, sealer: LinkSealer, userId: number, password: string, email: string): Promise<void> {
   if (!(await checkPassword(pool, userId, password))) throw new Invalid({ email_password: 'Your password is not correct.' });
   await withTransaction(pool, async (conn) => {
     const user = await users.findUserById(conn, userId);
     if (!user) throw new Invalid({ new_email: 'Enter a valid email address, like name@example.com.' });
     if (user.email === email) throw new Invalid({ new_email: 'This is already your e-mail address.' });
     if (await users.findUserByEmail(conn, email)) throw new Invalid({ new_email: 'An account with this email already exists.' });
-    await queueVerification(conn, user, email);
+    await queueVerification(conn, sealer, user, email);
   });
 }

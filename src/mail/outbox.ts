@@ -18,7 +18,7 @@ import type { Logger } from '../logger.js';
 import { failureSummary, isTemporaryFailure, type Mailer } from './mailer.js';
 import * as repo from './outbox.repo.js';
 import type { OutboxTable } from './outbox.repo.js';
-import { mailLinks, renderMail, UnknownTemplate, type MailTemplates } from './render.js';
+import { mailLinks, renderMail, UnrenderableMail, type MailTemplates } from './render.js';
 import type { Config } from '../config.js';
 import type { UrlLayout } from '../http/urls.js';
 
@@ -101,7 +101,7 @@ export async function sendDueMail(s: Sender): Promise<number> {
       const error = failureSummary(err);
       // A template or row that cannot be rendered, or an account that is gone, will not get better;
       // the accounts service not answering will (isTemporaryFailure: no SMTP code).
-      const broken = err instanceof UnknownTemplate || err instanceof SyntaxError || err instanceof RecipientGone;
+      const broken = err instanceof UnrenderableMail || err instanceof SyntaxError || err instanceof RecipientGone;
       const final = broken || !isTemporaryFailure(err) || row.attempts >= s.maxAttempts;
       if (final) {
         await repo.giveUp(s.pool, s.table, row.id, claim, error);

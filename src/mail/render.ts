@@ -33,7 +33,8 @@ export interface RenderedMail {
   html: string;
 }
 
-export class UnknownTemplate extends Error {}
+/** A row that cannot become an e-mail (no such template, data a template cannot read): trying again will not help. */
+export class UnrenderableMail extends Error {}
 
 export function mailLinks(baseUrl: string, urls: UrlLayout): (path: string) => string {
   return (path) => `${baseUrl}${String(publicUrl(urls, path))}`;
@@ -41,7 +42,7 @@ export function mailLinks(baseUrl: string, urls: UrlLayout): (path: string) => s
 
 export function renderMail(templates: MailTemplates, template: string, lang: string, data: unknown, link: (path: string) => string): RenderedMail {
   const render = Object.hasOwn(templates, template) ? templates[template] : undefined;
-  if (!render) throw new UnknownTemplate(`no e-mail template "${template}"`);
+  if (!render) throw new UnrenderableMail(`no e-mail template "${template}"`);
   const language = LANGUAGES[(lang === 'en' ? 'en' : 'es') satisfies Lang];
   const c = render(data as never, { language, link });
   const t = language.t;

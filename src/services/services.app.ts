@@ -15,6 +15,7 @@ import { findSessionWithUser } from '../accounts/accounts.service.js';
 import { LoginLimiter } from '../accounts/login-limiter.js';
 import { emailLinksRoutes } from '../accounts/email-links.routes.js';
 import { LinkLimiter } from '../accounts/link-limiter.js';
+import { linkSealer } from '../accounts/link-seal.js';
 import { mailStatus } from '../mail/outbox.js';
 import { createPassport, sessionUser } from '../accounts/passport.js';
 import { adminAccountsRoutes, adminOrdersRoutes } from '../admin/admin.routes.js';
@@ -53,6 +54,7 @@ export async function createAuthApp({ config, logger, pool, database }: ServiceD
   const loginLimiter = new LoginLimiter(pool, config, database);
   const passport = createPassport(pool);
   const linkLimiter = new LinkLimiter(pool, config, database);
+  const sealer = linkSealer(config.sessionSecret);
   const privateKey = required(config.jwtPrivateKey, 'JWT_PRIVATE_KEY');
   const [signToken, keySet, serviceGuard] = await Promise.all([apiTokenSigner(privateKey), jwks(privateKey), requireServiceToken('auth', config.trustedServiceKeys)]);
   const api = apiRoutes({ config, pool, loginLimiter, uploadDir: '', ports: localPorts(pool), signToken, parts: { login: true } });
@@ -75,8 +77,8 @@ export async function createAuthApp({ config, logger, pool, database }: ServiceD
       });
       // auth has no home page of its own: its '/' is the shop's.
       app.get('/', (_req, res) => res.redirect('/'));
-      app.use(accountsRoutes({ pool, passport, loginLimiter }));
-      app.use(emailLinksRoutes({ pool, limiter: linkLimiter }));
+      app.use(accountsRoutes({ pool, passport, loginLimiter, sealer }));
+      app.use(emailLinksRoutes({ pool, limiter: linkLimiter, sealer }));
       app.use(adminAccountsRoutes({ pool }));
     },
   });

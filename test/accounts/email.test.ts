@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import type { RowDataPacket } from '../../src/db/pool.js';
 import { enqueueMail, sendDueMail } from '../../src/mail/outbox.js';
 import { purgeOld } from '../../src/mail/outbox.repo.js';
+import { linkSealer } from '../../src/accounts/link-seal.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { drain, linkIn, senders, startSmtp, type TestSmtp } from '../helpers/smtp.js';
 import { createUser, csrfFrom, csrfToken, loggedInAgent, login, PASSWORD, uniqueEmail } from '../helpers/users.js';
@@ -49,6 +50,7 @@ describe('verifying the address after registration', () => {
   test('one e-mail in the registration language, with a link from PUBLIC_URL that verifies once', async () => {
     const { agent, email } = await register('en');
     const { email: spanish } = await register('es');
+    const [queued] = await t.pool.execute<RowDataPacket[]>('SELECT data FROM account_outbox WHERE recipient = ?', [email]);
     assert.equal(await drain(send), 2);
     const [mail] = smtp.to(email);
     assert.equal(smtp.to(email).length, 1);
@@ -77,6 +79,7 @@ describe('verifying the address after registration', () => {
     assert.equal(again.status, 410);
     assert.match(again.text, /This link no longer works/);
     assertTokensNotLogged([link.split('/').pop()!]);
+    assert.ok(!String(queued[0]!.data).includes(link.split('/').pop()!), 'the token waited sealed in the outbox');
     // The outbox keeps who and when, not the link.
     const [rows] = await t.pool.execute<RowDataPacket[]>("SELECT status, data FROM account_outbox WHERE recipient = ?", [email]);
     assert.deepEqual(rows.map((r) => [r.status as unknown, r.data as unknown]), [['sent', null]]);
@@ -284,6 +287,15 @@ describe('the outbox', () => {
     const [rows] = await t.pool.execute<RowDataPacket[]>("SELECT status, data FROM account_outbox WHERE recipient = ?", [refused.email]);
     assert.deepEqual(rows.map((r) => [r.status as unknown, r.data as unknown]), [['failed', null]]);
     assert.match(t.logs.join(''), /e-mail given up/);
+  });
+
+  test('a link sealed under another SESSION_SECRET is given up at once, not retried', async () => {
+    const user = await createUser(t.pool);
+    await enqueueMail(t.pool, 'account_outbox', { event: 'test', subject: 2, to: { email: user.email, lang: 'en' }, template: 'reset_password', data: { name: 'X', token: linkSealer('another-secret-of-at-least-32-characters!').seal('t') } });
+    assert.equal(await drain(send), 0);
+    const [rows] = await t.pool.execute<RowDataPacket[]>('SELECT status, attempts FROM account_outbox WHERE recipient = ?', [user.email]);
+    assert.deepEqual(rows.map((r) => [r.status as unknown, Number(r.attempts)]), [['failed', 1]]);
+    assert.equal(smtp.to(user.email).length, 0);
   });
 
   test('two senders on one outbox: no duplicate', async () => {

@@ -101,6 +101,7 @@ import type { Pool } from '../../src/db/pool.js';
 import type { Config } from '../../src/config.js';
 import type { Ports } from '../../src/ports.js';
 import { accountMails } from '../../src/accounts/accounts.mails.js';
+import { linkSealer } from '../../src/accounts/link-seal.js';
 import { MONOLITH } from '../../src/http/urls.js';
 import { createLogger } from '../../src/logger.js';
 import { smtpMailer } from '../../src/mail/mailer.js';
@@ -113,7 +114,7 @@ export function senders(t: { pool: Pool; config: Config; ports: Ports; logs: str
   const logger = createLogger('info', { write: (line: string) => void t.logs.push(line) });
   const deps = { pool: t.pool, config: t.config, logger, mailer, urls: MONOLITH };
   return {
-    account: outboxSender(deps, 'account_outbox', accountMails),
+    account: outboxSender(deps, 'account_outbox', accountMails(linkSealer(t.config.sessionSecret))),
     order: orderMailSender({ ...deps, accounts: t.ports.accounts }),
     close: () => mailer.close(),
   };
