@@ -27,7 +27,7 @@ CREATE TABLE email_tokens (
 -- Accounts' outbox (the shape every outbox has: src/mail/outbox.ts). A row is written in the same
 -- transaction as the change it reports; the sender job claims due rows by compare-and-set.
 -- dedupe_key is the SHA-256 of (event, subject id, recipient): the same e-mail is never queued twice.
--- data (the template's parameters, a link's token among them) is cleared once sent or given up.
+-- data (the template's parameters; a link's token sealed, see link-seal.ts) is cleared once sent or given up.
 CREATE TABLE account_outbox (
   id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
   dedupe_key CHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
