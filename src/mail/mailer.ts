@@ -44,6 +44,11 @@ export function isTemporaryFailure(err: unknown): boolean {
   return typeof code !== 'number' || code < 500;
 }
 
+/** The server answered (with an SMTP code), as opposed to not being reached at all. */
+export function isSmtpAnswer(err: unknown): boolean {
+  return typeof (err as { responseCode?: unknown }).responseCode === 'number';
+}
+
 /** What a failure may say in the log and the outbox row: its code and first line, no message content. */
 export function failureSummary(err: unknown): string {
   const e = err as { code?: unknown; responseCode?: unknown; message?: unknown };

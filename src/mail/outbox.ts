@@ -15,7 +15,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db, Pool } from '../db/pool.js';
 import type { Logger } from '../logger.js';
-import { failureSummary, isTemporaryFailure, type Mailer } from './mailer.js';
+import { failureSummary, isSmtpAnswer, isTemporaryFailure, type Mailer } from './mailer.js';
 import * as repo from './outbox.repo.js';
 import type { OutboxTable } from './outbox.repo.js';
 import { mailLinks, renderMail, UnrenderableMail, type MailTemplates } from './render.js';
@@ -110,6 +110,9 @@ export async function sendDueMail(s: Sender): Promise<number> {
         const delay = Math.min(MAX_DELAY_MS, s.retryMs * 2 ** (row.attempts - 1));
         await repo.retryLater(s.pool, s.table, row.id, claim, delay, error);
         s.logger.warn({ ...log, error, retryInMs: delay }, 'e-mail not sent; will retry');
+        // No answer at all (the SMTP server, or accounts, down or unreachable): the next rows would
+        // only wait for the same timeout. They are tried at the next tick.
+        if (!isSmtpAnswer(err)) break;
       }
       continue;
     }
