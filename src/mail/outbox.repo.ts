@@ -8,9 +8,12 @@ export type OutboxTable = 'account_outbox' | 'order_outbox';
 function statementsFor(table: OutboxTable) {
   return {
     insert: `INSERT INTO ${table} (dedupe_key, recipient, recipient_user_id, lang, template, data) VALUES (?, ?, ?, ?, ?, ?)`,
-    claim: `UPDATE ${table} SET claimed_by = ?, lease_until = NOW(3) + INTERVAL ? MICROSECOND, attempts = attempts + 1
-             WHERE status = 'pending' AND next_attempt_at <= NOW(3) AND (lease_until IS NULL OR lease_until < NOW(3)) AND attempts < ?
-             ORDER BY id LIMIT 1`,
+    // SKIP LOCKED: a row another sender is claiming right now is passed over, not waited for (MySQL
+    // 8, MariaDB 10.6): senders never queue behind each other, so they cannot deadlock either.
+    due: `SELECT id FROM ${table}
+           WHERE status = 'pending' AND next_attempt_at <= NOW(3) AND (lease_until IS NULL OR lease_until < NOW(3)) AND attempts < ?
+           ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED`,
+    claim: `UPDATE ${table} SET claimed_by = ?, lease_until = NOW(3) + INTERVAL ? MICROSECOND, attempts = attempts + 1 WHERE id = ?`,
     claimed: `SELECT id, recipient, recipient_user_id, lang, template, data, attempts, dedupe_key FROM ${table} WHERE claimed_by = ? AND status = 'pending'`,
     sent: `UPDATE ${table} SET status = 'sent', sent_at = NOW(3), data = NULL, lease_until = NULL WHERE id = ? AND claimed_by = ?`,
     retry: `UPDATE ${table} SET claimed_by = NULL, lease_until = NULL, next_attempt_at = NOW(3) + INTERVAL ? MICROSECOND, last_error = ? WHERE id = ? AND claimed_by = ?`,
@@ -51,15 +54,15 @@ export async function insertMail(
 }
 
 /**
- * Compare-and-set: takes the oldest due row that nobody holds (or whose holder's lease ran out) for
- * `leaseMs`, under this claim's own id. Two senders never take the same row at once.
+ * Takes the oldest due row that nobody holds (or whose holder's lease ran out) for `leaseMs` under
+ * this claim's own id. Run inside one transaction: the row stays locked from the SELECT to the
+ * UPDATE, so two senders never take the same row.
  */
 export async function claimOne(db: Db, table: OutboxTable, claim: string, leaseMs: number, maxAttempts: number): Promise<OutboxRow | null> {
-  const [result] = await db.execute<ResultSetHeader>(
-    sql(table).claim,
-    [claim, String(leaseMs * 1000), String(maxAttempts)],
-  );
-  if (result.affectedRows === 0) return null;
+  const [due] = await db.execute<RowDataPacket[]>(sql(table).due, [String(maxAttempts)]);
+  const id = due[0]?.id as number | undefined;
+  if (id === undefined) return null;
+  await db.execute(sql(table).claim, [claim, String(leaseMs * 1000), id]);
   const [rows] = await db.execute<RowDataPacket[]>(sql(table).claimed, [claim]);
   const r = rows[0];
   return r
@@ -67,7 +70,8 @@ export async function claimOne(db: Db, table: OutboxTable, claim: string, leaseM
         id: Number(r.id),
         recipient: r.recipient as string | null,
         recipientUserId: r.recipient_user_id === null ? null : Number(r.recipient_user_id),
-        lang: r.lang as string | null,         template: r.template as string,
+        lang: r.lang as string | null,
+        template: r.template as string,
         data: r.data as string | null,
         attempts: Number(r.attempts),
         dedupeKey: r.dedupe_key as string,

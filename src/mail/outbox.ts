@@ -1,9 +1,11 @@
 // The outbox pattern, for every feature that writes to people. The feature writes a row in the same
 // transaction as the change it reports (enqueueMail), so an e-mail is queued if and only if the
 // change happened. A sender job (sendDueMail, on every instance) delivers them:
-//   - claim: a compare-and-set UPDATE takes one due row under a random claim id and a lease;
+//   - claim: in one transaction, a locking read takes the oldest due row nobody holds (FOR UPDATE
+//     SKIP LOCKED: another sender's row is passed over, never waited for) and an UPDATE gives it
+//     a random claim id and a lease;
 //   - send over SMTP, with a Message-ID derived from the row's key (the same on every attempt);
-//   - mark sent, only if the claim is still ours.
+//   - mark it sent by compare-and-set: only if the claim is still ours.
 // A temporary failure (4xx, no answer) is tried again later, 2^n times MAIL_RETRY_SECONDS (at most an
 // hour); a permanent one (5xx), or MAIL_MAX_ATTEMPTS attempts, gives the row up and logs it.
 // Delivery is at least once: an instance that dies after the SMTP server said 250 and before its
@@ -13,7 +15,7 @@
 // sends once: claims are exclusive, and the unique dedupe_key (event, subject, recipient) keeps a
 // second row of the same e-mail from ever being queued.
 import { createHash, randomBytes } from 'node:crypto';
-import type { Db, Pool } from '../db/pool.js';
+import { withTransaction, type Db, type Pool } from '../db/pool.js';
 import type { Logger } from '../logger.js';
 import { failureSummary, isSmtpAnswer, isTemporaryFailure, type Mailer } from './mailer.js';
 import * as repo from './outbox.repo.js';
@@ -90,7 +92,7 @@ export async function sendDueMail(s: Sender): Promise<number> {
   let sent = 0;
   for (let i = 0; i < BATCH; i++) {
     const claim = randomBytes(16).toString('hex');
-    const row = await repo.claimOne(s.pool, s.table, claim, LEASE_MS, s.maxAttempts);
+    const row = await withTransaction(s.pool, (conn) => repo.claimOne(conn, s.table, claim, LEASE_MS, s.maxAttempts));
     if (!row) break;
     const log = { outbox: s.table, mailId: row.id, template: row.template, attempt: row.attempts };
     try {
@@ -104,11 +106,11 @@ export async function sendDueMail(s: Sender): Promise<number> {
       const broken = err instanceof UnrenderableMail || err instanceof SyntaxError || err instanceof RecipientGone;
       const final = broken || !isTemporaryFailure(err) || row.attempts >= s.maxAttempts;
       if (final) {
-        await repo.giveUp(s.pool, s.table, row.id, claim, error);
+        await withTransaction(s.pool, (conn) => repo.giveUp(conn, s.table, row.id, claim, error));
         s.logger.error({ ...log, error }, 'e-mail given up');
       } else {
         const delay = Math.min(MAX_DELAY_MS, s.retryMs * 2 ** (row.attempts - 1));
-        await repo.retryLater(s.pool, s.table, row.id, claim, delay, error);
+        await withTransaction(s.pool, (conn) => repo.retryLater(conn, s.table, row.id, claim, delay, error));
         s.logger.warn({ ...log, error, retryInMs: delay }, 'e-mail not sent; will retry');
         // No answer at all (the SMTP server, or accounts, down or unreachable): the next rows would
         // only wait for the same timeout. They are tried at the next tick.
@@ -116,7 +118,9 @@ export async function sendDueMail(s: Sender): Promise<number> {
       }
       continue;
     }
-    await repo.markSent(s.pool, s.table, row.id, claim);
+    // In a transaction for its deadlock retry: a mark that failed would leave the row claimed, and
+    // sent again when the lease runs out.
+    await withTransaction(s.pool, (conn) => repo.markSent(conn, s.table, row.id, claim));
     sent++;
   }
   return sent;

@@ -300,13 +300,13 @@ describe('the outbox', () => {
   });
 
   test('two senders on one outbox: no duplicate', async () => {
-    const emails = Array.from({ length: 12 }, () => uniqueEmail('race'));
+    const emails = Array.from({ length: 30 }, () => uniqueEmail('race'));
     for (const e of emails) await createUser(t.pool, { email: e });
     for (const e of emails) await forgot(e);
     const other = senders(t);
     try {
-      const counts = await Promise.all([sendDueMail(send.account), sendDueMail(other.account), sendDueMail(send.account), sendDueMail(other.account)]);
-      assert.equal(counts.reduce((a, b) => a + b, 0), 12);
+      const counts = await Promise.all([send, other, send, other, send, other].map((x) => sendDueMail(x.account)));
+      assert.equal(counts.reduce((a, b) => a + b, 0), 30);
     } finally {
       other.close();
     }
