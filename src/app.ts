@@ -146,7 +146,7 @@ export function createApp({ config, pool, logger, database, ports = localPorts(p
     pages: (app) => {
       // The pages most visited first: each router in the way costs every request a route scan.
       app.use(homeRoutes({ pool }));
-      app.use('/book', catalogRoutes({ pool, uploadDir, listingsPerDay: config.listingsPerDay, sales: ports.sales, accounts: ports.accounts }));
+      app.use('/book', catalogRoutes({ pool, uploadDir, listingsPerDay: config.listingsPerDay, accounts: ports.accounts }));
       app.use(accountsRoutes({ pool, passport, loginLimiter }));
       app.use(adminRoutes({ pool, accounts: ports.accounts }));
       app.use(ordersRoutes({ pool, config, catalog: ports.catalog, accounts: ports.accounts }));

@@ -3,19 +3,16 @@
 // features as separate services wires HTTP clients with the same types instead.
 import type { AccountsPort } from './accounts/accounts.port.js';
 import { localAccounts } from './accounts/accounts.local.js';
-import type { CatalogPort, SalesPort } from './catalog/catalog.port.js';
+import type { CatalogPort } from './catalog/catalog.port.js';
 import { localCatalog } from './catalog/catalog.local.js';
 import type { Pool } from './db/pool.js';
-import { localSales } from './orders/sales.local.js';
 
 export interface Ports {
   accounts: AccountsPort;
   /** Books for sale and their stock reservations, for orders. */
   catalog: CatalogPort;
-  /** Orders' answers to catalog. */
-  sales: SalesPort;
 }
 
 export function localPorts(pool: Pool): Ports {
-  return { accounts: localAccounts(pool), catalog: localCatalog(pool), sales: localSales(pool) };
+  return { accounts: localAccounts(pool), catalog: localCatalog(pool) };
 }

@@ -52,7 +52,7 @@ export function apiRoutes(deps: ApiDeps): Router {
 
   // Whatever signed the token, the account's state is asked of accounts' port: in every deployment.
   const bearer = requireBearer(currentAccount(deps.verifyClaims ?? sharedSecretClaims(config), deps.ports.accounts));
-  if (parts.books) router.use(booksApiRoutes({ pool, uploadDir: deps.uploadDir, listingsPerDay: config.listingsPerDay, bearer, sales: deps.ports.sales, accounts: deps.ports.accounts }));
+  if (parts.books) router.use(booksApiRoutes({ pool, uploadDir: deps.uploadDir, listingsPerDay: config.listingsPerDay, bearer, accounts: deps.ports.accounts }));
   if (parts.orders) router.use(ordersApiRoutes({ config, pool, bearer, catalog: deps.ports.catalog, accounts: deps.ports.accounts }));
   return router;
 }

@@ -8,7 +8,6 @@ import { PublicPages } from '../http/public-pages.js';
 import { pageFromQuery, pageHref, pager, type Pager } from '../http/pagination.js';
 import { parseInput, requireId, typedValues } from '../http/validate.js';
 import type { AccountsPort } from '../accounts/accounts.port.js';
-import type { SalesPort } from './catalog.port.js';
 import type { Book } from './catalog.repo.js';
 import { parseCatalogQuery } from './catalog.query.js';
 import { bookSchema, CONDITION_LABELS, type BookInput } from './catalog.schema.js';
@@ -21,7 +20,6 @@ interface Deps {
   pool: Pool;
   uploadDir: string;
   listingsPerDay: number;
-  sales: SalesPort;
   accounts: AccountsPort;
 }
 
@@ -72,7 +70,7 @@ function catalogPager(result: catalog.CatalogPage, path: string, query: Record<s
   return pager({ page: result.page, pages: result.lastPage ?? 0, total: result.total ?? result.atLeast, hasNext: result.hasNext }, path, query);
 }
 
-export function catalogRoutes({ pool, uploadDir, listingsPerDay, sales, accounts }: Deps): Router {
+export function catalogRoutes({ pool, uploadDir, listingsPerDay, accounts }: Deps): Router {
   const router = Router();
   const pageStarts = new catalog.PageStarts();
   const publicPages = new PublicPages();
@@ -141,7 +139,7 @@ export function catalogRoutes({ pool, uploadDir, listingsPerDay, sales, accounts
 
   router.post('/delete_book/:id', requireLogin, async (req, res) => {
     const id = bookId(req);
-    const outcome = await catalog.removeBook(pool, sales, uploadDir, id, req.user!.id);
+    const outcome = await catalog.removeBook(pool, uploadDir, id, req.user!.id);
     req.log.info({ event: `book_${outcome}`, bookId: id, userId: req.user!.id }, `book ${outcome}`);
     flash(
       req,

@@ -7,7 +7,7 @@ import * as repo from './catalog.repo.js';
 import * as reservationsRepo from './reservations.repo.js';
 import type { Book, BookFilter, BookSummary, Condition, Sort, SortKey } from './catalog.repo.js';
 import type { AccountsPort } from '../accounts/accounts.port.js';
-import type { BookForSale, SalesPort } from './catalog.port.js';
+import type { BookForSale } from './catalog.port.js';
 import { isbnForms, isValidIsbn, normaliseIsbn, toFields, type BookInput } from './catalog.schema.js';
 import { removeCover, storeCover, type EncodedCover } from './covers.js';
 import { LruMap } from '../lru-map.js';
@@ -288,16 +288,15 @@ export async function editBook(pool: Pool, uploadDir: string, id: number, userId
 }
 
 /**
- * Deletes the book, or unlists it when it was ever sold (orders say so) or stock of it is reserved
- * right now, so order history and its links stay whole. Orders are asked before the row is locked
- * (no other feature is called inside a transaction); a purchase made after that answer needs a
- * reservation first, which the locked check below sees.
+ * Deletes the book, or unlists it when it was ever reserved, so order history and its links stay
+ * whole: every purchase line was a reservation here first, and reservations are never deleted. The
+ * same answer in every deployment, from catalog's own table. Checked with the book's row locked: a
+ * reservation takes stock by updating that row, so none can slip in between.
  */
-export async function removeBook(pool: Pool, sales: SalesPort, uploadDir: string, id: number, userId: number): Promise<'deleted' | 'unlisted'> {
-  const sold = await sales.wasSold(id);
+export async function removeBook(pool: Pool, uploadDir: string, id: number, userId: number): Promise<'deleted' | 'unlisted'> {
   const { outcome, coverKey } = await withTransaction(pool, async (conn) => {
     const row = await lockOwn(conn, id, userId);
-    if (sold || (await reservationsRepo.hasOpenReservation(conn, id))) {
+    if (await reservationsRepo.wasEverReserved(conn, id)) {
       await repo.unlistBook(conn, id);
       return { outcome: 'unlisted' as const, coverKey: null };
     }

@@ -102,16 +102,6 @@ export async function expiredHolds(db: Db, now: Date, limit: number): Promise<st
   return rows.map((r) => r.reservation_key as string);
 }
 
-/** Is any reservation of this book still holding stock (held or committed, not released)? */
-export async function hasOpenReservation(db: Db, bookId: number): Promise<boolean> {
-  const [rows] = await db.execute<RowDataPacket[]>(
-    `SELECT 1 FROM book_reservation_items i JOIN book_reservations r ON r.id = i.reservation_id
-      WHERE i.book_id = ? AND r.state <> 'released' LIMIT 1`,
-    [bookId],
-  );
-  return rows.length > 0;
-}
-
 /** Was this book ever in a reservation (whatever became of it)? Every purchase line had one. */
 export async function wasEverReserved(db: Db, bookId: number): Promise<boolean> {
   const [rows] = await db.execute<RowDataPacket[]>('SELECT 1 FROM book_reservation_items WHERE book_id = ? LIMIT 1', [bookId]);

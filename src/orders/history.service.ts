@@ -118,11 +118,6 @@ export async function revenueChart(db: Db, sellerId: number, now = new Date()) {
   return { bars, width, height, barWidth: Math.round((barWidth - 3) * 10) / 10, maxCents: max, totalCents: series.reduce((a, s) => a + s.cents, 0), first: series[0]?.day ?? '', last: series[days - 1]?.day ?? '' };
 }
 
-/** For catalog (SalesPort): a book in any purchase stays in the catalog, unlisted, instead of being deleted. */
-export function wasSold(db: Db, bookId: number): Promise<boolean> {
-  return salesRepo.bookWasSold(db, bookId);
-}
-
 export async function sellerSales(db: Db, sellerId: number, page: number, perPage: number) {
   const [total, sales, totals] = await Promise.all([
     salesRepo.countSales(db, sellerId),

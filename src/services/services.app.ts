@@ -19,7 +19,6 @@ import { apiRoutes } from '../api/api.routes.js';
 import type { CatalogPort } from '../catalog/catalog.port.js';
 import { catalogInternalRoutes } from '../catalog/catalog.internal.js';
 import { catalogRoutes } from '../catalog/catalog.routes.js';
-import { reservationSales } from '../catalog/catalog.sales.js';
 import { ordersRoutes } from '../orders/orders.routes.js';
 import { localPorts } from '../ports.js';
 import { homeRoutes } from '../site/site.routes.js';
@@ -78,9 +77,8 @@ export async function createAuthApp({ config, logger, pool, database }: ServiceD
 
 export async function createCatalogApp({ config, logger, pool, sessionPool }: ServiceDeps, accounts: AccountsPort): Promise<ServiceApp> {
   const uploadDir = resolve(config.uploadDir);
-  const sales = reservationSales(pool);
   const [verifyClaims, serviceGuard] = await Promise.all([publicKeyClaims(required(config.jwtPublicKey, 'JWT_PUBLIC_KEY')), requireServiceToken('catalog', config.trustedServiceKeys)]);
-  const ports = { ...localPorts(pool), accounts, sales };
+  const ports = { ...localPorts(pool), accounts };
   return buildApp({
     config,
     logger,
@@ -93,7 +91,7 @@ export async function createCatalogApp({ config, logger, pool, sessionPool }: Se
     internal: Router().use(serviceGuard, catalogInternalRoutes({ pool })),
     pages: (app) => {
       app.use(homeRoutes({ pool }));
-      app.use(catalogRoutes({ pool, uploadDir, listingsPerDay: config.listingsPerDay, sales, accounts }));
+      app.use(catalogRoutes({ pool, uploadDir, listingsPerDay: config.listingsPerDay, accounts }));
     },
   });
 }
