@@ -1,4 +1,4 @@
-import express, { type Express, type RequestHandler, type Router } from 'express';
+import express, { type Express, type Router } from 'express';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from './config.js';
@@ -6,8 +6,8 @@ import type { Pool } from './db/pool.js';
 import type { Logger } from './logger.js';
 import { accountsRoutes } from './accounts/accounts.routes.js';
 import { LoginLimiter } from './accounts/login-limiter.js';
-import { findSessionWithUser } from './accounts/accounts.service.js';
 import { createPassport, sessionUser, type Passport } from './accounts/passport.js';
+import { localSessions } from './accounts/sessions.local.js';
 import { adminRoutes } from './admin/admin.routes.js';
 import { apiRoutes } from './api/api.routes.js';
 import { catalogRoutes } from './catalog/catalog.routes.js';
@@ -21,7 +21,7 @@ import { languageLocals, switchLanguage } from './http/language.js';
 import { securityHeaders } from './http/security-headers.js';
 import { identityHref, MONOLITH, urlLayout, type UrlLayout } from './http/urls.js';
 import { ordersRoutes } from './orders/orders.routes.js';
-import { absoluteTimeout, createSessionStore, lazySession, sessionCookieName, withSession, type SessionRead, type SessionStore } from './http/session.js';
+import { absoluteTimeout, createSessionStore, lazySession, sessionCookieName, withSession, type SessionRows } from './http/session.js';
 import { unlessRead } from './http/guards.js';
 import { healthRoutes, homeRoutes, ping } from './site/site.routes.js';
 import { localPorts, type Ports } from './ports.js';
@@ -52,14 +52,10 @@ export interface AppShell {
   urls: UrlLayout;
   /** The database /healthz checks (the app's own). */
   pool: Pool;
-  /** Where the sessions live (the accounts database): shared by every service, so one login is enough. */
-  sessionPool: Pool;
-  /** The sessions' owner reading one with its user in one round trip (where accounts is in-process). */
-  readSession?: SessionRead;
+  /** Where the sessions live (accounts' table, in-process or over HTTP): one for the whole shop, so one login is enough. */
+  sessions: SessionRows;
   /** Where people log in (the monolith, auth): passport, for its req.login. */
   passport?: Passport;
-  /** Sets req.user from the session's login. */
-  sessionUser: RequestHandler;
   /** Serves /uploads from here (only where covers live). */
   uploadDir?: string;
   /** Mounted at /api, before sessions. */
@@ -108,13 +104,13 @@ export function buildApp(shell: AppShell): { app: Express; close: () => Promise<
   // Pages: the reader's language, sessions, form bodies, CSRF, then the features.
   app.use(languageLocals);
   app.get('/lang/:lang', switchLanguage);
-  const store: SessionStore = createSessionStore(shell.sessionPool, config, shell.readSession);
+  const store = createSessionStore(shell.sessions, config);
   app.set('session cookie name', sessionCookieName(config));
   app.use(lazySession(config, store)); // anonymous reads do no session work at all
   app.use(withSession(absoluteTimeout(config)));
   // req.login (passport) only where a form is posted: reads never log anyone in.
   if (shell.passport) app.use(unlessRead(withSession(shell.passport.initialize({ compat: false }))));
-  app.use(shell.sessionUser);
+  app.use(sessionUser);
   app.use(pageLocals); // before the CSRF check, so its 403 page has the layout's locals too
   // Reads carry no form body and need no CSRF check.
   app.use(unlessRead(formBody));
@@ -124,7 +120,7 @@ export function buildApp(shell: AppShell): { app: Express; close: () => Promise<
 
   app.use(notFound);
   app.use(errorHandler);
-  return { app, close: () => store.close() };
+  return { app, close: () => Promise.resolve() };
 }
 
 /** The monolith: every feature in one app, on one pool. */
@@ -137,10 +133,8 @@ export function createApp({ config, pool, logger, database, ports = localPorts(p
     logger,
     urls: MONOLITH,
     pool,
-    sessionPool: pool,
-    readSession: (sessionId) => findSessionWithUser(pool, sessionId),
+    sessions: localSessions(pool),
     passport,
-    sessionUser: sessionUser(pool),
     uploadDir,
     api: apiRoutes({ config, pool, loginLimiter, uploadDir, ports }),
     pages: (app) => {

@@ -8,6 +8,8 @@ import { serve } from './http/serve.js';
 import { createLogger } from './logger.js';
 import { startCatalogJobs } from './catalog/catalog.jobs.js';
 import { startOrderJobs } from './orders/orders.jobs.js';
+import { accountsJobs } from './accounts/accounts.jobs.js';
+import { startJobs } from './jobs.js';
 import { localPorts } from './ports.js';
 
 let config: Config;
@@ -33,13 +35,14 @@ const bookstore = createApp({ config, pool, logger, database, ports });
 // Expiry sweep, delivery simulation, stale stock holds: safe on every instance (compare-and-set updates).
 const orderJobs = startOrderJobs({ pool, config, logger, catalog: ports.catalog });
 const catalogJobs = startCatalogJobs({ pool, logger });
+const accountJobs = startJobs(logger, accountsJobs(pool));
 serve({
   config,
   logger,
   app: bookstore.app,
   name: 'BookStore',
   stop: async () => {
-    await Promise.all([orderJobs.stop(), catalogJobs.stop()]);
+    await Promise.all([orderJobs.stop(), catalogJobs.stop(), accountJobs.stop()]);
     await bookstore.close();
     await pool.end();
   },

@@ -61,4 +61,4 @@ export function usersByIds(db: Db, ids: number[]) {
   return repo.findUsersByIds(db, [...new Set(ids)]);
 }
 
-export const { findUserById, findSessionWithUser, countUsers, listUsers, setRole, disableUser, enableUser } = repo;
+export const { findUserById, findSessionWithUser, saveSession, deleteSession, deleteExpiredSessions, countUsers, listUsers, setRole, disableUser, enableUser } = repo;

@@ -10,6 +10,9 @@ import { startCatalogJobs } from '../catalog/catalog.jobs.js';
 import { startOrderJobs } from '../orders/orders.jobs.js';
 import { httpAccounts } from './accounts.client.js';
 import { httpCatalog } from './catalog.client.js';
+import { httpSessions } from './sessions.client.js';
+import { accountsJobs } from '../accounts/accounts.jobs.js';
+import { startJobs } from '../jobs.js';
 import { serviceClient } from './http-client.js';
 import { loadServiceConfig, type ServiceConfig } from './service.config.js';
 import { createAuthApp, createCatalogApp, createOrderApp, type ServiceApp } from './services.app.js';
@@ -34,22 +37,25 @@ export async function runService(service: ServiceName): Promise<void> {
     logger.info({ applied }, applied.length ? 'migrations applied' : 'database up to date');
   }
   const pool = createPool(config.databaseUrl, 10, { callerStacks: !config.isProduction });
-  const sessionPool = config.sessionDatabaseUrl === config.databaseUrl ? pool : createPool(config.sessionDatabaseUrl, 5, { callerStacks: !config.isProduction });
   const database = decodeURIComponent(new URL(config.databaseUrl).pathname.slice(1));
-  const deps = { config, logger, pool, sessionPool, database };
+  const deps = { config, logger, pool, database };
   const token = config.servicePrivateKey ? await serviceTokens(service, config.servicePrivateKey) : () => Promise.reject(new Error('no SERVICE_PRIVATE_KEY'));
   const client = (callee: string, baseUrl: string) => serviceClient({ service: callee, baseUrl, timeoutMs: config.callTimeoutMs, token });
   const accounts = httpAccounts(client('auth', config.authUrl), config.accountCheckCacheMs);
+  const sessions = httpSessions(client('auth', config.authUrl));
   const stops: (() => Promise<void>)[] = [];
   let built: ServiceApp;
-  if (service === 'auth') built = await createAuthApp(deps);
-  else if (service === 'catalog') {
-    built = await createCatalogApp(deps, accounts);
+  if (service === 'auth') {
+    built = await createAuthApp(deps);
+    const jobs = startJobs(logger, accountsJobs(pool));
+    stops.push(() => jobs.stop());
+  } else if (service === 'catalog') {
+    built = await createCatalogApp(deps, accounts, sessions);
     const jobs = startCatalogJobs({ pool, logger });
     stops.push(() => jobs.stop());
   } else {
     const catalog = httpCatalog(client('catalog', config.catalogUrl));
-    built = await createOrderApp(deps, accounts, catalog);
+    built = await createOrderApp(deps, accounts, sessions, catalog);
     const jobs = startOrderJobs({ pool, config, logger, catalog });
     stops.push(() => jobs.stop());
   }
@@ -61,7 +67,6 @@ export async function runService(service: ServiceName): Promise<void> {
     stop: async () => {
       await Promise.all(stops.map((s) => s()));
       await built.close();
-      if (sessionPool !== pool) await sessionPool.end();
       await pool.end();
     },
   });

@@ -7,7 +7,6 @@ import type { ServiceName, UrlLayout } from '../http/urls.js';
 const PORTS: Record<ServiceName, number> = { auth: 5001, catalog: 5002, order: 5003 };
 
 const url = z.string().refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), 'must be an http(s) URL');
-const mysqlUrl = z.string().refine((v) => URL.canParse(v) && new URL(v).protocol === 'mysql:' && new URL(v).pathname.length > 1, 'must look like mysql://user:password@host:3306/database');
 const prefix = z.string().regex(/^(\/[A-Za-z0-9._-]+)+$/, 'must be a path such as /auth');
 const pem = (kind: 'PRIVATE' | 'PUBLIC') =>
   z
@@ -19,8 +18,6 @@ const schema = z.object({
   AUTH_PREFIX: prefix.default('/auth'),
   CATALOG_PREFIX: prefix.default('/book'),
   ORDER_PREFIX: prefix.default('/order'),
-  /** The accounts database, where sessions live (catalog and order read and refresh them). */
-  SESSION_DATABASE_URL: mysqlUrl.optional(),
   AUTH_URL: url.default('http://127.0.0.1:5001'),
   CATALOG_URL: url.default('http://127.0.0.1:5002'),
   /** auth: signs API tokens (ES256, PKCS#8). */
@@ -53,7 +50,6 @@ const schema = z.object({
 export interface ServiceConfig extends Config {
   service: ServiceName;
   urls: UrlLayout;
-  sessionDatabaseUrl: string;
   authUrl: string;
   catalogUrl: string;
   jwtPrivateKey?: string;
@@ -67,8 +63,8 @@ export interface ServiceConfig extends Config {
 
 const NEEDS: Record<ServiceName, (keyof z.infer<typeof schema>)[]> = {
   auth: ['JWT_PRIVATE_KEY', 'TRUSTED_SERVICE_KEYS'],
-  catalog: ['SESSION_DATABASE_URL', 'JWT_PUBLIC_KEY', 'SERVICE_PRIVATE_KEY', 'TRUSTED_SERVICE_KEYS'],
-  order: ['SESSION_DATABASE_URL', 'JWT_PUBLIC_KEY', 'SERVICE_PRIVATE_KEY'],
+  catalog: ['JWT_PUBLIC_KEY', 'SERVICE_PRIVATE_KEY', 'TRUSTED_SERVICE_KEYS'],
+  order: ['JWT_PUBLIC_KEY', 'SERVICE_PRIVATE_KEY'],
 };
 
 export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv = process.env): ServiceConfig {
@@ -85,7 +81,6 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv =
     ...base,
     service,
     urls: { self: service, prefixes: { auth: e.AUTH_PREFIX, catalog: e.CATALOG_PREFIX, order: e.ORDER_PREFIX } },
-    sessionDatabaseUrl: e.SESSION_DATABASE_URL ?? base.databaseUrl,
     authUrl: e.AUTH_URL,
     catalogUrl: e.CATALOG_URL,
     jwtPrivateKey: e.JWT_PRIVATE_KEY,

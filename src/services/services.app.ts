@@ -11,12 +11,13 @@ import { buildApp } from '../app.js';
 import { accountsInternalRoutes } from '../accounts/accounts.internal.js';
 import type { AccountsPort } from '../accounts/accounts.port.js';
 import { accountsRoutes } from '../accounts/accounts.routes.js';
-import { findSessionWithUser } from '../accounts/accounts.service.js';
 import { LoginLimiter } from '../accounts/login-limiter.js';
-import { createPassport, sessionUser } from '../accounts/passport.js';
+import { createPassport } from '../accounts/passport.js';
+import { localSessions } from '../accounts/sessions.local.js';
 import { adminAccountsRoutes, adminOrdersRoutes } from '../admin/admin.routes.js';
 import { apiRoutes } from '../api/api.routes.js';
 import type { CatalogPort } from '../catalog/catalog.port.js';
+import type { SessionRows } from '../http/session.js';
 import { catalogInternalRoutes } from '../catalog/catalog.internal.js';
 import { catalogRoutes } from '../catalog/catalog.routes.js';
 import { ordersRoutes } from '../orders/orders.routes.js';
@@ -30,8 +31,6 @@ export interface ServiceDeps {
   logger: Logger;
   /** The service's own database. */
   pool: Pool;
-  /** The accounts database (sessions); auth's own pool for auth. */
-  sessionPool: Pool;
   database: string;
 }
 
@@ -57,10 +56,8 @@ export async function createAuthApp({ config, logger, pool, database }: ServiceD
     logger,
     urls: config.urls,
     pool,
-    sessionPool: pool,
-    readSession: (sessionId) => findSessionWithUser(pool, sessionId), // auth owns the sessions and the users
+    sessions: localSessions(pool), // auth owns the sessions and the users
     passport,
-    sessionUser: sessionUser(pool),
     api,
     internal,
     pages: (app) => {
@@ -75,7 +72,7 @@ export async function createAuthApp({ config, logger, pool, database }: ServiceD
   });
 }
 
-export async function createCatalogApp({ config, logger, pool, sessionPool }: ServiceDeps, accounts: AccountsPort): Promise<ServiceApp> {
+export async function createCatalogApp({ config, logger, pool }: ServiceDeps, accounts: AccountsPort, sessions: SessionRows): Promise<ServiceApp> {
   const uploadDir = resolve(config.uploadDir);
   const [verifyClaims, serviceGuard] = await Promise.all([publicKeyClaims(required(config.jwtPublicKey, 'JWT_PUBLIC_KEY')), requireServiceToken('catalog', config.trustedServiceKeys)]);
   const ports = { ...localPorts(pool), accounts };
@@ -84,8 +81,7 @@ export async function createCatalogApp({ config, logger, pool, sessionPool }: Se
     logger,
     urls: config.urls,
     pool,
-    sessionPool,
-    sessionUser: sessionUser(null, accounts), // the user is accounts' to vouch for
+    sessions,
     uploadDir,
     api: apiRoutes({ config, pool, uploadDir, ports, verifyClaims, parts: { books: true } }),
     internal: Router().use(serviceGuard, catalogInternalRoutes({ pool })),
@@ -96,7 +92,7 @@ export async function createCatalogApp({ config, logger, pool, sessionPool }: Se
   });
 }
 
-export async function createOrderApp({ config, logger, pool, sessionPool }: ServiceDeps, accounts: AccountsPort, catalog: CatalogPort): Promise<ServiceApp> {
+export async function createOrderApp({ config, logger, pool }: ServiceDeps, accounts: AccountsPort, sessions: SessionRows, catalog: CatalogPort): Promise<ServiceApp> {
   const verifyClaims = await publicKeyClaims(required(config.jwtPublicKey, 'JWT_PUBLIC_KEY'));
   const ports = { ...localPorts(pool), accounts, catalog };
   return buildApp({
@@ -104,8 +100,7 @@ export async function createOrderApp({ config, logger, pool, sessionPool }: Serv
     logger,
     urls: config.urls,
     pool,
-    sessionPool,
-    sessionUser: sessionUser(null, accounts), // the user is accounts' to vouch for
+    sessions,
     api: apiRoutes({ config, pool, uploadDir: '', ports, verifyClaims, parts: { orders: true } }),
     pages: (app) => {
       app.get('/', (_req, res) => res.redirect('/'));
