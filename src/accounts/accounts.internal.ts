@@ -3,7 +3,7 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import type { Pool } from '../db/pool.js';
-import { jsonBody } from '../api/json-body.js';
+import { jsonBody } from '../http/json-body.js';
 import { Conflict, Invalid } from '../http/errors.js';
 import { parseInput, requireId } from '../http/validate.js';
 import { localAccounts } from './accounts.local.js';

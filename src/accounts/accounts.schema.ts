@@ -88,3 +88,6 @@ export function safeNext(next: unknown): string | null {
   if (/[\u0000-\u001f\\]/.test(next)) return null;
   return next;
 }
+
+/** An administrator's choice of role for an account. */
+export const roleSchema = z.object({ role: z.enum(['user', 'admin'], { message: 'Choose a role.' }) });

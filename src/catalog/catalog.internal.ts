@@ -3,7 +3,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Pool } from '../db/pool.js';
-import { jsonBody } from '../api/json-body.js';
+import { jsonBody } from '../http/json-body.js';
 import { parseInput } from '../http/validate.js';
 import { localCatalog } from './catalog.local.js';
 

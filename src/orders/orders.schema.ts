@@ -134,6 +134,4 @@ export const providerSchema = z.object({
     .refine((n) => n >= 1 && n <= 2000, 'Use between 1 and 2000 hours.'),
 });
 
-export const roleSchema = z.object({ role: z.enum(['user', 'admin'], { message: 'Choose a role.' }) });
-
 export const purchaseStatusFilter = z.enum(['pending_payment', 'paid', 'cancelled']);

@@ -2,7 +2,7 @@
 // others are, its databases and its keys. Read once by the entry point, validated by a schema.
 import { z } from 'zod';
 import { ConfigError, loadConfig, type Config } from '../config.js';
-import type { ServiceName, UrlLayout } from '../http/urls.js';
+import { serviceUrls, type ServiceName, type Urls } from '../http/urls.js';
 
 const PORTS: Record<ServiceName, number> = { auth: 5001, catalog: 5002, order: 5003 };
 
@@ -49,7 +49,7 @@ const schema = z.object({
 
 export interface ServiceConfig extends Config {
   service: ServiceName;
-  urls: UrlLayout;
+  urls: Urls;
   authUrl: string;
   catalogUrl: string;
   jwtPrivateKey?: string;
@@ -80,7 +80,7 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv =
   return {
     ...base,
     service,
-    urls: { self: service, prefixes: { auth: e.AUTH_PREFIX, catalog: e.CATALOG_PREFIX, order: e.ORDER_PREFIX } },
+    urls: serviceUrls(service, { auth: e.AUTH_PREFIX, catalog: e.CATALOG_PREFIX, order: e.ORDER_PREFIX }),
     authUrl: e.AUTH_URL,
     catalogUrl: e.CATALOG_URL,
     jwtPrivateKey: e.JWT_PRIVATE_KEY,

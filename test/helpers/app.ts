@@ -93,7 +93,6 @@ export async function startTestApp(env: Record<string, string> = {}, db?: TestDa
     },
     agent: () => englishAgent(bookstore.app),
     async close() {
-      await Promise.all([bookstore.close(), ...siblings.map((s) => s.close())]);
       await pool.end();
       if (!db) await database.drop();
       rmSync(uploadDir, { recursive: true, force: true });

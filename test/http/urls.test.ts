@@ -5,74 +5,85 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import express from 'express';
 import supertest from 'supertest';
-import { canonicalPath, MONOLITH, publicUrl, urlLayout, type ServiceName, type UrlLayout } from '../../src/http/urls.js';
+import { MONOLITH, redirectsThroughUrls, serviceUrls, urlLayout, type ServiceName, type Urls } from '../../src/http/urls.js';
 
 const prefixes = { auth: '/auth', catalog: '/book', order: '/order' };
-const as = (self: ServiceName): UrlLayout => ({ self, prefixes });
+const as = (self: ServiceName): Urls => serviceUrls(self, prefixes);
 
 describe('publicUrl', () => {
   test('the monolith keeps every path as written', () => {
-    for (const p of ['/', '/book/7', '/login?next=%2Fcart', '/cart', '/public/app.css', '/anything']) assert.equal(publicUrl(MONOLITH, p), p);
+    for (const p of ['/', '/book/7', '/login?next=%2Fcart', '/cart', '/public/app.css', '/anything']) assert.equal(MONOLITH.publicUrl(p), p);
   });
 
   test("each path goes to its owner's prefix, from whichever service writes it", () => {
     for (const self of ['auth', 'catalog', 'order'] as const) {
       const u = as(self);
-      assert.equal(publicUrl(u, '/'), '/book/');
-      assert.equal(publicUrl(u, '/?q=dune'), '/book/?q=dune');
-      assert.equal(publicUrl(u, '/book/7'), '/book/7');
-      assert.equal(publicUrl(u, '/book/sell_book'), '/book/sell_book');
-      assert.equal(publicUrl(u, '/uploads/ab.webp'), '/book/uploads/ab.webp');
-      assert.equal(publicUrl(u, '/login'), '/auth/login');
-      assert.equal(publicUrl(u, '/admin/users?page=2'), '/auth/admin/users?page=2');
-      assert.equal(publicUrl(u, '/lang/en?next=%2Fcart'), '/auth/lang/en?next=%2Fcart');
-      assert.equal(publicUrl(u, '/cart'), '/order/cart');
-      assert.equal(publicUrl(u, '/purchases/12#pay'), '/order/purchases/12#pay');
-      assert.equal(publicUrl(u, '/admin/delivery_providers'), '/order/admin/delivery_providers');
+      assert.equal(u.publicUrl('/'), '/book/');
+      assert.equal(u.publicUrl('/?q=dune'), '/book/?q=dune');
+      assert.equal(u.publicUrl('/book/7'), '/book/7');
+      assert.equal(u.publicUrl('/book/sell_book'), '/book/sell_book');
+      assert.equal(u.publicUrl('/uploads/ab.webp'), '/book/uploads/ab.webp');
+      assert.equal(u.publicUrl('/login'), '/auth/login');
+      assert.equal(u.publicUrl('/admin/users?page=2'), '/auth/admin/users?page=2');
+      assert.equal(u.publicUrl('/lang/en?next=%2Fcart'), '/auth/lang/en?next=%2Fcart');
+      assert.equal(u.publicUrl('/cart'), '/order/cart');
+      assert.equal(u.publicUrl('/purchases/12#pay'), '/order/purchases/12#pay');
+      assert.equal(u.publicUrl('/admin/delivery_providers'), '/order/admin/delivery_providers');
       // Static files and unknown paths are the writer's own.
-      assert.equal(publicUrl(u, '/public/app.css'), `${prefixes[self]}/public/app.css`);
-      assert.equal(publicUrl(u, '/nowhere'), `${prefixes[self]}/nowhere`);
+      assert.equal(u.publicUrl('/public/app.css'), `${prefixes[self]}/public/app.css`);
+      assert.equal(u.publicUrl('/nowhere'), `${prefixes[self]}/nowhere`);
     }
   });
 
   test('a prefix matches whole segments only; the longest one wins', () => {
     const u = as('order');
-    assert.equal(publicUrl(u, '/bookish'), '/order/bookish', 'not under /book');
-    assert.equal(publicUrl(u, '/cartography'), '/order/cartography');
-    assert.equal(publicUrl(u, '/admin/purchases/3'), '/order/admin/purchases/3');
-    assert.equal(publicUrl(as('catalog'), '/admin/users'), '/auth/admin/users');
+    assert.equal(u.publicUrl('/bookish'), '/order/bookish', 'not under /book');
+    assert.equal(u.publicUrl('/cartography'), '/order/cartography');
+    assert.equal(u.publicUrl('/admin/purchases/3'), '/order/admin/purchases/3');
+    assert.equal(as('catalog').publicUrl('/admin/users'), '/auth/admin/users');
   });
 
   test('?next= values stay canonical (the page that reads them maps them again), absolute URLs and non-strings pass', () => {
     const u = as('catalog');
-    assert.equal(publicUrl(u, '/login?next=/cart'), '/auth/login?next=/cart');
-    for (const v of ['https://example.com/x', '//evil.example/x', 'mailto:a@b.c', '#top']) assert.equal(publicUrl(u, v), v);
-    assert.equal(publicUrl(u, 7 as unknown as string), 7);
+    assert.equal(u.publicUrl('/login?next=/cart'), '/auth/login?next=/cart');
+    for (const v of ['https://example.com/x', '//evil.example/x', 'mailto:a@b.c', '#top']) assert.equal(u.publicUrl(v), v);
+    assert.equal(u.publicUrl(7 as unknown as string), 7);
   });
 });
 
 describe('canonicalPath', () => {
   test("catalog's local paths are under /book, but its home, files and API are not; auth's and order's are as written", () => {
     const c = as('catalog');
-    assert.equal(canonicalPath(c, '/7'), '/book/7');
-    assert.equal(canonicalPath(c, '/sell_book?x=1'), '/book/sell_book?x=1');
-    for (const p of ['/', '/?q=a', '/public/app.css', '/uploads/a.webp', '/api/books']) assert.equal(canonicalPath(c, p), p);
-    for (const self of ['auth', 'order'] as const) for (const p of ['/login', '/cart', '/']) assert.equal(canonicalPath(as(self), p), p);
-    assert.equal(canonicalPath(MONOLITH, '/book/7'), '/book/7');
+    assert.equal(c.canonicalPath('/7'), '/book/7');
+    assert.equal(c.canonicalPath('/sell_book?x=1'), '/book/sell_book?x=1');
+    for (const p of ['/', '/?q=a', '/public/app.css', '/uploads/a.webp', '/api/books']) assert.equal(c.canonicalPath(p), p);
+    for (const self of ['auth', 'order'] as const) for (const p of ['/login', '/cart', '/']) assert.equal(as(self).canonicalPath(p), p);
+    assert.equal(MONOLITH.canonicalPath('/book/7'), '/book/7');
   });
 
   test('canonical → public → local → canonical is the identity for every owner', () => {
     const cases: [ServiceName, string][] = [['catalog', '/book/7'], ['auth', '/login?next=%2Fbook%2F7'], ['order', '/purchases/3']];
     for (const [owner, canonical] of cases) {
-      const local = publicUrl(as(owner), canonical).slice(prefixes[owner].length) || '/';
-      assert.equal(canonicalPath(as(owner), local), canonical);
+      const local = as(owner).publicUrl(canonical).slice(prefixes[owner].length) || '/';
+      assert.equal(as(owner).canonicalPath(local), canonical);
     }
   });
 });
 
+describe('localPath (where a composed app mounts what it serves)', () => {
+  test("the split catalog serves /book at its root; everything else is mounted where it is written", () => {
+    assert.equal(as('catalog').localPath('/book'), '/');
+    assert.equal(as('catalog').localPath('/book/catalog'), '/catalog');
+    assert.equal(as('catalog').localPath('/uploads'), '/uploads');
+    assert.equal(as('auth').localPath('/login'), '/login');
+    assert.equal(MONOLITH.localPath('/book'), '/book');
+  });
+});
+
 describe('urlLayout (mounted first on every page)', () => {
-  function appFor(layout: UrlLayout) {
+  function appFor(layout: Urls) {
     const app = express();
+    redirectsThroughUrls(app);
     app.use(urlLayout(layout));
     app.get('/go', (_req, res) => res.redirect('/cart'));
     app.get('/go303', (_req, res) => res.redirect(303, '/login?next=%2Fcart'));

@@ -1,5 +1,5 @@
 import express, { type RequestHandler } from 'express';
-import { BadRequest, UnsupportedMediaType } from '../http/errors.js';
+import { BadRequest, UnsupportedMediaType } from './errors.js';
 
 /** No API body needs more than a few levels; deeper ones are refused before any code walks them. */
 export const MAX_JSON_DEPTH = 32;
