@@ -5,11 +5,11 @@ import { z } from 'zod';
 import type { Pool } from '../db/pool.js';
 import { jsonBody } from '../http/json-body.js';
 import { Conflict, Invalid } from '../http/errors.js';
-import { parseInput, requireId } from '../http/validate.js';
+import { MAX_ID, parseInput, requireId } from '../http/validate.js';
 import { localAccounts } from './accounts.local.js';
 import { localSessions } from './sessions.local.js';
 
-const idsSchema = z.object({ ids: z.array(z.number().int().positive().max(2 ** 31)).max(500) });
+const idsSchema = z.object({ ids: z.array(z.number().int().positive().max(MAX_ID)).max(500) });
 /** express-session's ids (24 random bytes, base64url), with room to spare; anything else is none. */
 const sessionIdSchema = z.object({ sid: z.string().regex(/^[A-Za-z0-9_-]{16,128}$/) });
 const savedSessionSchema = z.object({ data: z.string().min(2).max(64 * 1024), expires: z.number().int().positive().max(2 ** 32 - 1) });

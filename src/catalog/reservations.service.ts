@@ -84,7 +84,8 @@ async function releaseOnce(pool: Pool, key: string, now: Date, heldUntilBy?: Dat
   const found = await repo.findReservation(pool, key);
   if (!found || found.state === 'released') return false;
   return withTransaction(pool, async (conn) => {
-    if (!(await repo.markReleased(conn, found.id, now, heldUntilBy))) return false;
+    const released = heldUntilBy ? await repo.markHoldEnded(conn, found.id, now, heldUntilBy) : await repo.markReleased(conn, found.id, now);
+    if (!released) return false;
     for (const line of found.lines) await repo.returnStock(conn, line.bookId, line.quantity); // lines are in book id order
     return true;
   });

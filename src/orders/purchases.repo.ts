@@ -211,17 +211,21 @@ export async function markPaid(db: Db, purchaseId: number, now: Date): Promise<b
   return result.affectedRows === 1;
 }
 
-/** pending_payment → cancelled. With `expiredBy`, only if it expired by then (the sweep). */
-export async function markCancelled(db: Db, purchaseId: number, now: Date, reason: CancelReason, expiredBy?: Date): Promise<boolean> {
-  const [result] = expiredBy
-    ? await db.execute<ResultSetHeader>(
-        "UPDATE purchases SET status = 'cancelled', cancelled_at = ?, cancel_reason = ? WHERE id = ? AND status = 'pending_payment' AND expires_at <= ?",
-        [now, reason, purchaseId, expiredBy],
-      )
-    : await db.execute<ResultSetHeader>(
-        "UPDATE purchases SET status = 'cancelled', cancelled_at = ?, cancel_reason = ? WHERE id = ? AND status = 'pending_payment'",
-        [now, reason, purchaseId],
-      );
+/** pending_payment → cancelled (the buyer cancels). */
+export async function markCancelled(db: Db, purchaseId: number, now: Date, reason: CancelReason): Promise<boolean> {
+  const [result] = await db.execute<ResultSetHeader>(
+    "UPDATE purchases SET status = 'cancelled', cancelled_at = ?, cancel_reason = ? WHERE id = ? AND status = 'pending_payment'",
+    [now, reason, purchaseId],
+  );
+  return result.affectedRows === 1;
+}
+
+/** pending_payment → cancelled, only if it expired by `now` (the sweep: a payment that came first wins). */
+export async function markExpiredCancelled(db: Db, purchaseId: number, now: Date): Promise<boolean> {
+  const [result] = await db.execute<ResultSetHeader>(
+    "UPDATE purchases SET status = 'cancelled', cancelled_at = ?, cancel_reason = 'expired' WHERE id = ? AND status = 'pending_payment' AND expires_at <= ?",
+    [now, purchaseId, now],
+  );
   return result.affectedRows === 1;
 }
 

@@ -184,9 +184,10 @@ export function assertPending(purchase: Purchase, now: Date, action: string): vo
  * call won. `onlyIfExpired`: the sweep's condition. The stock goes back afterwards (releaseStock).
  */
 async function cancelInside(conn: PoolConnection, purchaseId: number, now: Date, reason: CancelReason, onlyIfExpired: boolean): Promise<boolean> {
-  if (!(await repo.markCancelled(conn, purchaseId, now, reason, onlyIfExpired ? now : undefined))) return false;
+  const cancelled = onlyIfExpired ? await repo.markExpiredCancelled(conn, purchaseId, now) : await repo.markCancelled(conn, purchaseId, now, reason);
+  if (!cancelled) return false;
   const delivery = await deliveriesRepo.findDeliveryByPurchase(conn, purchaseId);
-  if (delivery) await deliveriesRepo.moveDelivery(conn, delivery.id, 'pending', 'cancelled', { nextStepAt: null });
+  if (delivery) await deliveriesRepo.moveDelivery(conn, delivery.id, 'pending', 'cancelled', null);
   return true;
 }
 
