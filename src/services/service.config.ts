@@ -1,7 +1,7 @@
 // The settings a service adds to the monolith's (src/config.ts): which service it is, where the
 // others are, its databases and its keys. Read once by the entry point, validated by a schema.
 import { z } from 'zod';
-import { ConfigError, loadConfig, type Config } from '../config.js';
+import { ConfigError, loadConfig, parseEnv, type Config } from '../config.js';
 import { serviceUrls, type ServiceName, type Urls } from '../http/urls.js';
 
 const PORTS: Record<ServiceName, number> = { auth: 5001, catalog: 5002, order: 5003 };
@@ -69,13 +69,7 @@ const NEEDS: Record<ServiceName, (keyof z.infer<typeof schema>)[]> = {
 
 export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv = process.env): ServiceConfig {
   const base = loadConfig({ PORT: String(PORTS[service]), ...env }, ['SESSION_SECRET']);
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = schema.safeParse(present);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ConfigError(`Invalid configuration: ${String(issue?.path[0] ?? 'environment')} ${issue?.message ?? 'is invalid'}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(schema, env);
   for (const name of NEEDS[service]) if (!e[name]) throw new ConfigError(`Invalid configuration: ${name} is required by the ${service} service`);
   return {
     ...base,
