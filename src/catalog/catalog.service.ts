@@ -252,7 +252,7 @@ export async function addBook(
 ): Promise<number> {
   const since = new Date(Date.now() - 24 * 3_600_000);
   if ((await repo.countBooksListedSince(pool, sellerId, since)) >= listingsPerDay) {
-    throw new TooManyRequests(`You have listed ${listingsPerDay} books in the last 24 hours, the most we allow. Please try again tomorrow.`, 3600);
+    throw new TooManyRequests('You have listed {count} books in the last 24 hours, the most we allow. Please try again tomorrow.', 3600, { count: listingsPerDay });
   }
   const [seller] = await accounts.usersByIds([sellerId]);
   if (!seller) throw new Error(`account ${sellerId} is unknown to accounts`);

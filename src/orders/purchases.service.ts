@@ -11,7 +11,6 @@
 import type { CatalogPort, BookForSale, Refusal, StockLine } from '../catalog/catalog.port.js';
 import { isDuplicateKey, withTransaction, type Db, type Pool, type PoolConnection } from '../db/pool.js';
 import { Conflict, Forbidden, Invalid, NotFound } from '../http/errors.js';
-import { formatMoney } from '../money.js';
 import * as cartRepo from './cart.repo.js';
 import * as deliveriesRepo from './deliveries.repo.js';
 import { notForSale, SoldOut } from './orders.errors.js';
@@ -45,7 +44,7 @@ export function reservationKey(buyerId: number, checkoutToken: string): string {
 }
 
 const tooExpensive = () =>
-  new Invalid({ quantity: `One purchase can cost at most ${formatMoney(MAX_PURCHASE_CENTS)}. Buy fewer copies, or split it into several purchases.` });
+  new Invalid({ quantity: 'One purchase can cost at most $10,000,000.00. Buy fewer copies, or split it into several purchases.' }); // MAX_PURCHASE_CENTS
 
 /** A refused line whose book is no longer for sale: from a cart it is a conflict (remove it), else a 404. */
 function noLongerForSale(book: BookForSale | undefined, fromCart: boolean | undefined): Error {
