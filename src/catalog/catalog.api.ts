@@ -6,6 +6,7 @@ import { parseInput, requireId } from '../http/validate.js';
 import type { AccountsPort } from '../accounts/accounts.port.js';
 import { bookSchema } from './catalog.schema.js';
 import * as catalog from './catalog.service.js';
+import * as pages from './catalog.pages.js';
 import { toJson } from './catalog.view.js';
 
 interface Deps {
@@ -27,7 +28,7 @@ export function booksApiRoutes({ pool, uploadDir, listingsPerDay, bearer, accoun
 
   router.get('/my_books', bearer, async (req, res) => {
     const page = pageFromQuery(req.query.page);
-    const result = await catalog.listSellerBooks(pool, req.apiUser!.id, page);
+    const result = await pages.listSellerBooks(pool, req.apiUser!.id, page);
     res.json({ books: result.books.map(toJson), page, hasNext: result.hasNext, total: result.total });
   });
 

@@ -14,7 +14,7 @@ import type { PurchaseDetail } from './history.service.js';
 import { idempotent } from './idempotency.js';
 import { checkoutToken, deliverySchema, quantity } from './orders.schema.js';
 import * as payments from './payments.service.js';
-import type { PurchaseSummary } from './purchases.repo.js';
+import type { PurchaseSummary } from './history.repo.js';
 import * as purchases from './purchases.service.js';
 import { checkShipTo, resolveShipTo, shipNewPurchase, shipToChoice } from './ship-to.js';
 import { NOT_FOR_SALE } from './orders.errors.js';

@@ -1,7 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import type { Pool, RowDataPacket } from '../db/pool.js';
 import { outageSummary } from '../db/unavailable.js';
-import { recentBooks } from '../catalog/catalog.service.js';
+import { recentBooks } from '../catalog/catalog.pages.js';
 import { presentCard } from '../catalog/catalog.view.js';
 import { PublicPages } from '../http/public-pages.js';
 
