@@ -1,3 +1,5 @@
+// The account pages: register, log in, log out, the account page and changing the password; the
+// address book's pages are mounted from here (addresses.routes.ts).
 import { Router, type Request, type Response } from 'express';
 import type { Passport } from './passport.js';
 import type { Pool } from '../db/pool.js';

@@ -1,3 +1,5 @@
+// What the account forms accept: names, emails, passwords (length, not a common one, confirmed),
+// log-in credentials and an administrator's choice of role. One message per field, in English keys.
 import { z } from 'zod';
 import { createRequire } from 'node:module';
 

@@ -1,3 +1,5 @@
+// Accounts' rules: registering, checking credentials (same time for an unknown email and a wrong
+// password), changing a password, and whether a session or token's account may still be used.
 import type { Db } from '../db/pool.js';
 import { isDuplicateKey } from '../db/pool.js';
 import { Invalid } from '../http/errors.js';

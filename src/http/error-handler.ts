@@ -1,3 +1,5 @@
+// The one place errors become answers: a page in the reader's language, or JSON for /api and
+// /internal; never a stack trace, never a 500 for what a user can send.
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
 import { isDatabaseUnavailable, outageSummary } from '../db/unavailable.js';

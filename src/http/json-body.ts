@@ -1,3 +1,4 @@
+// JSON request bodies for /api and /internal: JSON only (415 otherwise), size and nesting bounded.
 import express, { type RequestHandler } from 'express';
 import { BadRequest, UnsupportedMediaType } from './errors.js';
 

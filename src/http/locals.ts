@@ -1,3 +1,5 @@
+// What every page's template gets (the user, the current path, flash messages, form tokens), and
+// the caching rules for personal and public pages.
 import { randomUUID } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import { csrfToken } from './csrf.js';

@@ -1,3 +1,5 @@
+// Reading user input: schemas to field messages (Invalid), ids from the URL (404 otherwise), the
+// values to put back into a re-rendered form.
 import type { z } from 'zod';
 import { Invalid, NotFound, type FieldErrors } from './errors.js';
 

@@ -1,3 +1,4 @@
+// The site's own routes: the liveness ping, the readiness check (/healthz) and the home page.
 import { Router, type RequestHandler } from 'express';
 import type { Pool, RowDataPacket } from '../db/pool.js';
 import { outageSummary } from '../db/unavailable.js';
