@@ -7,11 +7,11 @@ import { bearerGuard, type ClaimsVerifier } from '../api/jwt.js';
 import type { Unit } from '../compose.js';
 import type { Config } from '../config.js';
 import type { Pool } from '../db/pool.js';
-import { homeRoutes } from '../site/site.routes.js';
 import { booksApiRoutes } from './catalog.api.js';
 import { catalogInternalRoutes } from './catalog.internal.js';
 import { catalogJobs } from './catalog.jobs.js';
 import { catalogRoutes } from './catalog.routes.js';
+import { homeRoutes } from './home.routes.js';
 
 export interface CatalogDeps {
   config: Config;
