@@ -16,6 +16,8 @@ export type Prefixes = Record<ServiceName, string>;
  * built from the routing table below. Decided once, when the app is composed.
  */
 export interface Urls {
+  /** The layout as text: equal for layouts that write the same URLs (cached pages are keyed by it). */
+  key: string;
   /** The browser's URL for a canonical path (absolute URLs, fragments and non-strings pass through). */
   publicUrl<T>(canonical: T): T | string;
   /** The canonical path of one of this app's own local paths (req.originalUrl after the proxy's rewrite). */
@@ -28,6 +30,7 @@ export interface Urls {
 
 /** The monolith: every URL stays as written; it has no prefix of its own to announce. */
 export const MONOLITH: Urls = {
+  key: 'monolith',
   publicUrl: (canonical) => canonical,
   canonicalPath: (local) => local,
   localPath: (canonical) => canonical,
@@ -73,6 +76,7 @@ function ruleFor(path: string, pick: (r: Rule) => string | undefined): Rule | un
 export function serviceUrls(self: ServiceName, prefixes: Prefixes): Urls {
   const owns = (r: Rule) => r.owner === self || r.owner === 'self';
   const urls: Urls = {
+    key: JSON.stringify({ self, prefixes }),
     publicUrl<T>(canonical: T): T | string {
       if (typeof canonical !== 'string' || !canonical.startsWith('/') || canonical.startsWith('//')) return canonical;
       if (isHome(canonical)) return `${prefixes.catalog}${canonical}`;
