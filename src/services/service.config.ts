@@ -40,9 +40,10 @@ const schema = z.object({
     .optional(),
   CALL_TIMEOUT_MS: z.coerce.number().int().positive().default(2000),
   /**
-   * catalog, order: how long auth's answer "this account may still use this session or API token"
-   * is kept. It is the bound on revocation: a disabled, demoted or re-passworded account's session
-   * and API tokens are refused at most this long after the change. 0 asks auth on every request.
+   * catalog, order: how long auth's answer "this account may still use this API token" is kept. It
+   * is the bound on revocation for API tokens: a disabled, demoted or re-passworded account's tokens
+   * are refused at most this long after the change. 0 asks auth on every call. (Sessions need no
+   * such bound: each page reads its session from auth with the account along, uncached.)
    */
   ACCOUNT_CHECK_CACHE_MS: z.coerce.number().int().min(0).max(60_000, 'must be at most 60000 (one minute)').default(3000),
 });
@@ -57,7 +58,7 @@ export interface ServiceConfig extends Config {
   servicePrivateKey?: string;
   trustedServiceKeys: Record<string, string>;
   callTimeoutMs: number;
-  /** See ACCOUNT_CHECK_CACHE_MS: the revocation bound for catalog and order. */
+  /** See ACCOUNT_CHECK_CACHE_MS: the revocation bound for API tokens on catalog and order. */
   accountCheckCacheMs: number;
 }
 
