@@ -1,15 +1,20 @@
-// Accounts' periodic job: sending account_outbox (reset and verification links). Started by
-// server.ts and the auth service after listen, only where SMTP_URL is set; safe on every instance.
+// Accounts' periodic jobs: expired sessions are deleted (a read already treats them as gone; this
+// only keeps the table small), and, with SMTP_URL, account_outbox is sent (reset and verification
+// links). Every instance may run them: a DELETE by expiry twice deletes once; the sender claims rows.
 import type { Config } from '../config.js';
 import type { Pool } from '../db/pool.js';
-import type { UrlLayout } from '../http/urls.js';
-import { startJobs, type Jobs } from '../jobs.js';
-import type { Logger } from '../logger.js';
-import type { Mailer } from '../mail/mailer.js';
-import { outboxJobs, outboxSender } from '../mail/outbox.js';
+import type { Job } from '../jobs.js';
+import { outboxJobs, outboxSender, type MailSetup } from '../mail/outbox.js';
 import { accountMails } from './accounts.mails.js';
+import { deleteExpiredSessions } from './accounts.service.js';
 import { linkSealer } from './link-seal.js';
 
-export function startAccountJobs(deps: { pool: Pool; config: Config; logger: Logger; mailer: Mailer; urls: UrlLayout }): Jobs {
-  return startJobs(deps.logger, outboxJobs('send-account-mail', outboxSender(deps, 'account_outbox', accountMails(linkSealer(deps.config.sessionSecret)))));
+const PURGE_EVERY_MS = 15 * 60_000;
+
+/** `mail`: with SMTP_URL, what account_outbox is sent with (and the config its sender reads). */
+export function accountsJobs(pool: Pool, mail: (MailSetup & { config: Config }) | null = null): Job[] {
+  return [
+    { name: 'purge-expired-sessions', everyMs: PURGE_EVERY_MS, run: () => deleteExpiredSessions(pool, Math.round(Date.now() / 1000)) },
+    ...(mail ? outboxJobs('send-account-mail', outboxSender({ pool, ...mail }, 'account_outbox', accountMails(linkSealer(mail.config.sessionSecret)))) : []),
+  ];
 }

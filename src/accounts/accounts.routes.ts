@@ -1,13 +1,17 @@
+// The account pages: register, log in, log out, the account page and changing the password; the
+// address book's pages are mounted from here (addresses.routes.ts).
 import { Router, type Request, type Response } from 'express';
 import type { Language } from '../i18n/i18n.js';
 import type { Passport } from './passport.js';
 import type { Pool } from '../db/pool.js';
 import { Invalid } from '../http/errors.js';
 import { flash } from '../http/flash.js';
-import { requireLogin } from '../http/guards.js';
+import { requireLogin, unlessRead } from '../http/guards.js';
+import { withSession } from '../http/session.js';
 import { parseInput, typedValues } from '../http/validate.js';
 import type { User } from './accounts.repo.js';
-import { changePasswordSchema, loginSchema, registerSchema, safeNext } from './accounts.schema.js';
+import { safeNext } from '../http/next.js';
+import { changePasswordSchema, loginSchema, registerSchema } from './accounts.schema.js';
 import * as accounts from './accounts.service.js';
 import type { LinkSealer } from './link-seal.js';
 import type { LoginLimiter } from './login-limiter.js';
@@ -57,6 +61,8 @@ function checkCredentials(passport: Passport, req: Request, res: Response): Prom
 
 export function accountsRoutes({ pool, passport, loginLimiter, sealer }: Deps): Router {
   const router = Router();
+  // req.login (passport) only where a form is posted: reads never log anyone in.
+  router.use(unlessRead(withSession(passport.initialize({ compat: false }))));
 
   router.get('/register', (req, res) => {
     if (req.user) return res.redirect(AFTER_LOGIN);

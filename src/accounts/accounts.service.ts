@@ -1,3 +1,5 @@
+// Accounts' rules: registering, checking credentials (same time for an unknown email and a wrong
+// password), changing a password, and whether a session or token's account may still be used.
 import type { Db, Pool } from '../db/pool.js';
 import { isDuplicateKey, withTransaction } from '../db/pool.js';
 import { Invalid } from '../http/errors.js';
@@ -74,4 +76,4 @@ export function usersByIds(db: Db, ids: number[]) {
   return repo.findUsersByIds(db, [...new Set(ids)]);
 }
 
-export const { setLang, findUserById, findSessionWithUser, countUsers, listUsers, setRole, disableUser, enableUser } = repo;
+export const { setLang, findUserById, findSessionWithUser, saveSession, deleteSession, deleteExpiredSessions, countUsers, listUsers, setRole, disableUser, enableUser } = repo;

@@ -23,8 +23,8 @@ export function smtpMailer(smtpUrl: string, from: string): Mailer {
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,
     socketTimeout: 30_000,
-    pool: true,
-    maxConnections: 2,
+    // One connection per message, closed after it: a few e-mails a minute need no pool, and no
+    // idle connection outlives the process's jobs.
   });
   return {
     async send({ to, subject, text, html, messageId }) {

@@ -17,12 +17,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { withTransaction, type Db, type Pool } from '../db/pool.js';
 import type { Logger } from '../logger.js';
-import { failureSummary, isSmtpAnswer, isTemporaryFailure, type Mailer } from './mailer.js';
+import { failureSummary, isSmtpAnswer, isTemporaryFailure, smtpMailer, type Mailer } from './mailer.js';
 import * as repo from './outbox.repo.js';
 import type { OutboxTable } from './outbox.repo.js';
 import { mailLinks, renderMail, UnrenderableMail, type MailTemplates } from './render.js';
 import type { Config } from '../config.js';
-import type { UrlLayout } from '../http/urls.js';
+import type { Urls } from '../http/urls.js';
 
 export type { OutboxTable };
 
@@ -146,12 +146,20 @@ export function outboxJobs(name: string, sender: Sender): { name: string; everyM
   ];
 }
 
+/** What sending an outbox needs beyond its pool: null without SMTP_URL (then the rows wait). */
+export interface MailSetup {
+  mailer: Mailer;
+  logger: Logger;
+  /** The URL layout links follow (the Ingress's prefixes in the services). */
+  urls: Urls;
+}
+
+export function mailSetup(config: Config, logger: Logger, urls: Urls): MailSetup | null {
+  return config.smtpUrl ? { mailer: smtpMailer(config.smtpUrl, config.mailFrom), logger, urls } : null;
+}
+
 /** A feature's sender, from the settings every sender shares. */
-export function outboxSender(
-  { pool, logger, mailer, config, urls }: { pool: Pool; logger: Logger; mailer: Mailer; config: Config; urls: UrlLayout },
-  table: OutboxTable,
-  templates: MailTemplates,
-): Sender {
+export function outboxSender({ pool, config, mailer, logger, urls }: MailSetup & { pool: Pool; config: Config }, table: OutboxTable, templates: MailTemplates): Sender {
   return {
     pool,
     table,

@@ -2,7 +2,7 @@
 // message's parts in the recipient's language; this writes them as plain text and as HTML, every
 // value escaped. Templates never build markup, so nothing a user typed can become HTML.
 import { LANGUAGES, type Lang, type Language } from '../i18n/i18n.js';
-import { publicUrl, type UrlLayout } from '../http/urls.js';
+import type { Urls } from '../http/urls.js';
 
 export interface MailContent {
   subject: string;
@@ -36,8 +36,8 @@ export interface RenderedMail {
 /** A row that cannot become an e-mail (no such template, data a template cannot read): trying again will not help. */
 export class UnrenderableMail extends Error {}
 
-export function mailLinks(baseUrl: string, urls: UrlLayout): (path: string) => string {
-  return (path) => `${baseUrl}${String(publicUrl(urls, path))}`;
+export function mailLinks(baseUrl: string, urls: Urls): (path: string) => string {
+  return (path) => `${baseUrl}${String(urls.publicUrl(path))}`;
 }
 
 export function renderMail(templates: MailTemplates, template: string, lang: string, data: unknown, link: (path: string) => string): RenderedMail {

@@ -6,11 +6,9 @@
 import type { AccountsPort } from '../accounts/accounts.port.js';
 import type { Config } from '../config.js';
 import type { Db, Pool } from '../db/pool.js';
-import type { UrlLayout } from '../http/urls.js';
-import type { Logger } from '../logger.js';
-import type { Mailer } from '../mail/mailer.js';
-import { enqueueMail, outboxSender, type Sender } from '../mail/outbox.js';
+import { enqueueMail, outboxSender, type MailSetup, type Sender } from '../mail/outbox.js';
 import type { MailContent, MailContext } from '../mail/render.js';
+import * as historyRepo from './history.repo.js';
 import * as purchasesRepo from './purchases.repo.js';
 import * as salesRepo from './sales.repo.js';
 
@@ -40,7 +38,7 @@ interface OrderMail {
 }
 
 async function orderData(db: Db, purchaseId: number): Promise<{ buyerId: number; data: OrderMail } | null> {
-  const found = await purchasesRepo.findPurchaseWithDelivery(db, purchaseId);
+  const found = await historyRepo.findPurchaseWithDelivery(db, purchaseId);
   if (!found) return null;
   const { purchase, delivery, payment } = found;
   const items = await purchasesRepo.listItems(db, purchaseId);
@@ -179,7 +177,7 @@ function saleMail(d: SaleMail, ctx: MailContext, reminder: boolean): MailContent
   };
 }
 
-export function orderMailSender(deps: { pool: Pool; config: Config; logger: Logger; mailer: Mailer; urls: UrlLayout; accounts: AccountsPort }): Sender {
+export function orderMailSender(deps: MailSetup & { pool: Pool; config: Config; accounts: AccountsPort }): Sender {
   return {
     ...outboxSender(deps, 'order_outbox', orderMails),
     recipients: async (userId) => (await deps.accounts.usersByIds([userId]))[0] ?? null,

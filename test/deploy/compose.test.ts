@@ -11,6 +11,7 @@ const tools = findTools(['docker-compose', 'python3']);
 
 interface Service {
   image?: string;
+  profiles?: string[];
   build?: { context: string; target?: string };
   command?: string[];
   entrypoint?: string[];
@@ -67,7 +68,12 @@ describe('docker-compose.yml', { skip: tools.skip, timeout: 60_000 }, () => {
     dirs.push(dir);
     assert.equal(fs.existsSync(path.join(dir, '.env')), false);
     const c = composeConfig(dir);
-    assert.deepEqual(Object.keys(c.services).sort(), ['app', 'certbot', 'db', 'init', 'nginx']);
+    assert.deepEqual(Object.keys(c.services).sort(), ['app', 'certbot', 'db', 'init', 'mail', 'nginx']);
+    // The mail catcher starts only with `--profile mail`, and shows its page on this machine only.
+    const mail = svc(c, 'mail');
+    assert.deepEqual(mail.profiles, ['mail']);
+    assert.match(JSON.stringify(mail.ports), /127\.0\.0\.1/);
+    assert.equal(svc(c, 'app').environment?.SMTP_URL, '', 'no e-mail is sent unless SMTP_URL is set');
 
     const [db, app, nginx, certbot, init] = ['db', 'app', 'nginx', 'certbot', 'init'].map((n) => svc(c, n)) as [Service, Service, Service, Service, Service];
     assert.equal(db.image, 'mysql:8.4');
