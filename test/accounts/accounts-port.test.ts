@@ -35,13 +35,13 @@ async function addressCount(userId: number): Promise<number> {
 
 function contract(name: string, port: () => AccountsPort) {
   describe(`AccountsPort contract: ${name}`, () => {
-    test('usersByIds answers id, name and email only, once per id, and leaves unknown ids out', async () => {
+    test('usersByIds answers id, name, email and e-mail language only, once per id, and leaves unknown ids out', async () => {
       const a = await createUser(t.pool, { name: 'Ana' });
       const b = await createUser(t.pool, { name: 'Bo' });
       const users = await port().usersByIds([b.id, a.id, 99_999_999, a.id]);
       assert.deepEqual(
         users.sort((x, y) => x.id - y.id),
-        [{ id: a.id, name: 'Ana', email: a.email }, { id: b.id, name: 'Bo', email: b.email }],
+        [{ id: a.id, name: 'Ana', email: a.email, lang: 'es' }, { id: b.id, name: 'Bo', email: b.email, lang: 'es' }],
       );
       assert.deepEqual(await port().usersByIds([]), []);
     });
