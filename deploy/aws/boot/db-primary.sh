@@ -23,7 +23,13 @@ VPC_HOSTS='@@VPC_HOSTS@@'
 
 boot_common
 install_mariadb
-[ "$(sql 'SELECT @@read_only')" = 0 ] || { echo "db-primary came up read-only: check the topology in SSM" >&2; false; }
+if [ "$(sql 'SELECT @@read_only')" = 1 ]; then
+  # Re-created after a failover (the topology names another writer): an empty, read-only standby.
+  # Loading the writer's data and starting replication is the runbook's manual step (docs/scale-out.md).
+  echo "db-primary is not the writer in the topology: left read-only, empty, not replicating"
+  signal SUCCESS
+  exit 0
+fi
 app_password="$(param "$APP_PASSWORD_PARAM")"
 repl_password="$(param "$REPL_PASSWORD_PARAM")"
 mariadb <<SQL
