@@ -39,6 +39,7 @@ export function productionEnv(databaseUrl: string, uploadDir: string, extra: Nod
     SESSION_SECRET: randomBytes(32).toString('hex'),
     JWT_SECRET: randomBytes(32).toString('hex'),
     LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1', // on this machine only, as the local topologies
     ...extra,
   };
 }

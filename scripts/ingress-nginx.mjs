@@ -3,8 +3,10 @@
 // tests and deploy/local/services.sh put exactly the Ingress's paths, regexes, rewrites and
 // X-Forwarded-Prefix in front of the services (the two cannot drift: this file is the only source).
 //   node scripts/ingress-nginx.mjs --upstream auth=127.0.0.1:5001 --upstream catalog=... \
-//     --listen 8443 --cert c.pem --key k.pem [--ingress k8s/base/ingress.yaml] > nginx.conf
-// Prints a whole nginx.conf (to run with `nginx -c`), with its temp paths under --prefix.
+//     --listen 8443 --cert c.pem --key k.pem [--ingress k8s/base/ingress.yaml] \
+//     [--default-backend catalog] > nginx.conf
+// Prints a whole nginx.conf (to run with `nginx -c`), with its temp paths under --prefix (its
+// workers must be able to reach them: started as root, they run as `nobody`).
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseAllDocuments } from 'yaml';
@@ -18,69 +20,112 @@ const { values } = parseArgs({
     key: { type: 'string' },
     prefix: { type: 'string', default: '/tmp' },
     bind: { type: 'string', default: '127.0.0.1' },
+    'default-backend': { type: 'string', default: 'catalog' },
   },
 });
 
-/** Every path of every Ingress, as ingress-nginx reads it. */
+/**
+ * The locations ingress-nginx builds for the host of these Ingresses, in its order
+ * (internal/ingress/controller/controller.go createServers and the sort before rendering;
+ * template.go enforceRegexModifier and buildLocation).
+ */
 export function ingressLocations(text) {
-  const out = [];
-  for (const doc of parseAllDocuments(text)) {
-    const ing = doc.toJS();
-    if (ing?.kind !== 'Ingress') continue;
+  const ingresses = parseAllDocuments(text).map((d) => d.toJS()).filter((o) => o?.kind === 'Ingress');
+  const hosts = new Set(ingresses.flatMap((ing) => (ing.spec.rules ?? []).map((r) => r.host)));
+  if (hosts.size > 1) throw new Error(`one host only (this nginx has one server): ${[...hosts].join(', ')}`);
+  // Every server starts with the default backend at `/` (Prefix); a path `/` of the same type replaces it.
+  const out = [{ path: '/', pathType: 'Prefix', defaultBackend: true }];
+  for (const ing of ingresses) {
     const a = ing.metadata.annotations ?? {};
     for (const rule of ing.spec.rules ?? []) {
       for (const p of rule.http?.paths ?? []) {
-        out.push({
+        const loc = {
           ingress: ing.metadata.name,
           path: p.path,
-          exact: p.pathType === 'Exact',
-          regex: a['nginx.ingress.kubernetes.io/use-regex'] === 'true',
+          pathType: p.pathType ?? 'ImplementationSpecific',
+          useRegex: a['nginx.ingress.kubernetes.io/use-regex'] === 'true',
           rewrite: a['nginx.ingress.kubernetes.io/rewrite-target'],
           prefix: a['nginx.ingress.kubernetes.io/x-forwarded-prefix'],
           bodySize: a['nginx.ingress.kubernetes.io/proxy-body-size'],
           service: p.backend.service.name,
           port: p.backend.service.port.number,
-        });
+        };
+        // Same path and type: the first Ingress keeps it (unless it is the default backend's).
+        const same = out.find((l) => l.path === loc.path && l.pathType === loc.pathType);
+        if (same?.defaultBackend) Object.assign(same, loc, { defaultBackend: false });
+        else if (!same) out.push(loc);
       }
     }
   }
-  return out;
+  // The controller sorts by path, descending, then (stable) by path length, longest first.
+  out.sort((x, y) => (x.path < y.path ? 1 : x.path > y.path ? -1 : 0)).sort((x, y) => y.path.length - x.path.length);
+  // One location of the host with use-regex or a rewrite-target makes every location of the host a
+  // case-insensitive regex: an Exact `/` is then `~* "^/"`, no longer `= /` (ingress-nginx #10618).
+  const regex = out.some((l) => l.useRegex || (l.rewrite && l.rewrite !== l.path));
+  return out.map((l) => ({ ...l, regex, exact: l.pathType === 'Exact' }));
 }
 
 const q = (s) => `"${String(s).replace(/["\\]/g, '\\$&')}"`;
 
-function location(l, upstreams) {
+// What every proxied request carries, as ingress-nginx sets it. X-Forwarded-For is the address
+// nginx saw, never the client's own header appended to (ingress-nginx's default without
+// use-forwarded-headers, and the monolith's nginx): the services limit logins by it.
+const PROXY_HEADERS = [
+  '    proxy_set_header Host $host;',
+  '    proxy_set_header X-Real-IP $remote_addr;',
+  '    proxy_set_header X-Forwarded-For $remote_addr;',
+  '    proxy_set_header X-Forwarded-Proto $scheme;',
+  '    proxy_set_header X-Forwarded-Host $host;',
+  // Passed explicitly (nginx would pass it anyway): without a lang cookie the services choose the
+  // page's language from it, so it must reach them as the browser sent it.
+  '    proxy_set_header Accept-Language $http_accept_language;',
+  '    proxy_http_version 1.1;',
+  '    proxy_set_header Connection "";',
+];
+
+function location(l, upstreams, fallback) {
+  // template.go buildLocation: host-wide regex first, then Exact, then a prefix.
+  const head = l.regex ? `location ~* ${q(`^${l.path}`)}` : l.exact ? `location = ${q(l.path)}` : `location ${q(l.path)}`;
+  if (l.defaultBackend) return defaultBackend(head, fallback, upstreams);
   const target = upstreams[l.service];
   if (!target) throw new Error(`no --upstream for service ${l.service}`);
-  // ingress-nginx: an Exact path is `location =`; with use-regex a path is a case-insensitive regex
-  // anchored at the start, and rewrite-target becomes a rewrite of that regex.
-  const head = l.exact ? `location = ${l.path}` : l.regex ? `location ~* ${q(`^${l.path}`)}` : `location ${l.path}`;
   const lines = [`  ${head} {`];
-  if (l.rewrite && !l.exact) lines.push(`    rewrite ${q(`(?i)${l.path}`)} ${l.rewrite} break;`);
+  // buildProxyPass: rewrite-target becomes a rewrite of the path's regex.
+  if (l.rewrite && l.rewrite !== l.path) lines.push(`    rewrite ${q(`(?i)${l.path}`)} ${l.rewrite} break;`);
   if (l.bodySize) lines.push(`    client_max_body_size ${l.bodySize};`);
   if (l.prefix) lines.push(`    proxy_set_header X-Forwarded-Prefix ${q(l.prefix)};`);
-  lines.push(
-    '    proxy_set_header Host $host;',
-    '    proxy_set_header X-Real-IP $remote_addr;',
-    '    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
-    '    proxy_set_header X-Forwarded-Proto $scheme;',
-    '    proxy_set_header X-Forwarded-Host $host;',
-    // Passed explicitly (nginx would pass it anyway): without a lang cookie the services choose the
-    // page's language from it, so it must reach them as the browser sent it.
-    '    proxy_set_header Accept-Language $http_accept_language;',
-    '    proxy_http_version 1.1;',
-    '    proxy_set_header Connection "";',
-    `    proxy_pass http://${target};`,
-    '  }',
-  );
+  lines.push(...PROXY_HEADERS, `    proxy_pass http://${target};`, '  }');
   return lines.join('\n');
 }
 
-export function nginxConfig({ ingressText, upstreams, listen, cert, key, prefix, bind = '127.0.0.1' }) {
-  const locations = ingressLocations(ingressText)
-    // ingress-nginx orders regex locations by path length, longest first.
-    .sort((a, b) => b.path.length - a.path.length)
-    .map((l) => location(l, upstreams))
+/**
+ * Where ingress-nginx sends what no Ingress path matches: its default backend. Ours is one of the
+ * services, so the answer is the shop's own 404 page with its security headers, not nginx's bare
+ * one. Every such request reaches it as a GET without a body of one path it has no route for (and
+ * with its Ingress's X-Forwarded-Prefix), so nothing else of that service is reachable this way.
+ */
+function defaultBackend(head, { service, prefix }, upstreams) {
+  const target = upstreams[service];
+  if (!target) throw new Error(`no --upstream for the default backend ${service}`);
+  return [
+    `  ${head} {`,
+    '    rewrite ^ /.ingress-default-backend break;',
+    '    proxy_method GET;',
+    '    proxy_pass_request_body off;',
+    '    proxy_set_header Content-Length "";',
+    '    proxy_set_header Content-Type "";',
+    ...(prefix ? [`    proxy_set_header X-Forwarded-Prefix ${q(prefix)};`] : []),
+    ...PROXY_HEADERS,
+    `    proxy_pass http://${target};`,
+    '  }',
+  ].join('\n');
+}
+
+export function nginxConfig({ ingressText, upstreams, listen, cert, key, prefix, bind = '127.0.0.1', defaultService = 'catalog' }) {
+  const paths = ingressLocations(ingressText);
+  const fallback = { service: defaultService, prefix: paths.find((l) => l.service === defaultService && l.prefix)?.prefix };
+  const locations = paths
+    .map((l) => location(l, upstreams, fallback))
     .join('\n');
   return `# Generated by scripts/ingress-nginx.mjs from k8s/base/ingress.yaml: do not edit.
 worker_processes 1;
@@ -103,7 +148,6 @@ http {
     # ingress-nginx sends HSTS on TLS hosts.
     add_header Strict-Transport-Security "max-age=15724800; includeSubDomains" always;
 ${locations}
-    location / { return 404; }
   }
 }
 `;
@@ -111,5 +155,5 @@ ${locations}
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const upstreams = Object.fromEntries(values.upstream.map((u) => u.split('=')));
-  process.stdout.write(nginxConfig({ ingressText: readFileSync(values.ingress, 'utf8'), upstreams, listen: values.listen, cert: values.cert, key: values.key, prefix: values.prefix, bind: values.bind }));
+  process.stdout.write(nginxConfig({ ingressText: readFileSync(values.ingress, 'utf8'), upstreams, listen: values.listen, cert: values.cert, key: values.key, prefix: values.prefix, bind: values.bind, defaultService: values['default-backend'] }));
 }

@@ -1,6 +1,7 @@
 // The environment is read here and only here, once, and validated by a schema.
 // A missing or bad value stops the process with one line naming the variable.
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const boolean = z
@@ -28,6 +29,11 @@ const schema = z
   .object({
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
     PORT: z.coerce.number({ message: 'must be a number' }).int().min(0).max(65535, 'must be a port number').default(3000),
+    HOST: z
+      .string()
+      .trim()
+      .refine((v) => isIP(v) !== 0 || v === 'localhost', 'must be an IP address to listen on (127.0.0.1, ::1, 0.0.0.0, ::) or localhost')
+      .optional(),
     DATABASE_URL: z
       .string()
       .default('mysql://root@127.0.0.1:3306/bookstore')
@@ -44,6 +50,8 @@ const schema = z
     LOGIN_WINDOW_MINUTES: positiveInt(15),
     LOGIN_ADDRESS_MAX_FAILURES: positiveInt(100),
     LOGIN_ADDRESS_WINDOW_MINUTES: positiveInt(15),
+    LOGIN_ACCOUNT_MAX_FAILURES: positiveInt(100),
+    LOGIN_ACCOUNT_WINDOW_MINUTES: positiveInt(60),
     HTTP_HEADERS_TIMEOUT_MS: positiveInt(10_000),
     HTTP_REQUEST_TIMEOUT_MS: positiveInt(30_000),
     LISTINGS_PER_DAY: positiveInt(50),
@@ -56,17 +64,22 @@ const schema = z
       .regex(/^[\w.-]{1,64}$/, 'must be 1 to 64 letters, digits, dots, dashes or underscores')
       .optional(),
   })
-  .superRefine((env, ctx) => {
-    if (env.NODE_ENV !== 'production') return;
-    for (const name of ['SESSION_SECRET', 'JWT_SECRET'] as const) {
-      if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'is required in production (at least 32 characters)' });
-    }
-  });
+
+type Secret = 'SESSION_SECRET' | 'JWT_SECRET';
+
+function requireInProduction(env: z.infer<typeof schema>, names: readonly Secret[]): void {
+  if (env.NODE_ENV !== 'production') return;
+  for (const name of names) {
+    if (!env[name]) throw new ConfigError(`Invalid configuration: ${name} is required in production (at least 32 characters)`);
+  }
+}
 
 export interface Config {
   env: 'development' | 'test' | 'production';
   isProduction: boolean;
   port: number;
+  /** The address to listen on; null: every interface (what a container needs). */
+  host: string | null;
   databaseUrl: string;
   sessionSecret: string;
   jwtSecret: string;
@@ -81,6 +94,9 @@ export interface Config {
   /** Failed logins from one client address, across every email, before it gets 429. */
   loginAddressMaxFailures: number;
   loginAddressWindowSeconds: number;
+  /** Failed logins for one account, from every address, before it gets 429 (a slow backstop). */
+  loginAccountMaxFailures: number;
+  loginAccountWindowSeconds: number;
   /** Slow clients are cut off: all headers within this time, and the whole request within the next. */
   headersTimeoutMs: number;
   requestTimeoutMs: number;
@@ -94,7 +110,12 @@ export interface Config {
 
 export class ConfigError extends Error {}
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * `productionSecrets`: the secrets this process cannot run without in production. The monolith signs
+ * its API tokens with JWT_SECRET (HS256); the services sign and verify with ES256 keys instead
+ * (src/services/service.config.ts), so they need only SESSION_SECRET.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, productionSecrets: readonly Secret[] = ['SESSION_SECRET', 'JWT_SECRET']): Config {
   // Empty strings count as unset, as they do in most .env files.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = schema.safeParse(present);
@@ -104,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration: ${name} ${issue?.message ?? 'is invalid'}`);
   }
   const e = parsed.data;
+  requireInProduction(e, productionSecrets);
   // Outside production a missing secret is replaced by a random one: sessions then last
   // until the process restarts, which is fine for development and tests.
   const ephemeral = () => randomBytes(32).toString('hex');
@@ -111,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     env: e.NODE_ENV,
     isProduction: e.NODE_ENV === 'production',
     port: e.PORT,
+    host: e.HOST ?? null,
     databaseUrl: e.DATABASE_URL,
     sessionSecret: e.SESSION_SECRET ?? ephemeral(),
     jwtSecret: e.JWT_SECRET ?? ephemeral(),
@@ -124,6 +147,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginWindowSeconds: e.LOGIN_WINDOW_MINUTES * 60,
     loginAddressMaxFailures: e.LOGIN_ADDRESS_MAX_FAILURES,
     loginAddressWindowSeconds: e.LOGIN_ADDRESS_WINDOW_MINUTES * 60,
+    loginAccountMaxFailures: e.LOGIN_ACCOUNT_MAX_FAILURES,
+    loginAccountWindowSeconds: e.LOGIN_ACCOUNT_WINDOW_MINUTES * 60,
     headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
     requestTimeoutMs: Math.max(e.HTTP_REQUEST_TIMEOUT_MS, e.HTTP_HEADERS_TIMEOUT_MS),
     listingsPerDay: e.LISTINGS_PER_DAY,

@@ -231,7 +231,7 @@ is_shell() { case "$(ps -o args= -p "$1" 2>/dev/null || true)" in sh\ * | */sh\ 
 start_app() { # NAME PORT
   (
     cd "$repo"
-    export NODE_ENV=production PORT="$2" INSTANCE_NAME="$1" TRUST_PROXY=127.0.0.1 \
+    export NODE_ENV=production HOST=127.0.0.1 PORT="$2" INSTANCE_NAME="$1" TRUST_PROXY=127.0.0.1 \
       DATABASE_URL="mysql://bookstore:$DB_PASSWORD@127.0.0.1:$DB_HAPROXY_PORT/bookstore" \
       SESSION_SECRET="$SESSION_SECRET" JWT_SECRET="$JWT_SECRET" UPLOAD_DIR="$state/uploads" \
       MIGRATE_ON_START=true LOG_LEVEL="${SCALE_OUT_LOG_LEVEL:-warn}" \

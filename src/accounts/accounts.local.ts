@@ -18,5 +18,6 @@ export function localAccounts(pool: Pool): AccountsPort {
       return a && shipping(a);
     },
     addAddress: async (userId, fields) => shipping(await addresses.addAddress(pool, userId, fields)),
+    checkAddress: (userId, fields) => addresses.checkAddress(pool, userId, fields),
   };
 }

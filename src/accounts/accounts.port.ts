@@ -50,6 +50,11 @@ export interface AccountsPort {
    */
   addAddress(userId: number, fields: unknown): Promise<ShippingAddress>;
   /**
+   * Checks the fields as addAddress would (Invalid, or Conflict when the book is full) and saves
+   * nothing: for a caller that may add the address only once something else has succeeded.
+   */
+  checkAddress(userId: number, fields: unknown): Promise<void>;
+  /**
    * The account behind a session, or null when it is disabled or its session version moved on
    * (password changed, disabled): that is how a session ends everywhere at once.
    */

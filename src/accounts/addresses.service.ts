@@ -10,6 +10,7 @@ import type { Address, AddressFields } from './addresses.repo.js';
 export type { Address, AddressFields };
 
 const notFound = () => new NotFound('There is no such address in your address book.');
+const bookFull = () => new Conflict('You already have {max} addresses. Delete one before adding another.', { max: MAX_ADDRESSES });
 
 function fields(a: AddressInput): AddressFields {
   return { recipient: a.recipient, line1: a.line1, line2: a.line2, city: a.city, region: a.region, postalCode: a.postal_code, country: a.country, phone: a.phone };
@@ -32,7 +33,7 @@ export async function addAddress(pool: Pool, userId: number, body: unknown, make
   const id = await withTransaction(pool, async (conn) => {
     await locked(conn, userId);
     const count = await repo.countAddresses(conn, userId);
-    if (count >= MAX_ADDRESSES) throw new Conflict('You already have {max} addresses. Delete one before adding another.', { max: MAX_ADDRESSES });
+    if (count >= MAX_ADDRESSES) throw bookFull();
     const id = await repo.insertAddress(conn, userId, fields(input), false);
     if (count === 0 || makeDefault) await repo.setDefault(conn, userId, id);
     return id;
@@ -40,6 +41,12 @@ export async function addAddress(pool: Pool, userId: number, body: unknown, make
   const address = await repo.findAddress(pool, userId, id);
   if (!address) throw new Error('address vanished after insert');
   return address;
+}
+
+/** What addAddress would refuse (Invalid, or Conflict when the book is full), without saving anything. */
+export async function checkAddress(db: Db, userId: number, body: unknown): Promise<void> {
+  parseInput(addressSchema, body);
+  if ((await repo.countAddresses(db, userId)) >= MAX_ADDRESSES) throw bookFull();
 }
 
 export async function updateAddress(pool: Pool, userId: number, id: number, body: unknown): Promise<void> {

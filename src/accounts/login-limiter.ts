@@ -6,39 +6,45 @@ import type { Logger } from '../logger.js';
 import { TooManyRequests } from '../http/errors.js';
 
 /**
- * Failed logins counted in MySQL, so every app instance shares the counts, under two limits:
+ * Failed logins counted in MySQL, so every app instance shares the counts, under three limits:
  * - per account and client address (`loginMaxFailures` in the window): guessing one password;
- * - per client address across every email (`loginAddressMaxFailures`): credential stuffing.
- * The first one over either limit, and every attempt after it, gets 429 before any bcrypt work.
+ * - per client address across every email (`loginAddressMaxFailures`): credential stuffing;
+ * - per account across every address (`loginAccountMaxFailures`, slow: 100 an hour): the backstop
+ *   when the guesses come from many addresses, or an address is misread behind a proxy.
+ * The first one over any limit, and every attempt after it, gets 429 before any bcrypt work.
  */
 export class LoginLimiter {
-  private readonly perAccount: Limit;
+  private readonly perAccountAndAddress: Limit;
   private readonly perAddress: Limit;
+  private readonly perAccount: Limit;
 
   constructor(pool: Pool, config: Config, database: string) {
     const store = { storeClient: pool.pool, storeType: 'pool' as const, dbName: database, tableName: 'login_limits' };
-    this.perAccount = new Limit(store, 'login', config.loginMaxFailures, config.loginWindowSeconds, 'Too many failed logins for this account from your network.');
+    this.perAccountAndAddress = new Limit(store, 'login', config.loginMaxFailures, config.loginWindowSeconds, 'Too many failed logins for this account from your network.');
     this.perAddress = new Limit(store, 'addr', config.loginAddressMaxFailures, config.loginAddressWindowSeconds, 'Too many failed logins from your network.');
+    this.perAccount = new Limit(store, 'acct', config.loginAccountMaxFailures, config.loginAccountWindowSeconds, 'Too many failed logins for this account.');
   }
 
   /**
-   * One login attempt under the limits, the same for the form and the API: 429 once either limit
-   * is used up; a failure is logged and counted on both (the one over a limit gets 429); a success
-   * clears the account's count but not the address's, so a valid account of the attacker's own
-   * cannot reset the stuffing limit. Returns what `check` found.
+   * One login attempt under the limits, the same for the form and the API: 429 once any limit is
+   * used up; a failure is logged and counted on all three (the one over a limit gets 429); a
+   * success clears the account's counts (only the password's holder can) but not the address's, so
+   * a valid account of the attacker's own cannot reset the stuffing limit. Returns what `check` found.
    */
   async attempt<T>(email: string, ip: string, log: Logger, check: () => Promise<T | null>): Promise<T | null> {
-    const account = accountKey(email, ip);
+    const accountAndAddress = accountKey(email, ip);
     const address = addressKey(ip);
+    const account = accountOnlyKey(email);
     await this.perAddress.assertAllowed(address);
+    await this.perAccountAndAddress.assertAllowed(accountAndAddress);
     await this.perAccount.assertAllowed(account);
     const found = await check();
     if (found) {
-      await this.perAccount.reset(account);
+      await Promise.all([this.perAccountAndAddress.reset(accountAndAddress), this.perAccount.reset(account)]);
       return found;
     }
     log.warn({ event: 'login_failed', email, ip }, 'failed login');
-    await Promise.all([this.perAccount.recordFailure(account), this.perAddress.recordFailure(address)]);
+    await Promise.all([this.perAccountAndAddress.recordFailure(accountAndAddress), this.perAddress.recordFailure(address), this.perAccount.recordFailure(account)]);
     return null;
   }
 }
@@ -48,6 +54,7 @@ export class LoginLimiter {
 const digest = (s: string) => createHash('sha256').update(s).digest('base64url');
 export const accountKey = (email: string, ip: string) => digest(`${email.toLowerCase()}|${ip}`);
 export const addressKey = (ip: string) => digest(ip);
+export const accountOnlyKey = (email: string) => digest(email.toLowerCase());
 
 type StoreOptions = Pick<ConstructorParameters<typeof RateLimiterMySQL>[0], 'storeClient' | 'storeType' | 'dbName' | 'tableName'>;
 

@@ -23,10 +23,13 @@ export function serve({ config, logger, app, name, stop }: { config: Config; log
     res.writeHead = writeHeadClosingWhenStopping;
     app(req, res);
   });
-  server.listen(config.port, () => {
+  // Without HOST, every interface (IPv6 and IPv4): a container is reached through its own address.
+  // Outside one, HOST=127.0.0.1 keeps the instance behind its proxy (no plain HTTP around it).
+  server.listen({ port: config.port, host: config.host ?? undefined }, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
-    logger.info({ port }, `${name} listening on http://localhost:${port}`);
+    const host = config.host ?? 'localhost';
+    logger.info({ host: config.host ?? 'all interfaces', port }, `${name} listening on http://${host.includes(':') ? `[${host}]` : host}:${port}`);
   });
 
   function shutdown(signal: string): void {

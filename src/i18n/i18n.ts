@@ -15,7 +15,9 @@ export const LANG_COOKIE = 'lang';
 
 export type Translate = (text: string, params?: Params) => string;
 
-const catalogs: Record<Lang, Readonly<Record<string, string>>> = { es, en: {} };
+/** A catalog without a prototype: a text like `constructor` or `__proto__` finds nothing, not Object's members. */
+const ownKeysOnly = (texts: Readonly<Record<string, string>>): Readonly<Record<string, string>> => Object.assign(Object.create(null) as Record<string, string>, texts);
+const catalogs: Record<Lang, Readonly<Record<string, string>>> = { es: ownKeysOnly(es), en: ownKeysOnly({}) };
 
 /** How each language writes numbers, dates and country names (Intl objects are costly to make: once each). */
 const LOCALES: Record<Lang, string> = { es: 'es-CO', en: 'en-US' };

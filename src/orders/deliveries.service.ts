@@ -46,6 +46,23 @@ export function newTrackingNumber(): string {
 export const listProviders = (db: Db, includeRetired = false) => repo.listProviders(db, includeRetired);
 export const findDeliveryByPurchase = repo.findDeliveryByPurchase;
 
+/** An active provider, or Invalid on the form's provider field. */
+async function activeProvider(db: Db, providerId: number): Promise<Provider> {
+  const provider = await repo.findProvider(db, providerId);
+  if (!provider || provider.retired) throw new Invalid({ provider_id: 'Choose one of the delivery options listed.' });
+  return provider;
+}
+
+/**
+ * What chooseDelivery would refuse, checked without writing: someone else's purchase (403), one no
+ * longer pending (409), an unknown or retired provider (422). For a caller that saves something
+ * first (a new address), so a choice that cannot be made saves nothing.
+ */
+export async function checkDelivery(db: Db, buyerId: number, purchaseId: number, providerId: number, now = new Date()): Promise<void> {
+  assertPending(await purchaseOfBuyer(db, purchaseId, buyerId), now, 'change its delivery');
+  await activeProvider(db, providerId);
+}
+
 /**
  * Sets (or changes) the provider of a pending purchase and adds its cost to the total; with
  * `shipTo`, the address it ships to as well (a copy, in the same transaction).
@@ -56,8 +73,7 @@ export async function chooseDelivery(pool: Pool, buyerId: number, purchaseId: nu
     const purchase = await purchaseOfBuyer(conn, purchaseId, buyerId, true);
     assertPending(purchase, now, 'change its delivery');
     if (opts.shipTo && !(await purchasesRepo.setShipTo(conn, purchaseId, opts.shipTo))) throw new Conflict('This purchase changed meanwhile; its delivery cannot be changed.');
-    const provider = await repo.findProvider(conn, providerId);
-    if (!provider || provider.retired) throw new Invalid({ provider_id: 'Choose one of the delivery options listed.' });
+    const provider = await activeProvider(conn, providerId);
     if (!(await purchasesRepo.setShipping(conn, purchaseId, provider.costCents))) throw new Conflict('This purchase changed meanwhile; its delivery cannot be changed.');
     const existing = await repo.findDeliveryByPurchase(conn, purchaseId);
     if (!existing) await repo.insertDelivery(conn, purchaseId, provider.id, provider.costCents);

@@ -5,7 +5,7 @@ import * as deliveriesRepo from './deliveries.repo.js';
 import type { Delivery, DeliveryEvent } from './deliveries.repo.js';
 import type { Payment } from './payments.repo.js';
 import * as repo from './purchases.repo.js';
-import type { Purchase, PurchaseItem, PurchaseStatus } from './purchases.repo.js';
+import type { Purchase, PurchaseItem, PurchaseStatus, ShipTo } from './purchases.repo.js';
 import * as salesRepo from './sales.repo.js';
 
 export interface TimelineStep {
@@ -62,6 +62,18 @@ export async function purchaseDetail(db: Db, purchaseId: number, viewer: { id: n
   if (purchase.buyerId !== viewer.id && viewer.role !== 'admin') throw new Forbidden('This purchase belongs to another account.');
   const [items, events] = await Promise.all([repo.listItems(db, purchaseId), delivery ? deliveriesRepo.listEvents(db, delivery.id) : []]);
   return { purchase, items, delivery, events, payment, steps: timeline(purchase, events) };
+}
+
+/**
+ * Where a purchase ships, as this viewer may see it: the whole address for its buyer and, once it
+ * is paid, for a seller of its books (who must send them; /sales shows the same); anyone else who
+ * may see the purchase (an administrator) gets the city and country, as on the admin pages.
+ */
+export function shipToFor(d: Pick<PurchaseDetail, 'purchase' | 'items'>, viewerId: number): ShipTo | Pick<ShipTo, 'city' | 'country'> | null {
+  const { shipTo, buyerId, status } = d.purchase;
+  if (!shipTo) return null;
+  if (buyerId === viewerId || (status === 'paid' && d.items.some((i) => i.sellerId === viewerId))) return shipTo;
+  return { city: shipTo.city, country: shipTo.country };
 }
 
 export async function buyerPurchases(db: Db, buyerId: number, page: number, perPage: number) {

@@ -16,7 +16,7 @@ import { checkoutToken, deliverySchema, quantity } from './orders.schema.js';
 import * as payments from './payments.service.js';
 import type { PurchaseSummary } from './purchases.repo.js';
 import * as purchases from './purchases.service.js';
-import { resolveShipTo, shipToChoice } from './ship-to.js';
+import { checkShipTo, resolveShipTo, shipNewPurchase, shipToChoice } from './ship-to.js';
 
 const PER_PAGE = 20;
 
@@ -36,7 +36,8 @@ function summaryJson(p: PurchaseSummary) {
   };
 }
 
-function detailJson(d: PurchaseDetail) {
+/** A purchase as `viewer` (its buyer, or an administrator) may see it. */
+function detailJson(d: PurchaseDetail, viewer: { id: number }) {
   const { purchase: p } = d;
   return {
     id: p.id,
@@ -48,18 +49,8 @@ function detailJson(d: PurchaseDetail) {
     expiresAt: p.expiresAt,
     paidAt: p.paidAt,
     cancelledAt: p.cancelledAt,
-    // The buyer's own copy (API answers go to the buyer, or an administrator).
-    shippingAddress: p.shipTo && {
-      addressId: p.shipTo.addressId,
-      recipient: p.shipTo.recipient,
-      line1: p.shipTo.line1,
-      line2: p.shipTo.line2,
-      city: p.shipTo.city,
-      region: p.shipTo.region,
-      postalCode: p.shipTo.postalCode,
-      country: p.shipTo.country,
-      phone: p.shipTo.phone,
-    },
+    // The whole address for its buyer; city and country for an administrator (history.shipToFor).
+    shippingAddress: history.shipToFor(d, viewer.id),
     items: d.items.map((i) => ({ bookId: i.bookId, title: i.title, author: i.author, quantity: i.quantity, unitPriceCents: i.unitPriceCents, shippedAt: i.shippedAt })),
     delivery: d.delivery && {
       providerId: d.delivery.providerId,
@@ -97,42 +88,47 @@ export function ordersApiRoutes({ config, pool, bearer, catalog, accounts }: { c
   });
 
   router.get('/purchases/:id', async (req, res) => {
-    res.json({ purchase: detailJson(await history.purchaseDetail(pool, requireId(req.params.id, 'There is no such purchase.'), req.apiUser!)) });
+    const id = requireId(req.params.id, 'There is no such purchase.');
+    res.json({ purchase: detailJson(await history.purchaseDetail(pool, id, req.apiUser!), req.apiUser!) });
   });
 
   router.post('/buy/:book_id', once, async (req, res) => {
     const bookId = requireId(req.params.book_id, 'This book is not for sale.');
     const input = parseInput(apiBuySchema, req.body);
-    // `address_id` (one of the buyer's) or `address` (a new one, saved to the address book): checked
-    // before anything is reserved, so a bad address takes no stock.
+    const buyerId = req.apiUser!.id;
+    // `address_id` (one of the buyer's) or `address` (a new one, for the address book): checked
+    // before anything is reserved, so a bad address takes no stock; a new one is saved only once the
+    // purchase exists, so a buy that cannot be made (own, unknown or sold-out book) saves nothing.
     const choice = shipToChoice(req.body);
-    const shipTo = choice && (await resolveShipTo(accounts, req.apiUser!.id, choice));
+    const checked = choice && (await checkShipTo(accounts, buyerId, choice));
     const { purchase, created } = await purchases.createPurchase(pool, catalog, {
-      buyerId: req.apiUser!.id,
+      buyerId,
       lines: [{ bookId, quantity: input.quantity }],
       checkoutToken: input.checkout_token ?? randomUUID(),
       ttlMinutes: config.purchaseTtlMinutes,
     });
-    if (shipTo && purchase.status === 'pending_payment') await purchases.shipPurchaseTo(pool, req.apiUser!.id, purchase.id, shipTo);
+    if (checked) await shipNewPurchase({ pool, catalog, accounts }, buyerId, { purchase, created }, checked);
     const detail = await history.purchaseDetail(pool, purchase.id, req.apiUser!);
-    res.status(created ? 201 : 200).json({ purchase: detailJson(detail), created });
+    res.status(created ? 201 : 200).json({ purchase: detailJson(detail, req.apiUser!), created });
   });
 
   router.post('/delivery/:id', once, async (req, res) => {
     const id = requireId(req.params.id, 'There is no such purchase.');
-    await purchases.purchaseOfBuyer(pool, id, req.apiUser!.id); // someone else's purchase: 403 before any address is saved
+    await purchases.purchaseOfBuyer(pool, id, req.apiUser!.id); // someone else's purchase: 403 before its input is looked at
     const input = parseInput(deliverySchema, req.body);
+    // A paid or cancelled purchase, or an unknown carrier, is refused before a new address is saved.
+    await deliveries.checkDelivery(pool, req.apiUser!.id, id, input.provider_id);
     const choice = shipToChoice(req.body);
     const shipTo = choice ? await resolveShipTo(accounts, req.apiUser!.id, choice) : undefined;
     await deliveries.chooseDelivery(pool, req.apiUser!.id, id, input.provider_id, { shipTo });
-    res.json({ purchase: detailJson(await history.purchaseDetail(pool, id, req.apiUser!)) });
+    res.json({ purchase: detailJson(await history.purchaseDetail(pool, id, req.apiUser!), req.apiUser!) });
   });
 
   router.post('/payment/:id', once, async (req, res) => {
     const id = requireId(req.params.id, 'There is no such purchase.');
     const { trackingNumber } = await payments.pay(pool, catalog, req.apiUser!.id, id, req.body);
     req.log.info({ event: 'purchase_paid', purchaseId: id, userId: req.apiUser!.id, via: 'api' }, 'purchase paid');
-    res.status(201).json({ purchase: detailJson(await history.purchaseDetail(pool, id, req.apiUser!)), trackingNumber });
+    res.status(201).json({ purchase: detailJson(await history.purchaseDetail(pool, id, req.apiUser!), req.apiUser!), trackingNumber });
   });
 
   return router;

@@ -23,6 +23,7 @@ export function nextStepHref(purchase: Purchase, hasDelivery: boolean): string {
 /** The status labels in the page's language (money and formatTime come with the language, http/language.ts). */
 export const ordersLocals: RequestHandler = (_req, res, next) => {
   const { t } = res.locals.language as Language;
-  res.locals.statusLabel = (s: string) => t(STATUS_LABELS[s] ?? s);
+  // Own keys only: `constructor` or `toString` must not find Object.prototype's members.
+  res.locals.statusLabel = (s: string) => t(Object.hasOwn(STATUS_LABELS, s) ? STATUS_LABELS[s]! : s);
   next();
 };

@@ -11,7 +11,17 @@ import type { Call } from './http-client.js';
 /** Only the address's own fields cross over (a form body also carries its CSRF token and the rest). */
 function addressFields(body: unknown): Record<string, unknown> {
   const b = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
-  return Object.fromEntries(ADDRESS_FIELDS.filter((k) => k in b).map((k) => [k, b[k]]));
+  return Object.fromEntries(ADDRESS_FIELDS.filter((k) => Object.hasOwn(b, k)).map((k) => [k, b[k]]));
+}
+
+/** auth's answer when it refuses an address: 422 (invalid) or 409 (the address book is full). */
+type Refusal = { invalid: { fields: FieldErrors; template: string } } | { conflict: { template: string; params: Params } };
+const REFUSALS = { answers: [409, 422] } as const;
+
+/** The same Invalid or Conflict the in-process port throws. */
+function throwRefusal<T extends object>(out: T | Refusal): asserts out is Exclude<T, Refusal> {
+  if ('invalid' in out) throw new Invalid(out.invalid.fields, out.invalid.template);
+  if ('conflict' in out) throw new Conflict(out.conflict.template, out.conflict.params);
 }
 
 export function httpAccounts(call: Call, cacheMs: number): AccountsPort {
@@ -34,14 +44,13 @@ export function httpAccounts(call: Call, cacheMs: number): AccountsPort {
     addressOfUser: async (userId, addressId) =>
       (await call<{ address: ShippingAddress | null }>('GET', `/internal/accounts/users/${userId}/addresses/${addressId}`, undefined, { idempotent: true })).address,
     addAddress: async (userId, fields) => {
-      const out = await call<{ added: ShippingAddress } | { invalid: { fields: FieldErrors; template: string } } | { conflict: { template: string; params: Params } }>(
-        'POST',
-        `/internal/accounts/users/${userId}/addresses`,
-        addressFields(fields),
-      );
-      if ('invalid' in out) throw new Invalid(out.invalid.fields, out.invalid.template);
-      if ('conflict' in out) throw new Conflict(out.conflict.template, out.conflict.params);
+      const out = await call<{ added: ShippingAddress } | Refusal>('POST', `/internal/accounts/users/${userId}/addresses`, addressFields(fields), REFUSALS);
+      throwRefusal(out);
       return out.added;
+    },
+    // Saves nothing, so it may be retried.
+    checkAddress: async (userId, fields) => {
+      throwRefusal(await call<{ ok: true } | Refusal>('POST', `/internal/accounts/users/${userId}/addresses/check`, addressFields(fields), { ...REFUSALS, idempotent: true }));
     },
   };
 }

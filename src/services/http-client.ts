@@ -17,7 +17,14 @@ export interface ServiceClientOptions {
   token: (audience: string) => Promise<string>;
 }
 
-export type Call = <T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, opts?: { idempotent?: boolean }) => Promise<T>;
+export interface CallOptions {
+  /** Safe to send twice: retried once when the callee cannot answer. */
+  idempotent?: boolean;
+  /** 4xx statuses that are answers (a refusal the caller turns back into its error), read like a 2xx. */
+  answers?: readonly number[];
+}
+
+export type Call = <T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, opts?: CallOptions) => Promise<T>;
 
 export function serviceClient({ service, baseUrl, timeoutMs, token }: ServiceClientOptions): Call {
   const once = async (method: string, path: string, body: unknown): Promise<Response> => {
@@ -25,7 +32,7 @@ export function serviceClient({ service, baseUrl, timeoutMs, token }: ServiceCli
     if (body !== undefined) headers['content-type'] = 'application/json';
     return fetch(new URL(path, baseUrl), { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
   };
-  return async <T>(method: string, path: string, body?: unknown, { idempotent = false } = {}): Promise<T> => {
+  return async <T>(method: string, path: string, body?: unknown, { idempotent = false, answers = [] }: CallOptions = {}): Promise<T> => {
     for (let attempt = 1; ; attempt++) {
       let res: Response | undefined;
       try {
@@ -34,7 +41,7 @@ export function serviceClient({ service, baseUrl, timeoutMs, token }: ServiceCli
         res = undefined; // refused, reset or timed out
       }
       if (res && res.status < 500) {
-        if (!res.ok) throw new Error(`${service} answered ${res.status} to ${method} ${path}`);
+        if (!res.ok && !answers.includes(res.status)) throw new Error(`${service} answered ${res.status} to ${method} ${path}`);
         return (await res.json()) as T;
       }
       if (!idempotent || attempt >= 2) throw new ServiceUnavailable(service);

@@ -72,7 +72,7 @@ const NEEDS: Record<ServiceName, (keyof z.infer<typeof schema>)[]> = {
 };
 
 export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv = process.env): ServiceConfig {
-  const base = loadConfig({ PORT: String(PORTS[service]), ...env });
+  const base = loadConfig({ PORT: String(PORTS[service]), ...env }, ['SESSION_SECRET']);
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = schema.safeParse(present);
   if (!parsed.success) {

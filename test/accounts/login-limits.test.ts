@@ -1,5 +1,6 @@
-// The login limits behind a trusted proxy: per account+address (whatever the email's length) and
-// per address across every email (credential stuffing), both shared through MySQL.
+// The login limits behind a trusted proxy: per account+address (whatever the email's length), per
+// address across every email (credential stuffing) and per account across every address (the slow
+// backstop), all shared through MySQL.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RowDataPacket } from '../../src/db/pool.js';
@@ -8,7 +9,7 @@ import { createUser, csrfFrom, PASSWORD, uniqueEmail } from '../helpers/users.js
 
 let t: TestApp;
 before(async () => {
-  t = await startTestApp({ TRUST_PROXY: 'loopback', LOGIN_MAX_FAILURES: '3', LOGIN_ADDRESS_MAX_FAILURES: '6' });
+  t = await startTestApp({ TRUST_PROXY: 'loopback', LOGIN_MAX_FAILURES: '3', LOGIN_ADDRESS_MAX_FAILURES: '6', LOGIN_ACCOUNT_MAX_FAILURES: '5' });
 });
 after(() => t.close());
 
@@ -88,6 +89,25 @@ describe('login limits', () => {
       if (i === 3) assert.equal((await apiLogin(user.email, PASSWORD, address)).status, 200);
     }
     assert.equal((await apiLogin(uniqueEmail('mixed'), 'guess-password-2', address)).status, 429);
+  });
+
+  test('one account guessed from a new address each time gets 429 after LOGIN_ACCOUNT_MAX_FAILURES, on the page and the API', async () => {
+    const user = await createUser(t.pool);
+    for (let i = 1; i <= 5; i++) {
+      const res = i % 2 ? await apiLogin(user.email, `wrong password ${i}`, freshAddress()) : await formLogin(user.email, `wrong password ${i}`, freshAddress());
+      assert.equal(res.status, 401, `failure ${i}`);
+    }
+    // Whatever address comes next, the right password is refused too until the window ends.
+    const api = await apiLogin(user.email, PASSWORD, freshAddress());
+    assert.equal(api.status, 429);
+    assert.match((api.body as { error: { message: string } }).error.message, /^Too many failed logins for this account\. Try again in 60 minutes/);
+    assert.ok(Number(api.headers['retry-after']) > 3000);
+    const page = await formLogin(user.email, PASSWORD, freshAddress());
+    assert.equal(page.status, 429);
+    assert.match(page.text, /Too many failed logins for this account\./);
+    // Only that account: another one logs in from the same addresses' network.
+    const other = await createUser(t.pool);
+    assert.equal((await apiLogin(other.email, PASSWORD, freshAddress())).status, 200);
   });
 
   test('an email longer than 254 characters is a field error, not a 500', async () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { RowDataPacket } from '../../src/db/pool.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { count, createBook, providerIds, stockOf } from '../helpers/orders.js';
-import { createUser, loggedInAgent } from '../helpers/users.js';
+import { createUser, csrfToken, loggedInAgent } from '../helpers/users.js';
 
 let t: TestApp;
 before(async () => {
@@ -17,11 +17,18 @@ async function tokenFor(email: string): Promise<string> {
   return (res.body as { token: string }).token;
 }
 
-async function apiUser() {
-  const user = await createUser(t.pool);
+async function apiUser(role: 'user' | 'admin' = 'user') {
+  const user = await createUser(t.pool, { role });
   const token = await tokenFor(user.email);
   const auth = { Authorization: `Bearer ${token}` };
   return { user, auth };
+}
+
+const ADDRESS = { recipient: 'Ana Api', line1: 'Carrera 7 # 71-21', line2: 'Torre B', city: 'Bogotá', region: 'Cundinamarca', postal_code: '110231', country: 'CO', phone: '3001234567' };
+
+async function addressRows(userId: number): Promise<string[]> {
+  const [rows] = await t.pool.execute<RowDataPacket[]>('SELECT recipient FROM addresses WHERE user_id = ? ORDER BY id', [userId]);
+  return rows.map((r) => r.recipient as string);
 }
 
 async function idempotencyRows(): Promise<number> {
@@ -162,5 +169,109 @@ describe('orders JSON API', () => {
     assert.equal(await count(t.pool, 'payments', 'purchase_id = ?', [purchaseId]), 0);
     assert.equal(await stockOf(t.pool, book), 2);
     assert.ok(!t.logs.join('\n').includes('Maximum call stack'));
+  });
+  test('GET /api/purchases/:id: the whole address for the buyer and, once paid, a seller of its books; an administrator gets city and country', async () => {
+    const admin = await apiUser('admin');
+    const sellerAdmin = await apiUser('admin');
+    const buyer = await apiUser();
+    const book = await createBook(t.pool, sellerAdmin.user.id, { stock: 2 });
+    const api = t.agent();
+    const bought = await api.post(`/api/buy/${book}`).set(buyer.auth).send({ quantity: 1, address: ADDRESS });
+    assert.equal(bought.status, 201, bought.text);
+    const id = (bought.body as { purchase: { id: number } }).purchase.id;
+    type Shown = { purchase: { shippingAddress: Record<string, unknown> | null } };
+    const shown = async (auth: Record<string, string>) => {
+      const res = await api.get(`/api/purchases/${id}`).set(auth);
+      assert.equal(res.status, 200, res.text);
+      return (res.body as Shown).purchase.shippingAddress;
+    };
+    const full = await shown(buyer.auth);
+    assert.equal(full?.recipient, 'Ana Api');
+    assert.equal(full?.line1, 'Carrera 7 # 71-21');
+    assert.equal(full?.phone, '3001234567');
+    assert.deepEqual(await shown(admin.auth), { city: 'Bogotá', country: 'CO' });
+    assert.deepEqual(await shown(sellerAdmin.auth), { city: 'Bogotá', country: 'CO' }, 'a seller sees the address only once the purchase is paid');
+
+    const [provider] = await providerIds(t.pool);
+    assert.equal((await api.post(`/api/delivery/${id}`).set(buyer.auth).send({ provider_id: provider!.id })).status, 200);
+    assert.equal((await api.post(`/api/payment/${id}`).set(buyer.auth).send({ method: 'paypal', paypal_email: 'ana@example.com' })).status, 201);
+    assert.deepEqual(await shown(admin.auth), { city: 'Bogotá', country: 'CO' });
+    assert.equal((await shown(sellerAdmin.auth))?.phone, '3001234567', 'the seller of a paid item sees where to send it, as on /sales');
+    assert.deepEqual(await shown(buyer.auth), full);
+  });
+
+  test('a buy that cannot be made saves no address: own book, unknown book, sold out; the book never fills up', async () => {
+    const seller = await createUser(t.pool);
+    const soldOut = await createBook(t.pool, seller.id, { stock: 0 });
+    const { user, auth } = await apiUser();
+    const own = await createBook(t.pool, user.id, { stock: 3 });
+    const api = t.agent();
+    for (let i = 0; i < 3; i++) {
+      const mine = await api.post(`/api/buy/${own}`).set(auth).send({ quantity: 1, address: ADDRESS });
+      assert.equal(mine.status, 403, mine.text);
+      const unknown = await api.post('/api/buy/999999').set(auth).send({ quantity: 1, address: ADDRESS });
+      assert.equal(unknown.status, 404, unknown.text);
+      const gone = await api.post(`/api/buy/${soldOut}`).set(auth).send({ quantity: 1, address: ADDRESS });
+      assert.equal(gone.status, 409, gone.text);
+    }
+    assert.deepEqual(await addressRows(user.id), [], 'nothing was added to the address book');
+    assert.equal(await count(t.pool, 'purchases', 'buyer_id = ?', [user.id]), 0);
+
+    // The buy that can be made saves its address, once.
+    const book = await createBook(t.pool, seller.id, { stock: 1 });
+    const ok = await api.post(`/api/buy/${book}`).set(auth).send({ quantity: 1, address: ADDRESS });
+    assert.equal(ok.status, 201, ok.text);
+    assert.deepEqual(await addressRows(user.id), ['Ana Api']);
+  });
+
+  test('a full address book refuses a new address before anything is reserved or bought', async () => {
+    const seller = await createUser(t.pool);
+    const book = await createBook(t.pool, seller.id, { stock: 3 });
+    const { agent, user } = await loggedInAgent(t);
+    for (let i = 0; i < 5; i++) {
+      const added = await agent.post('/account/addresses').type('form').send({ _csrf: await csrfToken(agent, '/account'), ...ADDRESS, recipient: `Person ${i}` });
+      assert.equal(added.status, 302);
+    }
+    const auth = { Authorization: `Bearer ${await tokenFor(user.email)}` };
+    const full = await t.agent().post(`/api/buy/${book}`).set(auth).send({ quantity: 1, address: ADDRESS });
+    assert.equal(full.status, 409, full.text);
+    assert.match(full.text, /You already have 5 addresses/);
+    assert.equal(await stockOf(t.pool, book), 3, 'nothing reserved');
+    assert.equal(await count(t.pool, 'purchases', 'buyer_id = ?', [user.id]), 0);
+    assert.equal((await addressRows(user.id)).length, 5);
+  });
+  test('two buys racing for the last place in the address book: one is made with its address, the other refused whole (no pending purchase, stock back)', async () => {
+    const seller = await createUser(t.pool);
+    const book = await createBook(t.pool, seller.id, { stock: 10 });
+    const { agent, user } = await loggedInAgent(t);
+    for (let i = 0; i < 4; i++) {
+      const added = await agent.post('/account/addresses').type('form').send({ _csrf: await csrfToken(agent, '/account'), ...ADDRESS, recipient: `Person ${i}` });
+      assert.equal(added.status, 302);
+    }
+    const auth = { Authorization: `Bearer ${await tokenFor(user.email)}` };
+    const racing = await Promise.all(['Racer A', 'Racer B'].map((recipient) => t.agent().post(`/api/buy/${book}`).set(auth).send({ quantity: 1, address: { ...ADDRESS, recipient } })));
+    assert.deepEqual(racing.map((r) => r.status).sort(), [201, 409], racing.map((r) => r.text).join('\n'));
+    assert.equal((await addressRows(user.id)).length, 5);
+    assert.equal(await count(t.pool, 'purchases', "buyer_id = ? AND status = 'pending_payment'", [user.id]), 1);
+    assert.equal(await stockOf(t.pool, book), 9);
+  });
+  test('a delivery choice that cannot be made saves no address: a paid purchase, an unknown carrier', async () => {
+    const seller = await createUser(t.pool);
+    const book = await createBook(t.pool, seller.id, { stock: 3 });
+    const { user, auth } = await apiUser();
+    const api = t.agent();
+    const [provider] = await providerIds(t.pool);
+    const bought = await api.post(`/api/buy/${book}`).set(auth).send({ quantity: 1, address: ADDRESS });
+    const id = (bought.body as { purchase: { id: number } }).purchase.id;
+    assert.deepEqual(await addressRows(user.id), ['Ana Api']);
+
+    const unknownCarrier = await api.post(`/api/delivery/${id}`).set(auth).send({ provider_id: 999999, address: { ...ADDRESS, recipient: 'Not Saved' } });
+    assert.equal(unknownCarrier.status, 422, unknownCarrier.text);
+    assert.match(unknownCarrier.text, /Choose one of the delivery options listed\./);
+    assert.equal((await api.post(`/api/delivery/${id}`).set(auth).send({ provider_id: provider!.id })).status, 200);
+    assert.equal((await api.post(`/api/payment/${id}`).set(auth).send({ method: 'paypal', paypal_email: 'ana@example.com' })).status, 201);
+    const paid = await api.post(`/api/delivery/${id}`).set(auth).send({ provider_id: provider!.id, address: { ...ADDRESS, recipient: 'Not Saved' } });
+    assert.equal(paid.status, 409, paid.text);
+    assert.deepEqual(await addressRows(user.id), ['Ana Api'], 'the address book is unchanged');
   });
 });

@@ -4,7 +4,7 @@
 // deploy/local/services.sh (through test/services/stack.cli.ts). Nothing is mocked.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,6 +69,10 @@ async function waitFor(url: string, ms: number, alive: () => boolean): Promise<v
 export async function startTopology(opts: { nginxPort?: number; env?: Record<string, string> } = {}): Promise<Topology> {
   const id = randomBytes(4).toString('hex');
   const dir = mkdtempSync(join(tmpdir(), `bookstore-services-${id}-`));
+  // nginx keeps its temp files (request bodies over its buffer, large answers) in here; started as
+  // root, its workers run as `nobody`, and mkdtemp's 0700 would keep them out (500 on an upload).
+  // 0711 lets them reach the temp folders nginx makes for them, not list or read the rest.
+  chmodSync(dir, 0o711);
   const databases = Object.fromEntries(SERVICES.map((s) => [s.name, `bookstore_test_${id}_${s.name}`])) as Record<ServiceName, string>;
   const dbUrl = (n: ServiceName) => `${SERVER_URL}/${databases[n]}`;
   // Each service migrates only its own feature's tables, into its own database.
@@ -83,6 +87,7 @@ export async function startTopology(opts: { nginxPort?: number; env?: Record<str
     NODE_ENV: 'production',
     SESSION_SECRET: randomBytes(32).toString('hex'),
     JWT_SECRET: randomBytes(32).toString('hex'), // the monolith's HS256 secret: unused by the services
+    HOST: '127.0.0.1', // reached only through nginx, on this machine
     TRUST_PROXY: 'loopback',
     LOG_LEVEL: 'info',
     AUTH_URL: `http://127.0.0.1:${ports.auth}`,

@@ -11,8 +11,11 @@ describe('configuration', () => {
     assert.equal(config.env, 'development');
     assert.equal(config.databaseUrl, 'mysql://root@127.0.0.1:3306/bookstore');
     assert.equal(config.trustProxy, false);
+    assert.equal(config.host, null, 'every interface unless HOST names one');
     assert.equal(config.migrateOnStart, false);
     assert.equal(config.purchaseTtlMinutes, 30);
+    assert.equal(config.loginAccountMaxFailures, 100, 'at most 100 failed logins an hour per account (ASVS 2.2.1)');
+    assert.equal(config.loginAccountWindowSeconds, 3600);
     assert.ok(config.sessionSecret.length >= 32, 'a random secret outside production');
   });
 
@@ -24,6 +27,8 @@ describe('configuration', () => {
     assert.equal(config.uploadDir, '/data/uploads');
     assert.equal(config.trustProxy, 1);
     assert.equal(config.migrateOnStart, true);
+    assert.equal(loadConfig({ HOST: '127.0.0.1' }).host, '127.0.0.1');
+    assert.equal(loadConfig({ HOST: '::' }).host, '::');
     assert.deepEqual(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy, ['loopback', '10.0.0.0/8']);
   });
 
@@ -36,6 +41,7 @@ describe('configuration', () => {
     ['DATABASE_URL not mysql', { DATABASE_URL: 'postgres://x/y' }, /^Invalid configuration: DATABASE_URL /],
     ['DATABASE_URL without database', { DATABASE_URL: 'mysql://root@127.0.0.1:3306' }, /^Invalid configuration: DATABASE_URL /],
     ['NODE_ENV unknown', { NODE_ENV: 'staging' }, /^Invalid configuration: NODE_ENV /],
+    ['HOST not an address', { HOST: 'shop.example.com' }, /^Invalid configuration: HOST must be an IP address/],
     ['TRUST_PROXY true', { TRUST_PROXY: 'true' }, /^Invalid configuration: TRUST_PROXY /],
     ['MIGRATE_ON_START not boolean', { MIGRATE_ON_START: 'maybe' }, /^Invalid configuration: MIGRATE_ON_START must be true or false$/],
   ];

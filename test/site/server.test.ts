@@ -14,7 +14,7 @@ after(() => dropDatabase(databaseUrl));
 
 function startServer(env: Record<string, string>): { child: ChildProcess; output: () => string; ready: Promise<number> } {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: { ...process.env, NODE_ENV: 'test', PORT: '0', LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -76,5 +76,19 @@ describe('server process', () => {
 
     // New connections are refused once it is down.
     await assert.rejects(fetch(`http://127.0.0.1:${port}/ping`));
+  });
+
+  test('listens only on HOST when it is set (127.0.0.2: answers there, not on 127.0.0.1)', async () => {
+    const server = startServer({ DATABASE_URL: databaseUrl, HOST: '127.0.0.2' });
+    try {
+      const port = await server.ready;
+      assert.equal((await fetch(`http://127.0.0.2:${port}/ping`)).status, 200);
+      await assert.rejects(fetch(`http://127.0.0.1:${port}/ping`), 'nothing listens on the other addresses');
+      assert.match(server.output(), /"host":"127\.0\.0\.2"/);
+    } finally {
+      const exited = once(server.child, 'exit');
+      server.child.kill('SIGTERM');
+      await exited;
+    }
   });
 });
