@@ -12,7 +12,7 @@
 // Not booted: the app instances (EFS cannot be mounted in a container) and the NLB (the drills go to
 // each HAProxy directly, as the NLB would).
 //
-//   cd deploy/aws && npm run test:twin     (or npm run test:aws-twin at the root; ~10 minutes)
+//   cd deploy/aws && npm run test:twin     (or npm run test:aws-twin at the root; about 4 minutes)
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
