@@ -21,6 +21,8 @@ cp -r dist views public package.json package-lock.json "$stage/"
 mkdir -p "$stage/bin"
 cp "$(command -v node)" "$stage/bin/node"
 "$stage/bin/node" -e 'require(process.argv[1] + "/node_modules/bcrypt"); require(process.argv[1] + "/node_modules/sharp")' "$stage"
+# mktemp -d made the stage 0700: the tarball's top folder must let the app user in.
+chmod 0755 "$stage"
 mkdir -p "$(dirname "$out")"
 tar -czf "$out.new" -C "$stage" --owner=0 --group=0 .
 mv "$out.new" "$out"

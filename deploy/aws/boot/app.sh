@@ -43,6 +43,7 @@ release_dir="/opt/bookstore/releases/${release_name%%.*}" # the asset hash: one 
 mkdir -p "$release_dir"
 aws s3 cp --region "$REGION" "$RELEASE_URL" /opt/bookstore/release.tar.gz
 tar -xzf /opt/bookstore/release.tar.gz -C "$release_dir" --no-same-owner
+chmod 0755 /opt/bookstore /opt/bookstore/releases "$release_dir"
 rm /opt/bookstore/release.tar.gz
 ln -sfn "$release_dir" /opt/bookstore/current
 

@@ -144,6 +144,36 @@ test('each HAProxy runs the rendered template as the haproxy user, the primary a
   assert.equal(await sql('awstwin-db-replica', 'SELECT COUNT(*) FROM bookstore.drill'), '2', 'replicated');
 });
 
+const releaseTarball = process.env.BOOKSTORE_RELEASE ?? new URL('../../release/bookstore.tar.gz', import.meta.url).pathname;
+test('the release tarball runs under bookstore-app.service as the bookstore user, migrates the twin database through HAProxy and answers /healthz', { skip: existsSync(releaseTarball) ? false : `no release tarball at ${releaseTarball} (scripts/release-tarball.sh)` }, async () => {
+  // An app instance's boot cannot run here (EFS cannot be mounted in a container): its release steps
+  // (deploy/aws/boot/app.sh) are run by hand on the CI-built tarball and the unit we ship.
+  const app = 'awstwin-app';
+  instances.push({ logicalId: 'AppCheck', name: 'app', container: app, ip: '10.0.2.30', userData: '#!/bin/sh\ntrue\n' });
+  await boot(byName(app), dir, twin);
+  await docker('cp', releaseTarball, `${app}:/opt/release.tar.gz`);
+  await docker('cp', new URL('../../host/systemd/bookstore-app.service', import.meta.url).pathname, `${app}:/etc/systemd/system/bookstore-app.service`);
+  const steps = `set -euo pipefail
+useradd --system --home-dir /nonexistent --shell /usr/sbin/nologin bookstore
+mkdir -p /srv/bookstore/uploads /etc/bookstore /var/log/bookstore /opt/bookstore/releases/twin
+chown bookstore:bookstore /srv/bookstore/uploads
+tar -xzf /opt/release.tar.gz -C /opt/bookstore/releases/twin --no-same-owner
+ln -sfn /opt/bookstore/releases/twin /opt/bookstore/current
+umask 027
+printf 'DATABASE_URL=mysql://bookstore:${secrets.app}@${byName('awstwin-haproxy-a').ip}:3306/bookstore\nSESSION_SECRET=%s\nJWT_SECRET=%s\nTRUST_PROXY=10.0.0.0/16\nINSTANCE_NAME=i-awstwin-app\n' "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" >/etc/bookstore/app.env
+chown root:bookstore /etc/bookstore/app.env
+systemctl daemon-reload
+systemctl start bookstore-app.service
+for _ in $(seq 1 60); do curl -sf http://127.0.0.1:3000/healthz && exit 0; sleep 1; done
+exit 1`;
+  for (let i = 0; i < 30 && !(await exec(app, 'systemctl', 'is-system-running').catch((e: { stdout?: string }) => e.stdout ?? '')).match(/running|degraded/); i++) await new Promise((r) => setTimeout(r, 1000));
+  const healthz = await exec(app, 'bash', '-c', steps).catch(async (e: { stdout?: string; stderr?: string }) => `${e.stdout}${e.stderr}\n${await exec(app, 'journalctl', '-u', 'bookstore-app', '--no-pager').catch(() => '')}`);
+  assert.equal(healthz, '{"db":"ok"}');
+  assert.equal((await exec(app, 'systemctl', 'show', '-p', 'User', '--value', 'bookstore-app')).trim(), 'bookstore');
+  assert.match(await sql('awstwin-db-primary', "SELECT COUNT(*) > 0 FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'bookstore' AND TABLE_NAME = 'books'"), /^1$/);
+  await exec(app, 'systemctl', 'stop', 'bookstore-app.service');
+});
+
 test('the metrics timer publishes semi-sync from the writer and replication from the replica', async () => {
   await exec('awstwin-db-primary', 'systemctl', 'start', 'bookstore-db-metrics.service');
   await exec('awstwin-db-replica', 'systemctl', 'start', 'bookstore-db-metrics.service');
