@@ -29,16 +29,16 @@ interface Compose {
 /** A copy of what a fresh clone has for compose: no .env, no node_modules. */
 function freshCheckout(): string {
   const dir = tempDir('compose');
-  for (const f of ['docker-compose.yml', 'Dockerfile', '.dockerignore', 'deploy', 'nginx']) {
+  for (const f of ['docker-compose.yml', 'docker-compose.services.yml', 'Dockerfile', 'Dockerfile.services', '.dockerignore', 'deploy', 'nginx']) {
     fs.cpSync(path.join(ROOT, f), path.join(dir, f), { recursive: true });
   }
   return dir;
 }
 
-function composeConfig(dir: string): Compose {
+function composeConfig(dir: string, file = 'docker-compose.yml', settings: Record<string, string> = {}): Compose {
   // Nothing from the developer's environment (DOMAIN, secrets...) may leak in.
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, LANG: 'C.UTF-8' };
-  const r = run(tools.bin('docker-compose'), ['--project-directory', dir, '-f', path.join(dir, 'docker-compose.yml'), 'config'], { env, cwd: dir });
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, LANG: 'C.UTF-8', ...settings };
+  const r = run(tools.bin('docker-compose'), ['--project-directory', dir, '-f', path.join(dir, file), 'config'], { env, cwd: dir });
   assert.equal(r.status, 0, `docker-compose config failed:\n${r.stderr}`);
   fs.writeFileSync(path.join(dir, 'resolved.yml'), r.stdout);
   const p = run(tools.bin('python3'), ['-c', `import json, yaml; print(json.dumps(yaml.safe_load(open(${JSON.stringify(path.join(dir, 'resolved.yml'))}))))`], { env });
@@ -158,6 +158,29 @@ describe('docker-compose.yml', { skip: tools.skip, timeout: 60_000 }, () => {
     assert.ok(volumeSpecs(svc(c, 'backup')).some((v) => v.startsWith('/srv/backups:/backups')), JSON.stringify(svc(c, 'backup').volumes));
     assert.equal(svc(c, 'backup').environment?.BACKUP_INTERVAL, '6h');
     assert.equal(svc(c, 'backup').environment?.BACKUP_KEEP, '28');
+  });
+});
+
+describe('docker-compose.services.yml', { skip: tools.skip, timeout: 60_000 }, () => {
+  before(() => assertTools(tools));
+
+  it('runs the three services on MariaDB 10.11 behind the gateway built from the Ingress', () => {
+    const dir = freshCheckout();
+    try {
+      const pem = (kind: string) => `-----BEGIN ${kind} KEY-----\nAAAA\n-----END ${kind} KEY-----`;
+      const c = composeConfig(dir, 'docker-compose.services.yml', {
+        SESSION_SECRET: 's'.repeat(48), DB_ROOT_PASSWORD: 'root-password', JWT_PRIVATE_KEY: pem('PRIVATE'), JWT_PUBLIC_KEY: pem('PUBLIC'),
+        CATALOG_SERVICE_KEY: pem('PRIVATE'), ORDER_SERVICE_KEY: pem('PRIVATE'), TRUSTED_BY_AUTH: '{}', TRUSTED_BY_CATALOG: '{}',
+      });
+      assert.deepEqual(Object.keys(c.services).sort(), ['auth', 'catalog', 'db', 'gateway', 'order']);
+      assert.equal(svc(c, 'db').image, 'mariadb:10.11');
+      assert.ok(svc(c, 'db').healthcheck?.test.join(' ').includes('healthcheck.sh --connect --innodb_initialized'));
+      assert.equal(svc(c, 'gateway').build?.target, 'gateway');
+      assert.match(JSON.stringify(svc(c, 'gateway').ports), /8443/);
+      for (const name of ['auth', 'catalog', 'order']) assert.equal(svc(c, name).depends_on?.db?.condition, 'service_healthy', name);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
