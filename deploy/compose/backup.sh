@@ -72,7 +72,7 @@ seconds() {
 }
 
 schedule() {
-  local interval newest last=0 next
+  local interval newest last=0 next pause
   interval=$(seconds "${BACKUP_INTERVAL:-24h}")
   [ "$interval" -gt 0 ] 2>/dev/null || fail "BACKUP_INTERVAL=${BACKUP_INTERVAL:-} is not a duration like 24h"
   trap 'exit 0' TERM INT
@@ -90,7 +90,11 @@ schedule() {
         log "ERROR: the scheduled backup failed; the service is unhealthy until one succeeds (next try in 10 min)"
       fi
     fi
-    sleep 30 & wait $!
+    # Wake at the next due time, and at least every 30 s (a backup can appear from `backup now`).
+    pause=$((next - $(date +%s)))
+    [ "$pause" -gt 30 ] && pause=30
+    [ "$pause" -lt 1 ] && pause=1
+    sleep "$pause" & wait $!
   done
 }
 

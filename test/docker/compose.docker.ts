@@ -114,9 +114,24 @@ describe('docker-compose.yml', { skip, timeout: 30 * 60_000 }, () => {
     // The scheduled service made one at its start (there was none), and is healthy.
     await waitHealthy(await project.container('backup'), 90_000);
 
-    const failed = await project.run(['run', '--rm', '-e', 'DB_HOST=nowhere', 'backup', 'now']);
+    // 127.0.0.1 in the backup container: no database there (refused at once, unlike an unknown name).
+    const failed = await project.run(['run', '--rm', '-e', 'DB_HOST=127.0.0.1', 'backup', 'now']);
     assert.notEqual(failed.status, 0, 'a backup that cannot reach the database fails');
     assert.match(failed.stderr, /ERROR/);
+    // The scheduled service whose backup fails: an error in its log, and its health check fails.
+    const broken = (await project.ok(['run', '-d', '-e', 'DB_HOST=127.0.0.1', '-e', 'BACKUP_INTERVAL=1s', 'backup'])).trim().split('\n').pop() ?? '';
+    try {
+      const health = JSON.parse(await dockerOk(['inspect', '--format', '{{json .Config.Healthcheck.Test}}', broken])) as string[];
+      const until = Date.now() + 30_000;
+      while ((await docker(['exec', broken, ...health.slice(1)])).status === 0) {
+        assert.ok(Date.now() < until, 'the health check still passes 30 s after a failed backup');
+        await sleep(500);
+      }
+      const logs = await docker(['logs', broken]);
+      assert.match(logs.stderr + logs.stdout, /ERROR: the scheduled backup failed/);
+    } finally {
+      await docker(['rm', '-f', broken]);
+    }
   });
 
   test('the database restarts under readers: 200 or 503, never a 500, and the app recovers by itself', async () => {
