@@ -113,7 +113,10 @@ export function sessionMiddleware(config: Config, store: SessionStore): RequestH
     // enough (createSessionStore's touch), and the cookie is sent again with it: the browser's and
     // the store's expiry stay the same, without signing a cookie for every page.
     rolling: false,
-    unset: 'destroy',
+    // 'keep' (the default), never 'destroy': express-session also counts a session that failed to
+    // load (the database restarting) as unset, and 'destroy' then deletes that row once the database
+    // is back, logging the user out. Nothing here ever sets req.session to null.
+    unset: 'keep',
     cookie: {
       httpOnly: true,
       sameSite: 'lax',
