@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { documentedSecrets, type K8sObject } from '../k8s/render.js';
 import { docker, dockerOk } from './docker.js';
-import { only, planPod } from './pod-spec.js';
+import { namespaceOf, only, planPod } from './pod-spec.js';
 import { Pod } from './pods.js';
 import { Prober, type ProbeCounts } from './probes.js';
 // @ts-expect-error -- a plain .mjs script, shared with the command line
@@ -63,10 +63,16 @@ export class Cluster {
     return images;
   }
 
-  /** The Services whose selector picks these labels; each Service's port must be the port its pods listen on. */
-  private aliases(labels: Record<string, string>, spec: Spec): string[] {
+  /**
+   * The Services (of the pod's namespace) whose selector picks these labels; each Service's port must
+   * be the port its pods listen on. One Docker network is one namespace's short names: the runner
+   * refuses Services and workloads spread over several namespaces.
+   */
+  private aliases(namespace: string, labels: Record<string, string>, spec: Spec): string[] {
     const names: string[] = [];
-    for (const svc of this.kind('Service')) {
+    const spread = new Set([...this.kind('Service'), ...this.kind('Deployment'), ...this.kind('StatefulSet'), ...this.kind('Job')].map((o) => `${o.kind} ${o.metadata.name} in ${namespaceOf(o)}`));
+    if (new Set([...spread].map((s) => s.split(' in ')[1])).size > 1) throw new Error(`one namespace is handled by the k8s runner (a pod resolves Services of its own namespace by short name): ${[...spread].join(', ')}`);
+    for (const svc of this.kind('Service').filter((s) => namespaceOf(s) === namespace)) {
       only(svc.spec, ['ports', 'selector', 'type'], `Service ${svc.metadata.name}.spec`);
       if (!matches(svc.spec.selector ?? {}, labels)) continue;
       if ((svc.spec.type ?? 'ClusterIP') !== 'ClusterIP') throw new Error(`Service ${svc.metadata.name}: type ${svc.spec.type} is not handled by the k8s runner`);
@@ -85,8 +91,9 @@ export class Cluster {
   async startPod(workload: K8sObject, name: string, claims?: Record<string, string>): Promise<Pod> {
     const tpl = workload.spec.template;
     only(tpl.metadata, ['labels'], `${workload.kind} ${workload.metadata.name}.spec.template.metadata`);
-    const plan = planPod({ name, spec: tpl.spec, objs: this.objs, prefix: this.prefix, claims, hostDir: this.dir });
-    const pod = new Pod(plan, tpl.metadata.labels ?? {}, this.network, [name, ...this.aliases(tpl.metadata.labels ?? {}, tpl.spec)], this.prefix);
+    const namespace = namespaceOf(workload);
+    const plan = planPod({ name, namespace, spec: tpl.spec, objs: this.objs, prefix: this.prefix, claims, hostDir: this.dir });
+    const pod = new Pod(plan, tpl.metadata.labels ?? {}, this.network, [name, ...this.aliases(namespace, tpl.metadata.labels ?? {}, tpl.spec)], this.prefix);
     this.pods.push(pod);
     await pod.prepare();
     await pod.start();
@@ -203,7 +210,11 @@ export class Cluster {
   }
 
   private config(port: number): string {
-    const services = [...new Set(this.kind('Ingress').flatMap((i) => i.spec.rules.flatMap((r: Spec) => r.http.paths.map((p: Spec) => p.backend.service.name as string))))];
+    const backends = this.kind('Ingress').flatMap((i) => i.spec.rules.flatMap((r: Spec) => r.http.paths.map((p: Spec) => ({ ingress: i, service: p.backend.service.name as string }))));
+    for (const b of backends) {
+      if (!this.kind('Service').some((s) => s.metadata.name === b.service && namespaceOf(s) === namespaceOf(b.ingress))) throw new Error(`Ingress ${b.ingress.metadata.name}: no Service ${b.service} in its namespace ${namespaceOf(b.ingress)}`);
+    }
+    const services = [...new Set(backends.map((b) => b.service))];
     const upstreams = Object.fromEntries(services.map((s) => [s, `k8srun_${s}`]));
     const conf = nginxConfig({ ingressText: this.renderedText, upstreams, listen: port, cert: `${this.dir}/tls.crt`, key: `${this.dir}/tls.key`, prefix: this.dir });
     // A Service without ready endpoints: nothing to send to (the controller answers 503 then).

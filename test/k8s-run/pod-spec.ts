@@ -125,11 +125,16 @@ function resources(r: Spec | undefined, where: string): string[] {
 const CONTAINER_FIELDS = ['name', 'image', 'imagePullPolicy', 'command', 'args', 'env', 'envFrom', 'ports', 'volumeMounts', 'securityContext', 'resources', 'startupProbe', 'livenessProbe', 'readinessProbe', 'lifecycle'];
 const POD_FIELDS = ['containers', 'initContainers', 'volumes', 'securityContext', 'terminationGracePeriodSeconds', 'automountServiceAccountToken', 'topologySpreadConstraints', 'restartPolicy'];
 
+/** Where `kubectl apply -k` puts an object: its namespace, or the context's (`default`) when it names none. */
+export const namespaceOf = (o: K8sObject) => o.metadata.namespace ?? 'default';
+
 /**
- * The plan for one pod. `claims` maps a volume name to the PVC it stands for (a StatefulSet's
+ * The plan for one pod. Its ConfigMaps, Secrets and claims are looked up in its own namespace only,
+ * as the kubelet does. `claims` maps a volume name to the PVC it stands for (a StatefulSet's
  * volumeClaimTemplates give each pod its own); `prefix` names every Docker object made for it.
  */
-export function planPod(o: { name: string; spec: Spec; objs: K8sObject[]; prefix: string; claims?: Record<string, string>; hostDir: string }): PodPlan {
+export function planPod(p: { name: string; namespace: string; spec: Spec; objs: K8sObject[]; prefix: string; claims?: Record<string, string>; hostDir: string }): PodPlan {
+  const o = { ...p, objs: p.objs.filter((x) => namespaceOf(x) === p.namespace) };
   const { spec } = o;
   only(spec, POD_FIELDS, 'spec');
   // One node: every pod lands on it, so each spread constraint is met as far as one node can.
@@ -155,14 +160,14 @@ export function planPod(o: { name: string; spec: Spec; objs: K8sObject[]; prefix
     } else if (v.persistentVolumeClaim) {
       only(v.persistentVolumeClaim, ['claimName', 'readOnly'], `spec.volumes[${v.name}].persistentVolumeClaim`);
       const claim = v.persistentVolumeClaim.claimName as string;
-      if (!o.claims?.[v.name] && !o.objs.some((x) => x.kind === 'PersistentVolumeClaim' && x.metadata.name === claim)) throw new Error(`spec.volumes[${v.name}]: no PersistentVolumeClaim ${claim}`);
+      if (!o.claims?.[v.name] && !o.objs.some((x) => x.kind === 'PersistentVolumeClaim' && x.metadata.name === claim)) throw new Error(`spec.volumes[${v.name}]: no PersistentVolumeClaim ${claim} in namespace ${o.namespace}`);
       const vol = `${o.prefix}pvc-${claim}`;
       namedVolumes.push(vol);
       mounts.set(v.name, (p, ro) => `type=volume,src=${vol},dst=${p}${ro || v.persistentVolumeClaim.readOnly ? ',readonly' : ''}`);
     } else if (v.configMap) {
       only(v.configMap, ['name', 'defaultMode'], `spec.volumes[${v.name}].configMap`);
       const cm = o.objs.find((x) => x.kind === 'ConfigMap' && x.metadata.name === v.configMap.name);
-      if (!cm) throw new Error(`spec.volumes[${v.name}]: no ConfigMap ${v.configMap.name}`);
+      if (!cm) throw new Error(`spec.volumes[${v.name}]: no ConfigMap ${v.configMap.name} in namespace ${o.namespace}`);
       const dir = `${o.hostDir}/${o.name}-${v.name}`;
       configMapDirs.push({ dir, files: cm.data ?? {}, mode: v.configMap.defaultMode ?? 0o644 });
       mounts.set(v.name, (p) => `type=bind,src=${dir},dst=${p},readonly`);
@@ -178,7 +183,13 @@ export function planPod(o: { name: string; spec: Spec; objs: K8sObject[]; prefix
       if (p.name) ports[p.name] = p.containerPort;
       flags.push('--expose', `${p.containerPort}/${(p.protocol ?? 'TCP').toLowerCase()}`);
     }
-    for (const [k, v] of Object.entries(containerEnv(c as never, o.objs))) flags.push('-e', `${k}=${v}`);
+    let env: Record<string, string>;
+    try {
+      env = containerEnv(c as never, o.objs);
+    } catch (err) {
+      throw new Error(`${where} in namespace ${o.namespace}: ${(err as Error).message}`);
+    }
+    for (const [k, v] of Object.entries(env)) flags.push('-e', `${k}=${v}`);
     for (const m of c.volumeMounts ?? []) {
       only(m, ['name', 'mountPath', 'readOnly'], `${where}.volumeMounts[${m.name}]`);
       const mount = mounts.get(m.name);
