@@ -4,21 +4,17 @@
 // then Jobs, then Deployments (replicas, or the HPA's minReplicas), each Service a network alias of
 // its pods, and in front the nginx that scripts/ingress-nginx.mjs generates from the rendered
 // Ingresses, routing to ready pods only. `kubectl rollout restart` as the Deployment's strategy says.
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { documentedSecrets, type K8sObject } from '../k8s/render.js';
 import { docker, dockerOk } from './docker.js';
+import { FrontProxy } from './front-proxy.js';
 import { namespaceOf, only, planPod } from './pod-spec.js';
 import { Pod } from './pods.js';
 import { Prober, type ProbeCounts } from './probes.js';
-// @ts-expect-error -- a plain .mjs script, shared with the command line
-import { nginxConfig as generate } from '../../scripts/ingress-nginx.mjs';
-
-const nginxConfig = generate as (o: { ingressText: string; upstreams: Record<string, string>; listen: number; cert: string; key: string; prefix: string }) => string;
 /* eslint-disable @typescript-eslint/no-explicit-any -- rendered YAML is untyped data */
 type Spec = Record<string, any>;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -32,9 +28,7 @@ export class Cluster {
   readonly dir = mkdtempSync(join(tmpdir(), 'k8srun-'));
   readonly objs: K8sObject[];
   started = 0;
-  private reloads: Promise<void> = Promise.resolve();
-  private nginxPid = 0;
-  base = '';
+  private proxy?: FrontProxy;
 
   constructor(
     readonly renderedText: string,
@@ -139,6 +133,7 @@ export class Cluster {
 
   /** StatefulSets (ordinals in order, each ready before the next), then Jobs to completion, then Deployments. */
   async up(): Promise<void> {
+    await this.sweep();
     await dockerOk(['network', 'create', this.network]);
     await this.startProxy();
     for (const s of this.kind('StatefulSet')) {
@@ -209,52 +204,36 @@ export class Cluster {
     return this.pods.filter((p) => p.ready && !p.terminating && matches(svc.spec.selector, p.labels)).map((p) => `${p.ip}:${svc.spec.ports[0].port}`);
   }
 
-  private config(port: number): string {
+  /** The Ingresses' backends must be Services of the Ingress's own namespace. */
+  private async startProxy(): Promise<void> {
     const backends = this.kind('Ingress').flatMap((i) => i.spec.rules.flatMap((r: Spec) => r.http.paths.map((p: Spec) => ({ ingress: i, service: p.backend.service.name as string }))));
     for (const b of backends) {
       if (!this.kind('Service').some((s) => s.metadata.name === b.service && namespaceOf(s) === namespaceOf(b.ingress))) throw new Error(`Ingress ${b.ingress.metadata.name}: no Service ${b.service} in its namespace ${namespaceOf(b.ingress)}`);
     }
-    const services = [...new Set(backends.map((b) => b.service))];
-    const upstreams = Object.fromEntries(services.map((s) => [s, `k8srun_${s}`]));
-    const conf = nginxConfig({ ingressText: this.renderedText, upstreams, listen: port, cert: `${this.dir}/tls.crt`, key: `${this.dir}/tls.key`, prefix: this.dir });
-    // A Service without ready endpoints: nothing to send to (the controller answers 503 then).
-    const blocks = services.map((s) => `  upstream k8srun_${s} {\n${(this.endpoints(s).length ? this.endpoints(s) : ['127.0.0.1:9 down']).map((e) => `    server ${e};`).join('\n')}\n  }`);
-    return conf.replace('http {\n', `http {\n${blocks.join('\n')}\n`);
+    this.proxy = new FrontProxy(this.dir, this.renderedText, [...new Set(backends.map((b) => b.service))], (s) => this.endpoints(s));
+    await this.proxy.start();
   }
 
-  private port = 0;
-  private async startProxy(): Promise<void> {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=shop.example.com', '-addext', 'subjectAltName=DNS:shop.example.com,DNS:localhost,IP:127.0.0.1', '-keyout', `${this.dir}/tls.key`, '-out', `${this.dir}/tls.crt`], { stdio: 'ignore' });
-    const { freePort } = await import('../services/topology.js');
-    this.port = await freePort();
-    writeFileSync(`${this.dir}/nginx.conf`, this.config(this.port));
-    execFileSync('nginx', ['-e', `${this.dir}/error.log`, '-p', this.dir, '-c', `${this.dir}/nginx.conf`]);
-    this.nginxPid = Number(readFileSync(`${this.dir}/nginx.pid`, 'utf8'));
-    this.base = `https://127.0.0.1:${this.port}`;
+  /** Where the shop answers: the front proxy's HTTPS address. */
+  get base(): string {
+    return this.proxy?.base ?? '';
   }
 
-  /** Endpoints changed: the proxy's config rewritten and reloaded (one reload at a time, as the controller syncs). */
+  /** Endpoints changed: the front proxy follows. */
   reload(): Promise<void> {
-    this.reloads = this.reloads.then(async () => {
-      if (!this.nginxPid) return;
-      writeFileSync(`${this.dir}/nginx.conf`, this.config(this.port));
-      execFileSync('nginx', ['-e', `${this.dir}/error.log`, '-p', this.dir, '-c', `${this.dir}/nginx.conf`, '-s', 'reload']);
-      await sleep(300);
-    });
-    return this.reloads;
+    return this.proxy?.reload() ?? Promise.resolve();
   }
 
   async down(): Promise<void> {
     for (const p of this.probers.values()) p.stop();
     for (const p of this.pods) p.terminating = true;
-    if (this.nginxPid) {
-      try {
-        process.kill(this.nginxPid, 'SIGQUIT');
-      } catch {
-        /* already gone */
-      }
-    }
-    this.nginxPid = 0;
+    this.proxy?.stop();
+    await this.sweep();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Every container, volume and network named with the prefix (also what a killed earlier run left). */
+  private async sweep(): Promise<void> {
     const ours = async (kind: 'ps' | 'volume' | 'network', args: string[]) => (await docker([kind === 'ps' ? 'ps' : kind, ...args])).stdout.split('\n').filter((n) => n.startsWith(this.prefix));
     const containers = await ours('ps', ['-a', '--format', '{{.Names}}']);
     if (containers.length) await docker(['rm', '-f', '-v', ...containers]);
@@ -262,7 +241,6 @@ export class Cluster {
     if (volumes.length) await docker(['volume', 'rm', '-f', ...volumes]);
     const networks = await ours('network', ['ls', '--format', '{{.Name}}']);
     for (const n of networks) await docker(['network', 'rm', n]);
-    rmSync(this.dir, { recursive: true, force: true });
   }
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */
