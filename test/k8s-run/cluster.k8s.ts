@@ -1,16 +1,23 @@
 // `npm run test:k8s`: the rendered local overlay (kubectl kustomize k8s/overlays/local) run as its
 // pod specs say, as Docker containers on one network (test/k8s-run/cluster.ts), with the Secret made
 // by k8s/make-secrets.sh as docs/services.md tells an operator, behind the nginx generated from the
-// rendered Ingresses. Through it: the shop's journey, a rolling restart of every Deployment under a
-// checkout load, a pod that stops answering its probes, and a read-only database.
+// rendered Ingresses. Through it: the shop's journey (over HTTP, then in Chromium), a rolling restart
+// of every Deployment under a checkout load, a pod that stops answering its probes, and a read-only
+// database.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import mysql from 'mysql2/promise';
+import { chromium } from 'playwright-core';
 import { Cluster } from './cluster.js';
 import { docker, dockerOk, engineMissing } from './docker.js';
 import { agent, checkout, publish, register, type Agent, type Tally } from './shop.js';
-import { bookForm } from '../helpers/books.js';
+import { CHROMIUM } from '../e2e/harness.js';
+import { bookForm, jpeg } from '../helpers/books.js';
+import { shopInChromium } from '../services/browser-journey.js';
 import { ADDRESS } from '../helpers/orders.js';
 import { csrfFrom, PASSWORD } from '../helpers/users.js';
 
@@ -87,6 +94,18 @@ describe('the local overlay, run as its manifests say', { skip, timeout: 15 * 60
     const receipt = await buyer.get(`/order/purchases/${id}`);
     assert.equal(receipt.status, 200);
     assert.match(receipt.text, /Bea Buyer/);
+  });
+
+  test('the journey in Chromium through the Ingress (axe on every page, no console error, CSP violation or failed asset)', async () => {
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+    const dir = mkdtempSync(join(tmpdir(), 'k8srun-chromium-'));
+    try {
+      writeFileSync(join(dir, 'cover.jpg'), await jpeg());
+      await shopInChromium(c.base, browser, join(dir, 'cover.jpg'), 'k8s');
+    } finally {
+      await browser.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('a rolling restart of each Deployment under a checkout load: 0 failed requests, 0 lost or duplicated purchases', async () => {
