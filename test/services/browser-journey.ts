@@ -49,8 +49,11 @@ async function logOut(tab: Tab): Promise<void> {
 
 const main = (tab: Tab) => tab.page.locator('main').innerText();
 
-/** The journey; coverPath is a JPEG on disk (the cover the sellers upload). */
-export async function shopInChromium(base: string, browser: Browser, coverPath: string, shot = 'services'): Promise<void> {
+/**
+ * The journey; coverPath is a JPEG on disk (the cover the sellers upload). `tolerate`: problems that
+ * say something about the machine, not the shop (see test/k8s-run/cluster.k8s.ts).
+ */
+export async function shopInChromium(base: string, browser: Browser, coverPath: string, shot = 'services', tolerate?: RegExp): Promise<void> {
   /** One person's window on the Ingress (its certificate is self-signed, as cert-manager's is not). */
   const person = () => Tab.open({ browser, baseUrl: base }, 'desktop', { ignoreHTTPSErrors: true });
   const [ada, ben, cleo] = await Promise.all([person(), person(), person()]);
@@ -134,7 +137,7 @@ export async function shopInChromium(base: string, browser: Browser, coverPath: 
     await ada.page.getByRole('button', { name: 'Log in' }).click();
     await ada.page.waitForURL(`${base}/order/sales`);
 
-    assert.deepEqual([...ada.problems, ...ben.problems, ...cleo.problems], []);
+    assert.deepEqual([...ada.problems, ...ben.problems, ...cleo.problems].filter((p) => !tolerate?.test(p)), []);
   } finally {
     await Promise.all([ada.close(), ben.close(), cleo.close()]);
   }
