@@ -132,6 +132,14 @@ describe('the local overlay, run as its manifests say', { skip, timeout: 15 * 60
         const { replaced: n } = await c.rolloutRestart(d.metadata.name);
         const now = c.pods.filter((p) => !p.terminating && p.labels['app.kubernetes.io/name'] === d.metadata.name).map((p) => p.name);
         assert.equal(now.filter((p) => before.includes(p)).length, 0, `${d.metadata.name}: every pod replaced`);
+        // Surge first: each old pod's preStop comes after one more new pod was ready.
+        const order = c.events.filter((e) => [...before, ...now].some((p) => e.endsWith(` ${p}`)) && !e.startsWith('unready'));
+        order.forEach((e, i) => {
+          if (!e.startsWith('preStop')) return;
+          const done = order.slice(0, i);
+          const ready = done.filter((x) => x.startsWith('ready') && now.some((p) => x === `ready ${p}`)).length;
+          assert.ok(ready > done.filter((x) => x.startsWith('preStop')).length, `${d.metadata.name}: ${e} before a new pod was ready (${order.join(', ')})`);
+        });
         replaced.push(`${d.metadata.name} ${n}`);
       }
     } finally {

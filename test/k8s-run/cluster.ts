@@ -28,6 +28,8 @@ export class Cluster {
   readonly dir = mkdtempSync(join(tmpdir(), 'k8srun-'));
   readonly objs: K8sObject[];
   started = 0;
+  /** What happened to pods, in order: `ready <pod>`, `unready <pod>`, `preStop <pod>`. */
+  readonly events: string[] = [];
   private proxy?: FrontProxy;
 
   constructor(
@@ -93,7 +95,10 @@ export class Cluster {
     await pod.start();
     this.started += 1;
     if (workload.kind === 'Job') return pod;
-    const prober = new Prober(pod, () => this.reload());
+    const prober = new Prober(pod, () => {
+      this.events.push(`${pod.ready ? 'ready' : 'unready'} ${pod.name}`);
+      return this.reload();
+    });
     this.probers.set(pod, prober);
     pod.onExit = () => void this.restartExited(pod, prober);
     prober.start();
@@ -181,6 +186,7 @@ export class Cluster {
   async terminate(pod: Pod): Promise<void> {
     pod.terminating = true;
     pod.ready = false;
+    this.events.push(`preStop ${pod.name}`);
     this.probers.get(pod)?.stop();
     await Promise.all([this.reload(), pod.stop()]);
     await pod.remove();
