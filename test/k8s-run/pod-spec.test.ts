@@ -11,7 +11,7 @@ import { namespaceOf, planPod } from './pod-spec.js';
 const secrets = documentedSecrets();
 const objs = (overlay: string) => [...render(overlay), ...secrets];
 const plan = (all: K8sObject[], w: K8sObject, spec = w.spec.template.spec) =>
-  planPod({ name: w.metadata.name, namespace: namespaceOf(w), spec, objs: all, prefix: 'k8srun-', hostDir: '/tmp/k8srun-plan', claims: { data: 'data-x' } });
+  planPod({ name: w.metadata.name, namespace: namespaceOf(w), spec, objs: all, prefix: 'k8srun-', hostDir: '/tmp/k8srun-plan', claims: w.kind === 'StatefulSet' ? { data: 'data-x' } : undefined });
 const flag = (flags: string[], name: string) => flags.flatMap((f, i) => (f === name ? [flags[i + 1]] : []));
 
 describe('the k8s runner reads pod specs', () => {
@@ -32,6 +32,24 @@ describe('the k8s runner reads pod specs', () => {
     assert.equal(p.main.startup?.failureThreshold, 60);
     assert.deepEqual(p.main.preStop, { exec: ['sleep', '10'] });
     assert.equal(p.graceSeconds, 30);
+  });
+
+  test('command replaces the entrypoint, args the CMD; an initContainer shares an emptyDir with the main container through a pod volume', () => {
+    const all = objs('local');
+    const mariadb = plan(all, named(all, 'StatefulSet', 'mariadb')!);
+    assert.deepEqual(mariadb.main.args, ['--default-time-zone=+00:00']);
+    assert.deepEqual(flag(mariadb.main.flags, '--entrypoint'), []);
+    assert.deepEqual(flag(mariadb.main.flags, '--mount').sort(), ['type=bind,src=/tmp/k8srun-plan/mariadb-init,dst=/docker-entrypoint-initdb.d,readonly', 'type=volume,src=k8srun-pvc-data-x,dst=/var/lib/mysql']);
+    assert.ok(mariadb.configMapDirs[0]?.files['10-service-users.sh'], 'the init ConfigMap as files');
+    const auth = named(all, 'Deployment', 'auth')!;
+    const spec = auth.spec.template.spec;
+    const init = { name: 'prepare', image: 'busybox', command: ['sh', '-c'], args: ['touch /tmp/ready'], volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }] };
+    const p = plan(all, auth, { ...spec, initContainers: [init] });
+    assert.deepEqual(flag(p.init[0]!.flags, '--entrypoint'), ['sh']);
+    assert.deepEqual(p.init[0]!.args, ['-c', 'touch /tmp/ready']);
+    assert.deepEqual(flag(p.init[0]!.flags, '--mount'), ['type=volume,src=k8srun-auth-tmp,dst=/tmp']);
+    assert.deepEqual(flag(p.main.flags, '--mount'), ['type=volume,src=k8srun-auth-tmp,dst=/tmp']);
+    assert.deepEqual(p.namedVolumes, ['k8srun-auth-tmp']);
   });
 
   for (const overlay of OVERLAYS) {
