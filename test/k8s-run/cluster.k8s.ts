@@ -219,9 +219,9 @@ describe('the local overlay, run as its manifests say', { skip, timeout: 15 * 60
     summary.push(`read-only database: ${seen.length} requests, ${seen.filter((s) => s.startsWith('GET')).length} pages 200, ${seen.filter((s) => s.startsWith('POST')).length} writes 503, none 500`);
   });
 
-  // Found by this suite: a visitor's session cannot be saved while the database is read-only, the
-  // form page is still sent (200, with a token no session holds), and its POST is a CSRF 403.
-  test('a new visitor\'s form during a read-only database answers 503 (the database), not 403 (the form)', { todo: 'the session that could not be saved makes it a 403' }, async () => {
+  // A new visitor's session cannot be stored while the database is read-only, yet the form page goes
+  // out (200): its POST must say the database is away (503), not that the form expired (403).
+  test('a new visitor\'s form during a read-only database answers 503, not an expired form\'s 403', async () => {
     await readOnly(async () => {
       const visitor = agent(c.base);
       const form = await visitor.get('/auth/register');
