@@ -50,12 +50,18 @@ async function logOut(tab: Tab): Promise<void> {
 const main = (tab: Tab) => tab.page.locator('main').innerText();
 
 /**
- * The journey; coverPath is a JPEG on disk (the cover the sellers upload). `tolerate`: problems that
- * say something about the machine, not the shop (see test/k8s-run/cluster.k8s.ts).
+ * The journey; coverPath is a JPEG on disk (the cover the sellers upload). `shot` names the
+ * screenshots; `tolerate`: problems that say something about the machine, not the shop, and
+ * `timeoutMs` each step's wait (for services held to their CPU limits; see test/k8s-run/cluster.k8s.ts).
  */
-export async function shopInChromium(base: string, browser: Browser, coverPath: string, shot = 'services', tolerate?: RegExp): Promise<void> {
+export async function shopInChromium(base: string, browser: Browser, coverPath: string, opts: { shot?: string; tolerate?: RegExp; timeoutMs?: number } = {}): Promise<void> {
+  const { shot = 'services', tolerate } = opts;
   /** One person's window on the Ingress (its certificate is self-signed, as cert-manager's is not). */
-  const person = () => Tab.open({ browser, baseUrl: base }, 'desktop', { ignoreHTTPSErrors: true });
+  const person = async () => {
+    const tab = await Tab.open({ browser, baseUrl: base }, 'desktop', { ignoreHTTPSErrors: true });
+    if (opts.timeoutMs) tab.page.setDefaultTimeout(opts.timeoutMs);
+    return tab;
+  };
   const [ada, ben, cleo] = await Promise.all([person(), person(), person()]);
   try {
     // Two sellers list a book each, with a cover, on catalog; their accounts live in auth.
