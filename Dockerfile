@@ -54,8 +54,14 @@ ENV TZ=UTC \
     NGINX_ACCESS_LOG=/var/log/nginx/access.log \
     NGINX_CACHE_DIR=/var/cache/nginx/bookstore \
     LETSENCRYPT_DIR=/etc/letsencrypt \
-    CERT_CHECK_INTERVAL=60
+    CERT_CHECK_INTERVAL=60 \
+    CERT_WARN_DAYS=21 \
+    CERT_FAIL_DAYS=14
 EXPOSE 80 443
+# Unhealthy when the certificate nginx serves expires within CERT_FAIL_DAYS (renewal has been
+# failing for weeks: Let's Encrypt sends no expiry e-mails any more); see the README's alert hook.
+HEALTHCHECK --interval=1m --timeout=15s --start-period=30s --retries=2 \
+  CMD ["/usr/local/bin/bookstore-tls", "check"]
 
 # ---- runtime: the app (last stage = default target) -------------------------------
 FROM ${NODE_IMAGE} AS runtime

@@ -4,10 +4,10 @@
 # database user and password per service, and the database URLs built from them.
 #   sh k8s/make-secrets.sh > bookstore-secrets.yaml && kubectl apply -f bookstore-secrets.yaml
 # Keep the file somewhere safe: running the script again makes new keys and passwords. The passwords
-# can be given instead (AUTH_DB_PASSWORD, CATALOG_DB_PASSWORD, ORDER_DB_PASSWORD, SESSIONS_DB_PASSWORD,
+# can be given instead (AUTH_DB_PASSWORD, CATALOG_DB_PASSWORD, ORDER_DB_PASSWORD,
 # DB_ROOT_PASSWORD; letters and digits only, they go into URLs), and DB_HOST (default `mysql`, the
-# Service both overlays name). Databases and users are named DB_PREFIX_auth, _catalog, _order (and the
-# sessions user DB_PREFIX_sessions); DB_PREFIX defaults to `bookstore`.
+# Service both overlays name). Databases and users are named DB_PREFIX_auth, _catalog, _order;
+# DB_PREFIX defaults to `bookstore`.
 # Needs openssl and kubectl (client only: nothing is sent to a cluster).
 set -eu
 dir=$(mktemp -d)
@@ -30,14 +30,12 @@ root_pw=${DB_ROOT_PASSWORD:-$(password)}
 auth_pw=${AUTH_DB_PASSWORD:-$(password)}
 catalog_pw=${CATALOG_DB_PASSWORD:-$(password)}
 order_pw=${ORDER_DB_PASSWORD:-$(password)}
-sessions_pw=${SESSIONS_DB_PASSWORD:-$(password)}
 
 kubectl create secret generic bookstore-secrets --namespace bookstore --dry-run=client -o yaml \
   --from-literal=session-secret="$(openssl rand -hex 32)" \
   --from-literal=auth-database-url="mysql://${p}_auth:$auth_pw@$host:3306/${p}_auth" \
   --from-literal=catalog-database-url="mysql://${p}_catalog:$catalog_pw@$host:3306/${p}_catalog" \
   --from-literal=order-database-url="mysql://${p}_order:$order_pw@$host:3306/${p}_order" \
-  --from-literal=session-database-url="mysql://${p}_sessions:$sessions_pw@$host:3306/${p}_auth" \
   --from-file=jwt-private-key="$dir/jwt.pem" \
   --from-file=jwt-public-key="$dir/jwt.pub" \
   --from-file=catalog-service-key="$dir/catalog.pem" \

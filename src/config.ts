@@ -111,20 +111,25 @@ export interface Config {
 export class ConfigError extends Error {}
 
 /**
+ * The environment through a schema: an empty variable counts as unset, and the first problem is
+ * the message (naming the variable), so a wrong deployment stops at start with one clear line.
+ */
+export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.output<S> {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(present);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new ConfigError(`Invalid configuration: ${String(issue?.path[0] ?? 'environment')} ${issue?.message ?? 'is invalid'}`);
+}
+
+/**
  * `productionSecrets`: the secrets this process cannot run without in production. The monolith signs
  * its API tokens with JWT_SECRET (HS256); the services sign and verify with ES256 keys instead
  * (src/services/service.config.ts), so they need only SESSION_SECRET.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, productionSecrets: readonly Secret[] = ['SESSION_SECRET', 'JWT_SECRET']): Config {
   // Empty strings count as unset, as they do in most .env files.
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = schema.safeParse(present);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const name = String(issue?.path[0] ?? 'environment');
-    throw new ConfigError(`Invalid configuration: ${name} ${issue?.message ?? 'is invalid'}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(schema, env);
   requireInProduction(e, productionSecrets);
   // Outside production a missing secret is replaced by a random one: sessions then last
   // until the process restarts, which is fine for development and tests.

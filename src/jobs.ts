@@ -15,6 +15,26 @@ export interface Jobs {
   stop(): Promise<void>;
 }
 
+/**
+ * A job's pass over its rows: `work` on each in turn, counting those it changed. One that fails does
+ * not hold back the rest; the first failure is thrown at the end (the job logs it and runs again later).
+ */
+export async function eachRow<T>(rows: readonly T[], work: (row: T) => Promise<boolean>): Promise<number> {
+  let changed = 0;
+  let firstError: unknown;
+  let failed = false;
+  for (const row of rows) {
+    try {
+      if (await work(row)) changed++;
+    } catch (err) {
+      if (!failed) firstError = err;
+      failed = true;
+    }
+  }
+  if (failed) throw firstError instanceof Error ? firstError : new Error(String(firstError));
+  return changed;
+}
+
 export function startJobs(logger: Logger, jobs: Job[]): Jobs {
   const running = new Set<Promise<void>>();
   let stopped = false;

@@ -1,3 +1,4 @@
+// The JSON logger (pino), with every secret the app handles redacted before a line is written.
 import { pino, type Logger, type DestinationStream } from 'pino';
 
 // Secrets never reach a log: these paths are replaced before a line is written.

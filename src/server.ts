@@ -1,46 +1,7 @@
-// The only module with side effects at start: read config, connect, migrate, listen, and
-// shut down gracefully so a load balancer scaling in loses no request.
+// The monolith's entry point: every feature in one process, in-process ports (app.ts composes it).
 import { createApp } from './app.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
-import { migrate } from './db/migrate.js';
-import { createPool } from './db/pool.js';
-import { serve } from './http/serve.js';
-import { createLogger } from './logger.js';
-import { startCatalogJobs } from './catalog/catalog.jobs.js';
-import { startOrderJobs } from './orders/orders.jobs.js';
-import { localPorts } from './ports.js';
+import { loadConfig } from './config.js';
+import { boot, start } from './start.js';
 
-let config: Config;
-try {
-  config = loadConfig();
-} catch (err) {
-  if (err instanceof ConfigError) {
-    console.error(err.message);
-    process.exit(1);
-  }
-  throw err;
-}
-
-const logger = createLogger(config.logLevel);
-if (config.migrateOnStart) {
-  const applied = await migrate(config.databaseUrl);
-  logger.info({ applied }, applied.length ? 'migrations applied' : 'database up to date');
-}
-const pool = createPool(config.databaseUrl, 10, { callerStacks: !config.isProduction });
-const database = decodeURIComponent(new URL(config.databaseUrl).pathname.slice(1));
-const ports = localPorts(pool);
-const bookstore = createApp({ config, pool, logger, database, ports });
-// Expiry sweep, delivery simulation, stale stock holds: safe on every instance (compare-and-set updates).
-const orderJobs = startOrderJobs({ pool, config, logger, catalog: ports.catalog });
-const catalogJobs = startCatalogJobs({ pool, logger });
-serve({
-  config,
-  logger,
-  app: bookstore.app,
-  name: 'BookStore',
-  stop: async () => {
-    await Promise.all([orderJobs.stop(), catalogJobs.stop()]);
-    await bookstore.close();
-    await pool.end();
-  },
-});
+const booted = await boot(() => loadConfig(), undefined);
+start('BookStore', booted, createApp(booted));

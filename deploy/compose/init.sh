@@ -1,5 +1,5 @@
 #!/bin/sh
-# One-shot `init` service of docker-compose.yml (runs as root in the mysql image,
+# One-shot `init` service of docker-compose.yml (runs as root in the database image,
 # before db and app start). It
 #  1. writes the secrets into the `secrets` volume: a value given in .env wins;
 #     otherwise a random one is generated on the first start and kept;
@@ -25,7 +25,7 @@ write_secret() {
         mv -f "$file.tmp" "$file"
     elif [ ! -s "$file" ]; then
         # 48 alphanumeric characters (~285 bits); alphanumeric so it is URL- and shell-safe.
-        openssl rand -base64 96 | tr -dc 'A-Za-z0-9' | head -c 48 > "$file.tmp"
+        tr -dc "A-Za-z0-9" < /dev/urandom | head -c 48 > "$file.tmp"
         mv -f "$file.tmp" "$file"
         echo "init: generated $name"
     fi

@@ -89,23 +89,12 @@ write_db_config() { # NAME SERVER_ID PORT ROLE
     echo "port=$3"
     echo 'bind-address=127.0.0.1'
     echo 'user=root'
-    echo "default-time-zone='+00:00'"
     echo 'innodb-buffer-pool-size=64M'
     echo "server-id=$2"
-    # GTID replication from a row-based binary log; both keep a binlog so either can be the source.
     echo "log-bin=$dir/binlog"
     echo "relay-log=$dir/relay"
-    echo 'binlog-format=ROW'
-    echo 'log-slave-updates=ON'
-    echo 'gtid-strict-mode=ON'
-    echo 'sync-binlog=1'
-    echo 'innodb-flush-log-at-trx-commit=1'
-    # Lossless semi-sync: a commit returns to the client only after the replica has the event in
-    # its relay log (AFTER_SYNC), so a purchase the shopper saw confirmed survives losing the primary.
-    echo 'rpl-semi-sync-master-enabled=ON'
-    echo 'rpl-semi-sync-master-wait-point=AFTER_SYNC'
-    echo 'rpl-semi-sync-master-timeout=10000'
-    echo 'rpl-semi-sync-slave-enabled=ON'
+    # The replication settings AWS runs (GTID, semi-sync AFTER_SYNC, ...): the same file.
+    sed -n '/^[a-z]/p' "$repo/deploy/aws/host/mariadb-replication.cnf"
     if [ "$4" = replica ]; then
       echo 'read-only=ON'
       echo 'skip-slave-start=ON'
@@ -161,40 +150,15 @@ up_databases() {
 
 # --- HAProxy for the database and the load balancer -------------------------------------------------
 write_db_haproxy_config() { # FENCED: "yes" after a promotion
-  local primary_line="server db-primary 127.0.0.1:$DB_PRIMARY_PORT check inter 1s fall 2 rise 3"
-  local replica_line="server db-replica 127.0.0.1:$DB_REPLICA_PORT check inter 1s fall 2 rise 3 backup"
-  if [ "$1" = yes ]; then
-    # The promoted replica takes every connection; the old primary stays in maintenance for good.
-    primary_line="$primary_line disabled"
-    replica_line="server db-replica 127.0.0.1:$DB_REPLICA_PORT check inter 1s fall 2 rise 3"
-  fi
-  cat >"$state/db-haproxy/haproxy.cfg" <<EOF
-# The seed's database proxy: TCP on a 3306-style port, the primary first and the replica as backup.
-global
-    stats socket ipv4@127.0.0.1:$DB_HAPROXY_ADMIN_PORT level admin
-    log stdout format raw local0 notice
-
-defaults
-    mode tcp
-    log global
-    timeout connect 2s
-    # The app's pool keeps connections idle; they must outlive its idle timeout.
-    timeout client 30m
-    timeout server 30m
-
-listen mysql
-    bind 127.0.0.1:$DB_HAPROXY_PORT
-    option mysql-check user haproxy_check post-41
-    # A server marked down has its connections cut, so the app's pool reconnects to the other;
-    # when the primary comes back the backup's connections are cut the same way. A refused
-    # connection marks the server down at once (not after two missed checks), and the connection
-    # that found it goes to the backup instead: the app sees no gap when the primary dies.
-    default-server on-marked-down shutdown-sessions on-marked-up shutdown-backup-sessions observe layer4 error-limit 1 on-error mark-down
-    option redispatch
-    retries 2
-    $primary_line
-    $replica_line
-EOF
+  # The one HAProxy database config AWS runs (deploy/aws/host/haproxy-db.cfg), rendered by the
+  # same tool: before a promotion the primary writes and the replica is the backup; after it the
+  # promoted replica writes and the old primary stays disabled (fenced) for good.
+  local writer=db-primary standby=db-replica
+  if [ "$1" = yes ]; then writer=db-replica standby=none; fi
+  HAPROXY_BIND="127.0.0.1:$DB_HAPROXY_PORT" HAPROXY_ADMIN_BIND="ipv4@127.0.0.1:$DB_HAPROXY_ADMIN_PORT" \
+    DB_PRIMARY_ADDR="127.0.0.1:$DB_PRIMARY_PORT" DB_REPLICA_ADDR="127.0.0.1:$DB_REPLICA_PORT" \
+    DB_WRITER="$writer" DB_STANDBY="$standby" \
+    bash "$repo/deploy/aws/host/bin/bookstore-haproxy-config" render "$repo/deploy/aws/host/haproxy-db.cfg" "$state/db-haproxy/haproxy.cfg"
 }
 
 write_lb_config() {

@@ -1,4 +1,4 @@
-// SQL for users: the only module that reads or writes that table.
+// SQL for users and their sessions: the only module that reads or writes those tables.
 import type { Db, ResultSetHeader, RowDataPacket } from '../db/pool.js';
 
 export type Role = 'user' | 'admin';
@@ -62,6 +62,25 @@ export async function findSessionWithUser(db: Db, sessionId: string): Promise<Se
   const row = rows[0];
   if (!row) return null;
   return { data: row.session_data as string, expires: row.session_expires as number, user: row.id === null ? null : toUser(row) };
+}
+
+/** Saves a session's data and expiry (unix seconds), new or replacing what was there. */
+export async function saveSession(db: Db, sessionId: string, data: string, expires: number): Promise<void> {
+  await db.execute('INSERT INTO sessions (session_id, expires, data) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE expires = VALUES(expires), data = VALUES(data)', [
+    sessionId,
+    expires,
+    data,
+  ]);
+}
+
+export async function deleteSession(db: Db, sessionId: string): Promise<void> {
+  await db.execute('DELETE FROM sessions WHERE session_id = ?', [sessionId]);
+}
+
+/** Deletes sessions whose expiry (unix seconds) is before `now`; how many. */
+export async function deleteExpiredSessions(db: Db, now: number): Promise<number> {
+  const [result] = await db.execute<ResultSetHeader>('DELETE FROM sessions WHERE expires < ?', [now]);
+  return result.affectedRows;
 }
 
 export async function findUserByEmail(db: Db, email: string): Promise<UserWithHash | null> {

@@ -1,12 +1,16 @@
+// The account pages: register, log in, log out, the account page and changing the password; the
+// address book's pages are mounted from here (addresses.routes.ts).
 import { Router, type Request, type Response } from 'express';
 import type { Passport } from './passport.js';
 import type { Pool } from '../db/pool.js';
 import { Invalid } from '../http/errors.js';
 import { flash } from '../http/flash.js';
-import { requireLogin } from '../http/guards.js';
+import { requireLogin, unlessRead } from '../http/guards.js';
+import { withSession } from '../http/session.js';
 import { parseInput, typedValues } from '../http/validate.js';
 import type { User } from './accounts.repo.js';
-import { changePasswordSchema, loginSchema, registerSchema, safeNext } from './accounts.schema.js';
+import { safeNext } from '../http/next.js';
+import { changePasswordSchema, loginSchema, registerSchema } from './accounts.schema.js';
 import * as accounts from './accounts.service.js';
 import type { LoginLimiter } from './login-limiter.js';
 import { addressesRoutes, renderAccount } from './addresses.routes.js';
@@ -45,6 +49,8 @@ function checkCredentials(passport: Passport, req: Request, res: Response): Prom
 
 export function accountsRoutes({ pool, passport, loginLimiter }: Deps): Router {
   const router = Router();
+  // req.login (passport) only where a form is posted: reads never log anyone in.
+  router.use(unlessRead(withSession(passport.initialize({ compat: false }))));
 
   router.get('/register', (req, res) => {
     if (req.user) return res.redirect(AFTER_LOGIN);

@@ -1,3 +1,5 @@
+// What the account forms accept: names, emails, passwords (length, not a common one, confirmed),
+// log-in credentials and an administrator's choice of role. One message per field, in English keys.
 import { z } from 'zod';
 import { createRequire } from 'node:module';
 
@@ -80,11 +82,5 @@ export const changePasswordSchema = z
   })
   .refine(...passwordsMatch);
 
-/** `?next=` is honoured only for a path on this site: "/x", never "//host" or "/\host". */
-export function safeNext(next: unknown): string | null {
-  if (typeof next !== 'string' || next.length > 2000) return null;
-  if (!next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return null;
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-  if (/[\u0000-\u001f\\]/.test(next)) return null;
-  return next;
-}
+/** An administrator's choice of role for an account. */
+export const roleSchema = z.object({ role: z.enum(['user', 'admin'], { message: 'Choose a role.' }) });

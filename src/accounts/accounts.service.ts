@@ -1,3 +1,5 @@
+// Accounts' rules: registering, checking credentials (same time for an unknown email and a wrong
+// password), changing a password, and whether a session or token's account may still be used.
 import type { Db } from '../db/pool.js';
 import { isDuplicateKey } from '../db/pool.js';
 import { Invalid } from '../http/errors.js';
@@ -61,4 +63,4 @@ export function usersByIds(db: Db, ids: number[]) {
   return repo.findUsersByIds(db, [...new Set(ids)]);
 }
 
-export const { findUserById, findSessionWithUser, countUsers, listUsers, setRole, disableUser, enableUser } = repo;
+export const { findUserById, findSessionWithUser, saveSession, deleteSession, deleteExpiredSessions, countUsers, listUsers, setRole, disableUser, enableUser } = repo;

@@ -1,3 +1,4 @@
+// Limits on failed logins (the form and POST /api/login), shared by every instance through MySQL.
 import { createHash } from 'node:crypto';
 import { RateLimiterMySQL, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Pool } from '../db/pool.js';

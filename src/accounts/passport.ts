@@ -1,4 +1,5 @@
-import type { IncomingMessage } from 'node:http';
+// Logging in and who is logged in: passport's local strategy (where the login form is) and
+// `req.user` from the session, for every app.
 import type { NextFunction, Request, RequestHandler } from 'express';
 import passportModule from 'passport';
 
@@ -7,7 +8,6 @@ import { Strategy as LocalStrategy } from 'passport-local';
 import type { Pool } from '../db/pool.js';
 import * as accounts from './accounts.service.js';
 import type { User as AccountUser } from './accounts.repo.js';
-import type { AccountsPort } from './accounts.port.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -43,27 +43,17 @@ export function createPassport(pool: Pool): Passport {
 /**
  * `req.user` from the session's login (requests without a session or a login pass straight on): what passport.session()
  * did, without its per-request strategy object and closures (they made V8's old generation grow
- * by about 12 MB/s on logged-in pages: BENCHMARKS.md, memory). A disabled account or a changed
- * password ends the login: the user becomes anonymous. The user read along with the session (where
- * accounts is in-process) is checked by the same rule; elsewhere accounts is asked over its port
- * (catalog and order pass no pool).
+ * by about 12 MB/s on logged-in pages: BENCHMARKS.md, memory). The account comes with the session
+ * (SessionRows.read, in every app), so there is nothing more to ask; a disabled account or a changed
+ * password ends the login: the user becomes anonymous.
  */
-export function sessionUser(pool: Pool | null, accountsPort?: Pick<AccountsPort, 'sessionUser'>): RequestHandler {
-  const lookup = (req: IncomingMessage, stored: SessionUser): AccountUser | null | Promise<AccountUser | null> => {
-    const row = req.sessionUserRow as AccountUser | null | undefined;
-    if (row !== undefined) return accounts.validSessionUser(row?.id === stored.id ? row : null, stored.v);
-    if (accountsPort) return accountsPort.sessionUser(stored.id, stored.v);
-    return pool ? accounts.userForSession(pool, stored.id, stored.v) : null;
-  };
-  return (req, _res, next) => {
-    const login = req.session?.passport;
-    const stored = login?.user as SessionUser | undefined;
-    if (!login || !stored) return next();
-    const found = lookup(req, stored);
-    if (found instanceof Promise) found.then((user) => restoreUser(req, user, next), next);
-    else restoreUser(req, found, next);
-  };
-}
+export const sessionUser: RequestHandler = (req, _res, next) => {
+  const login = req.session?.passport;
+  const stored = login?.user as SessionUser | undefined;
+  if (!login || !stored) return next();
+  const row = req.sessionUserRow as AccountUser | null | undefined;
+  restoreUser(req, accounts.validSessionUser(row?.id === stored.id ? row : null, stored.v), next);
+};
 
 /** Sets the login's user, or ends a login that is no longer valid. */
 function restoreUser(req: Request, user: AccountUser | null, next: NextFunction): void {

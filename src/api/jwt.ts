@@ -5,7 +5,7 @@
 // How fresh that answer is depends on the port: in-process (the monolith, auth) every call reads the
 // account; over HTTP (catalog, order) auth's answer is kept ACCOUNT_CHECK_CACHE_MS (3 s by default),
 // so a token is refused at most that long after the change.
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Router } from 'express';
 import { SignJWT, jwtVerify } from 'jose';
 import type { Config } from '../config.js';
 import type { AccountsPort, SessionAccount } from '../accounts/accounts.port.js';
@@ -40,6 +40,18 @@ export async function issueToken(config: Pick<Config, 'jwtSecret'>, user: { id: 
     .setIssuedAt(iat)
     .setExpirationTime(iat + TOKEN_TTL_SECONDS)
     .sign(keyFor(config.jwtSecret));
+}
+
+/** How an app issues API tokens (accounts' POST /api/login), and what it publishes so others can check them. */
+export interface ApiTokenIssuer {
+  sign(user: ApiUser): Promise<string>;
+  /** Public documents, answered before sessions (auth's JWKS); none for a shared secret. */
+  assets: Router[];
+}
+
+/** The monolith's tokens: HS256 with JWT_SECRET, checked by sharedSecretClaims. */
+export function sharedSecretTokens(config: Pick<Config, 'jwtSecret'>): ApiTokenIssuer {
+  return { sign: (user) => issueToken(config, user), assets: [] };
 }
 
 function unauthorized(res: Parameters<RequestHandler>[1], message: string): Unauthorized {
@@ -94,6 +106,11 @@ export function currentAccount(verifyClaims: ClaimsVerifier, accounts: Pick<Acco
     if (!user) throw new Unauthorized(REVOKED_TOKEN);
     return user;
   };
+}
+
+/** A feature's API guard: the token's signature checked by `claims`, its account asked of accounts. */
+export function bearerGuard(claims: ClaimsVerifier, accounts: Pick<AccountsPort, 'sessionUser'>): RequestHandler {
+  return requireBearer(currentAccount(claims, accounts));
 }
 
 /** Accepts only `Authorization: Bearer <valid token>` for a live account; sets req.apiUser. */

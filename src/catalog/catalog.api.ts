@@ -4,9 +4,9 @@ import type { Pool } from '../db/pool.js';
 import { pageFromQuery } from '../http/pagination.js';
 import { parseInput, requireId } from '../http/validate.js';
 import type { AccountsPort } from '../accounts/accounts.port.js';
-import type { SalesPort } from './catalog.port.js';
 import { bookSchema } from './catalog.schema.js';
 import * as catalog from './catalog.service.js';
+import * as pages from './catalog.pages.js';
 import { toJson } from './catalog.view.js';
 
 interface Deps {
@@ -14,12 +14,11 @@ interface Deps {
   uploadDir: string;
   listingsPerDay: number;
   bearer: RequestHandler;
-  sales: SalesPort;
   accounts: AccountsPort;
 }
 
 
-export function booksApiRoutes({ pool, uploadDir, listingsPerDay, bearer, sales, accounts }: Deps): Router {
+export function booksApiRoutes({ pool, uploadDir, listingsPerDay, bearer, accounts }: Deps): Router {
   const router = Router();
 
   router.get('/book/:id', bearer, async (req, res) => {
@@ -29,7 +28,7 @@ export function booksApiRoutes({ pool, uploadDir, listingsPerDay, bearer, sales,
 
   router.get('/my_books', bearer, async (req, res) => {
     const page = pageFromQuery(req.query.page);
-    const result = await catalog.listSellerBooks(pool, req.apiUser!.id, page);
+    const result = await pages.listSellerBooks(pool, req.apiUser!.id, page);
     res.json({ books: result.books.map(toJson), page, hasNext: result.hasNext, total: result.total });
   });
 
@@ -51,7 +50,7 @@ export function booksApiRoutes({ pool, uploadDir, listingsPerDay, bearer, sales,
   });
 
   router.delete('/delete_book/:id', bearer, async (req, res) => {
-    const outcome = await catalog.removeBook(pool, sales, uploadDir, requireId(req.params.id, 'There is no book with this id.'), req.apiUser!.id);
+    const outcome = await catalog.removeBook(pool, uploadDir, requireId(req.params.id, 'There is no book with this id.'), req.apiUser!.id);
     req.log.info({ event: `book_${outcome}`, bookId: req.params.id, userId: req.apiUser!.id, via: 'api' }, `book ${outcome}`);
     res.json({ outcome });
   });

@@ -3,11 +3,11 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Pool } from '../db/pool.js';
-import { jsonBody } from '../api/json-body.js';
-import { parseInput } from '../http/validate.js';
+import { jsonBody } from '../http/json-body.js';
+import { MAX_ID, parseInput } from '../http/validate.js';
 import { localCatalog } from './catalog.local.js';
 
-const id = z.number().int().positive().max(2 ** 31);
+const id = z.number().int().positive().max(MAX_ID);
 const idsSchema = z.object({ ids: z.array(id).max(500) });
 const reserveSchema = z.object({
   lines: z.array(z.object({ bookId: id, quantity: z.number().int().positive().max(1000) })).min(1).max(100),

@@ -1,6 +1,6 @@
-// What other features may ask of catalog, and what catalog asks of them. In the monolith app.ts
-// wires the in-process implementations (catalog.local.ts, orders' sales.local.ts); when the shop is
-// split into services an HTTP client goes behind the same interfaces, so callers cannot tell.
+// What other features may ask of catalog. In the monolith the in-process implementation
+// (catalog.local.ts) is wired; when the shop is split into services an HTTP client goes behind the
+// same interface (services/catalog.client.ts), so callers cannot tell.
 // Types only: importing this module brings in no catalog code.
 
 /** A book as a buyer's cart or checkout needs it. */
@@ -69,9 +69,4 @@ export interface CatalogPort {
   commit(key: string): Promise<boolean>;
   /** Returns the stock, exactly once: true for the call that returned it, false otherwise. */
   release(key: string): Promise<boolean>;
-}
-
-/** What catalog asks of orders: a book that was ever sold is taken off the catalog, not deleted. */
-export interface SalesPort {
-  wasSold(bookId: number): Promise<boolean>;
 }

@@ -2,7 +2,7 @@
 import { pageFromQuery } from '../http/pagination.js';
 import { parseMoney } from '../money.js';
 import { CONDITIONS, type Condition, type Sort } from './catalog.repo.js';
-import type { CatalogQuery } from './catalog.service.js';
+import type { CatalogQuery } from './catalog.pages.js';
 
 const SORTS: Sort[] = ['newest', 'price_asc', 'price_desc', 'title'];
 const MAX_PAGE = 5000;

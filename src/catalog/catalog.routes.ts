@@ -8,11 +8,11 @@ import { PublicPages } from '../http/public-pages.js';
 import { pageFromQuery, pageHref, pager, type Pager } from '../http/pagination.js';
 import { parseInput, requireId, typedValues } from '../http/validate.js';
 import type { AccountsPort } from '../accounts/accounts.port.js';
-import type { SalesPort } from './catalog.port.js';
 import type { Book } from './catalog.repo.js';
 import { parseCatalogQuery } from './catalog.query.js';
 import { bookSchema, CONDITION_LABELS, type BookInput } from './catalog.schema.js';
 import * as catalog from './catalog.service.js';
+import * as pages from './catalog.pages.js';
 import { present, presentCard } from './catalog.view.js';
 import { moneyInput } from '../money.js';
 import { encodeCover, type EncodedCover } from './covers.js';
@@ -21,7 +21,6 @@ interface Deps {
   pool: Pool;
   uploadDir: string;
   listingsPerDay: number;
-  sales: SalesPort;
   accounts: AccountsPort;
 }
 
@@ -68,18 +67,18 @@ async function readBookForm(req: Request): Promise<{ input: BookInput; cover: En
 }
 
 /** The catalog knows its page count only near the end of a list (it never counts it all). */
-function catalogPager(result: catalog.CatalogPage, path: string, query: Record<string, string>): Pager {
+function catalogPager(result: pages.CatalogPage, path: string, query: Record<string, string>): Pager {
   return pager({ page: result.page, pages: result.lastPage ?? 0, total: result.total ?? result.atLeast, hasNext: result.hasNext }, path, query);
 }
 
-export function catalogRoutes({ pool, uploadDir, listingsPerDay, sales, accounts }: Deps): Router {
+export function catalogRoutes({ pool, uploadDir, listingsPerDay, accounts }: Deps): Router {
   const router = Router();
-  const pageStarts = new catalog.PageStarts();
+  const pageStarts = new pages.PageStarts();
   const publicPages = new PublicPages();
 
   router.get('/catalog', async (req, res, next) => {
     const { query, notices, values } = parseCatalogQuery(req.query);
-    const result = await catalog.listCatalog(pool, query, pageStarts);
+    const result = await pages.listCatalog(pool, query, pageStarts);
     const filtered = Boolean(values.q || values.condition || values.min_price || values.max_price || values.in_stock);
     publicPages.render(req, res, next, 'catalog/catalog', {
       title: values.q ? `Search: ${values.q}` : 'Catalog',
@@ -97,7 +96,7 @@ export function catalogRoutes({ pool, uploadDir, listingsPerDay, sales, accounts
 
   router.get('/my_books', requireLogin, async (req, res) => {
     const page = pageFromQuery(req.query.page);
-    const result = await catalog.listSellerBooks(pool, req.user!.id, page);
+    const result = await pages.listSellerBooks(pool, req.user!.id, page);
     res.render('catalog/my-books', { title: 'My books', books: result.books.map(present), result, pager: catalogPager(result, '/book/my_books', {}) });
   });
 
@@ -141,7 +140,7 @@ export function catalogRoutes({ pool, uploadDir, listingsPerDay, sales, accounts
 
   router.post('/delete_book/:id', requireLogin, async (req, res) => {
     const id = bookId(req);
-    const outcome = await catalog.removeBook(pool, sales, uploadDir, id, req.user!.id);
+    const outcome = await catalog.removeBook(pool, uploadDir, id, req.user!.id);
     req.log.info({ event: `book_${outcome}`, bookId: id, userId: req.user!.id }, `book ${outcome}`);
     flash(
       req,

@@ -79,17 +79,18 @@ export async function markCommitted(db: Db, key: string, now: Date): Promise<boo
   return result.affectedRows === 1;
 }
 
-/**
- * → released by compare-and-set, from any state but released; with `heldUntilBy`, only a held
- * reservation whose hold ended by then (the sweep), so a commit that came first wins.
- */
-export async function markReleased(db: Db, id: number, now: Date, heldUntilBy?: Date): Promise<boolean> {
-  const [result] = heldUntilBy
-    ? await db.execute<ResultSetHeader>(
-        "UPDATE book_reservations SET state = 'released', released_at = ? WHERE id = ? AND state = 'held' AND hold_until <= ?",
-        [now, id, heldUntilBy],
-      )
-    : await db.execute<ResultSetHeader>("UPDATE book_reservations SET state = 'released', released_at = ? WHERE id = ? AND state <> 'released'", [now, id]);
+/** → released by compare-and-set, from any state but released (release: exactly once). */
+export async function markReleased(db: Db, id: number, now: Date): Promise<boolean> {
+  const [result] = await db.execute<ResultSetHeader>("UPDATE book_reservations SET state = 'released', released_at = ? WHERE id = ? AND state <> 'released'", [now, id]);
+  return result.affectedRows === 1;
+}
+
+/** held → released, only if its hold ended by `heldUntilBy` (the sweep), so a commit that came first wins. */
+export async function markHoldEnded(db: Db, id: number, now: Date, heldUntilBy: Date): Promise<boolean> {
+  const [result] = await db.execute<ResultSetHeader>(
+    "UPDATE book_reservations SET state = 'released', released_at = ? WHERE id = ? AND state = 'held' AND hold_until <= ?",
+    [now, id, heldUntilBy],
+  );
   return result.affectedRows === 1;
 }
 
@@ -100,16 +101,6 @@ export async function expiredHolds(db: Db, now: Date, limit: number): Promise<st
     [now, String(limit)],
   );
   return rows.map((r) => r.reservation_key as string);
-}
-
-/** Is any reservation of this book still holding stock (held or committed, not released)? */
-export async function hasOpenReservation(db: Db, bookId: number): Promise<boolean> {
-  const [rows] = await db.execute<RowDataPacket[]>(
-    `SELECT 1 FROM book_reservation_items i JOIN book_reservations r ON r.id = i.reservation_id
-      WHERE i.book_id = ? AND r.state <> 'released' LIMIT 1`,
-    [bookId],
-  );
-  return rows.length > 0;
 }
 
 /** Was this book ever in a reservation (whatever became of it)? Every purchase line had one. */

@@ -11,6 +11,8 @@ import { isDuplicateKey, withTransaction, type Pool } from '../db/pool.js';
 import type { Refusal, Reservation, ReserveOutcome, ReservedLine, StockLine } from './catalog.port.js';
 import * as books from './catalog.repo.js';
 import * as repo from './reservations.repo.js';
+import { mergeLines } from '../stock-lines.js';
+import { eachRow } from '../jobs.js';
 
 const MAX_KEY_LENGTH = 100;
 
@@ -24,23 +26,21 @@ function answer(r: repo.StoredReservation): Reservation {
   return { key: r.key, state: r.state, holdUntil: r.holdUntil, lines: r.lines };
 }
 
-/** Merges lines of the same book and sorts them by book id (the locking order). */
-function mergeLines(lines: StockLine[]): StockLine[] {
-  const byBook = new Map<number, number>();
+/** Merges lines of the same book and sorts them by book id (the locking order), refusing a malformed line. */
+function checkedLines(lines: StockLine[]): StockLine[] {
   for (const l of lines) {
     if (!Number.isSafeInteger(l.bookId) || l.bookId < 1 || !Number.isSafeInteger(l.quantity) || l.quantity < 1) {
       throw new RangeError(`not a stock line: ${JSON.stringify(l)}`);
     }
-    byBook.set(l.bookId, (byBook.get(l.bookId) ?? 0) + l.quantity);
   }
-  return [...byBook.entries()].sort((a, b) => a[0] - b[0]).map(([bookId, quantity]) => ({ bookId, quantity }));
+  return mergeLines(lines);
 }
 
 export async function reserve(pool: Pool, key: string, lines: StockLine[], until: Date, now = new Date()): Promise<ReserveOutcome> {
   if (key.length === 0 || key.length > MAX_KEY_LENGTH) throw new RangeError('a reservation key has 1 to 100 characters');
   // Whole seconds, as DATETIME keeps it: the first answer and a repeated one are the same.
   const holdUntil = new Date(Math.floor(until.getTime() / 1000) * 1000);
-  const merged = mergeLines(lines);
+  const merged = checkedLines(lines);
   if (merged.length === 0) throw new RangeError('a reservation needs at least one line');
   try {
     return await withTransaction(pool, async (conn) => {
@@ -84,7 +84,8 @@ async function releaseOnce(pool: Pool, key: string, now: Date, heldUntilBy?: Dat
   const found = await repo.findReservation(pool, key);
   if (!found || found.state === 'released') return false;
   return withTransaction(pool, async (conn) => {
-    if (!(await repo.markReleased(conn, found.id, now, heldUntilBy))) return false;
+    const released = heldUntilBy ? await repo.markHoldEnded(conn, found.id, now, heldUntilBy) : await repo.markReleased(conn, found.id, now);
+    if (!released) return false;
     for (const line of found.lines) await repo.returnStock(conn, line.bookId, line.quantity); // lines are in book id order
     return true;
   });
@@ -96,16 +97,5 @@ export function release(pool: Pool, key: string, now = new Date()): Promise<bool
 
 /** Releases every held reservation whose hold ended by `now`; returns how many this call released. */
 export async function releaseExpiredHolds(pool: Pool, now = new Date(), batch = 200): Promise<number> {
-  let released = 0;
-  let firstError: Error | undefined;
-  for (const key of await repo.expiredHolds(pool, now, batch)) {
-    // One that fails must not hold back the others.
-    try {
-      if (await releaseOnce(pool, key, now, now)) released++;
-    } catch (err) {
-      firstError ??= err instanceof Error ? err : new Error(String(err));
-    }
-  }
-  if (firstError) throw firstError; // logged by the job, which runs again later
-  return released;
+  return eachRow(await repo.expiredHolds(pool, now, batch), (key) => releaseOnce(pool, key, now, now));
 }

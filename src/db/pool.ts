@@ -1,3 +1,4 @@
+// The MySQL connection pool every feature's repos use, and transactions on it.
 import mysql from 'mysql2/promise';
 import { isDatabaseUnavailable, isDeadConnection } from './unavailable.js';
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';

@@ -1,3 +1,4 @@
+// Form bodies for the pages: url-encoded and multipart (a book's cover), with their size limits.
 import express, { type RequestHandler } from 'express';
 import multer from 'multer';
 import { BadRequest } from './errors.js';

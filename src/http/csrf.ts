@@ -1,3 +1,4 @@
+// CSRF protection for the pages: a synchroniser token kept in the session, posted as `_csrf`.
 import { csrfSync } from 'csrf-sync';
 import type { Request, RequestHandler } from 'express';
 import { isDatabaseUnavailable } from '../db/unavailable.js';

@@ -1,10 +1,12 @@
+// The one place errors become answers: a page in the reader's language, or JSON for /api and
+// /internal; never a stack trace, never a 500 for what a user can send.
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
 import { isDatabaseUnavailable, outageSummary } from '../db/unavailable.js';
 import { HttpError, Invalid, NotFound, TooManyRequests, type Params } from './errors.js';
 import { languageOf, type Language } from '../i18n/i18n.js';
 import { setLanguageLocals } from './language.js';
-import { canonicalPath, identityHref, MONOLITH, requestCanonical } from './urls.js';
+import { identityHref, MONOLITH, requestCanonical } from './urls.js';
 
 /** How long a client is asked to wait before retrying while the database is away. */
 const RETRY_AFTER_SECONDS = 5;
@@ -70,7 +72,7 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
   if (!res.locals.language) setLanguageLocals(res, languageOf(req));
   const { t } = res.locals.language as Language;
   res.locals.user ??= null;
-  res.locals.currentPath ??= canonicalPath(req.urls ?? MONOLITH, req.path);
+  res.locals.currentPath ??= (req.urls ?? MONOLITH).canonicalPath(req.path);
   res.locals.href ??= identityHref;
   res.locals.returnTo ??= requestCanonical(req);
   res.locals.flash ??= [];

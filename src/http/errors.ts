@@ -60,7 +60,8 @@ export class TooManyRequests extends HttpError {
   constructor(
     message: string,
     readonly retryAfterSeconds: number,
+    params?: Params,
   ) {
-    super(429, message, 'Too many attempts');
+    super(429, message, 'Too many attempts', params);
   }
 }

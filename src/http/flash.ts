@@ -1,3 +1,4 @@
+// Messages shown once on the next page (post/redirect/get), kept in the session.
 import type { Request } from 'express';
 import type { Params } from '../i18n/format.js';
 import { ensureSession } from './session.js';

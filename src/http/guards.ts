@@ -1,3 +1,4 @@
+// Route guards for the pages: logged in, administrator, and "only for requests that change something".
 import type { RequestHandler } from 'express';
 import { Forbidden } from './errors.js';
 import { requestCanonical } from './urls.js';

@@ -1,3 +1,4 @@
+// The Node HTTP server every app listens with, and its timeouts.
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { Config } from '../config.js';
 

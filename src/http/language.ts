@@ -1,7 +1,7 @@
 // The page's language and its formatters, for every template: t(), money(), formatTime(), ...
 // Chosen per request from a cookie or a header (no I/O): the catalogs are preloaded objects.
 import type { RequestHandler, Response } from 'express';
-import { safeNext } from '../accounts/accounts.schema.js';
+import { safeNext } from './next.js';
 import { isLang, LANG_COOKIE, languageOf, type Language } from '../i18n/i18n.js';
 
 const YEAR_MS = 365 * 86_400_000;

@@ -1,7 +1,9 @@
+// What every page's template gets (the user, the current path, flash messages, form tokens), and
+// the caching rules for personal and public pages.
 import { randomUUID } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import { csrfToken } from './csrf.js';
-import { canonicalPath, MONOLITH, requestCanonical } from './urls.js';
+import { MONOLITH, requestCanonical } from './urls.js';
 
 /**
  * Nothing personal may be kept by the browser (Back after logging out on a shared computer) or by
@@ -30,7 +32,7 @@ function formToken(req: Request, res: Response): string {
 /** What every page template can use: the user, flash messages, a lazy CSRF token, the path. */
 export const pageLocals: RequestHandler = (req, res, next) => {
   res.locals.user = req.user ?? null;
-  res.locals.currentPath = canonicalPath(req.urls ?? MONOLITH, req.path);
+  res.locals.currentPath = (req.urls ?? MONOLITH).canonicalPath(req.path);
   // A request with a session (logged in, or an anonymous visitor who opened a form, or one with a
   // flash message) gets its rolling session cookie with the answer: never for anyone else.
   if (req.session) noStore(res);

@@ -89,14 +89,8 @@ function split(html: string, options: Record<string, unknown>, user: unknown): E
  */
 const isPersonal = (res: Response) => /no-store/.test(String(res.get('Cache-Control') ?? ''));
 
-/** A URL layout as text, once per layout object (the monolith's is one constant). */
-const layoutKeys = new WeakMap<object, string>();
-function layoutKey(urls: Request['urls']): string {
-  if (!urls) return 'null';
-  let key = layoutKeys.get(urls);
-  if (key === undefined) layoutKeys.set(urls, (key = JSON.stringify(urls)));
-  return key;
-}
+/** The URL layout as text (Urls.key): the same page under another prefix is another page. */
+const layoutKey = (urls: Request['urls']): string => urls?.key ?? 'null';
 
 export class PublicPages {
   /** One entry per page address (view, language, URL layout, path and query) and user: its latest render. */

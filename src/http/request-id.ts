@@ -1,3 +1,4 @@
+// One id per request, for the access log and the error pages, taken from the proxy when it sent one.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 

@@ -1,3 +1,4 @@
+// The security headers every answer carries (CSP, HSTS, frame and referrer policies), set cheaply.
 import type { RequestHandler } from 'express';
 import helmet from 'helmet';
 

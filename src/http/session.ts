@@ -1,11 +1,9 @@
+// Sessions: one cookie for the whole shop, its data in accounts' sessions table. Every app (the
+// monolith, each service) runs the same express-session store here; where the rows live is a
+// SessionRows it is given (accounts' table in-process, or auth's /internal/accounts/sessions over HTTP).
 import session, { type SessionData } from 'express-session';
-import MySQLStoreFactory from 'express-mysql-session';
 import type { Request, RequestHandler, Response } from 'express';
-import type { Pool } from '../db/pool.js';
 import type { Config } from '../config.js';
-
-const MySQLStore = MySQLStoreFactory(session);
-export type SessionStore = InstanceType<typeof MySQLStore>;
 
 export function sessionCookieName(config: Config): string {
   // __Host- binds the cookie to this exact origin over HTTPS; browsers refuse it on plain HTTP,
@@ -13,19 +11,70 @@ export function sessionCookieName(config: Config): string {
   return config.isProduction ? '__Host-bookstore.sid' : 'bookstore.sid';
 }
 
+/** A session as its owner keeps it: the data (JSON text), its expiry, and the account it is logged in as. */
+export interface StoredSession {
+  data: string;
+  /** Unix seconds. */
+  expires: number;
+  /** The account the session is logged in as, read along with it (null for none); checked by sessionUser. */
+  user: unknown;
+}
+
+/** Where the session rows live: accounts owns them, every app reaches them through this. */
+export interface SessionRows {
+  /** The session with its user, in one round trip (every logged-in page starts with it). */
+  read(sessionId: string): Promise<StoredSession | null>;
+  /** Saves the session, new or replacing what was there. */
+  write(sessionId: string, data: string, expires: number): Promise<void>;
+  remove(sessionId: string): Promise<void>;
+}
+
+/** Where a session read through SessionRows carries its user to `store.createSession` (never saved). */
+const ALONG = Symbol('read with the session');
+
+/** When a session's row expires: its cookie's expiry (always set: the cookie has a maxAge). */
+function expiresOf(data: SessionData): number {
+  const at = data.cookie.expires ? new Date(data.cookie.expires).getTime() : Date.now() + 24 * 3_600_000;
+  return Math.round(at / 1000);
+}
+
+/** express-session's store over SessionRows: an expired row reads as none. */
+class RowsStore extends session.Store {
+  constructor(private readonly rows: SessionRows) {
+    super();
+  }
+
+  override get(sid: string, callback: (err: unknown, session?: SessionData | null) => void): void {
+    this.rows
+      .read(sid)
+      .then((row) => {
+        if (!row || row.expires < Math.round(Date.now() / 1000)) return null; // none, or expired
+        const data = JSON.parse(row.data) as SessionData & { [ALONG]?: unknown };
+        data[ALONG] = row.user;
+        return data;
+      })
+      .then((data) => callback(null, data), callback);
+  }
+
+  override set(sid: string, data: SessionData, callback?: (err?: unknown) => void): void {
+    this.rows.write(sid, JSON.stringify(data), expiresOf(data)).then(() => callback?.(), (err: unknown) => callback?.(err));
+  }
+
+  override destroy(sid: string, callback?: (err?: unknown) => void): void {
+    this.rows.remove(sid).then(() => callback?.(), (err: unknown) => callback?.(err));
+  }
+}
+
+export type SessionStore = session.Store;
+
 /**
- * Sessions live in MySQL on the app's own pool, so every instance behind the balancer shares them.
  * The idle timeout rolls with every request, but the row is written again only once its expiry
- * has moved by a tenth of the idle time (at most a minute), not on every page: one UPDATE fewer
+ * has moved by a tenth of the idle time (at most a minute), not on every page: one write fewer
  * for nearly every logged-in request, at the price of a session ending up to that much early.
  * The cookie is sent again with each such save, with the same expiry (see sessionMiddleware).
  */
-export function createSessionStore(pool: Pool, config: Pick<Config, 'sessionIdleMs'>, read?: SessionRead): SessionStore {
-  const store = new MySQLStore(
-    { createDatabaseTable: false, clearExpired: true, checkExpirationInterval: 15 * 60_000 },
-    pool as never,
-  );
-  if (read) readWith(store, read);
+export function createSessionStore(rows: SessionRows, config: Pick<Config, 'sessionIdleMs'>): SessionStore {
+  const store = new RowsStore(rows);
   const throttleMs = Math.min(60_000, Math.floor(config.sessionIdleMs / 10));
   // The expiry the row was last saved with, per loaded session (the saved data carries it).
   const savedExpiry = new WeakMap<object, number>();
@@ -40,45 +89,17 @@ export function createSessionStore(pool: Pool, config: Pick<Config, 'sessionIdle
     if (data.cookie.expires) savedExpiry.set(session, new Date(data.cookie.expires).getTime());
     return session;
   };
-  type Touch = (sid: string, session: SessionData, callback?: (err?: unknown) => void) => unknown;
-  const set = store.set.bind(store) as unknown as Touch;
-  const throttledTouch: Touch = (sid, session, callback) => {
+  store.touch = (sid, session, callback) => {
     const saved = savedExpiry.get(session);
     const next = session.cookie.expires ? new Date(session.cookie.expires).getTime() : undefined;
-    if (saved !== undefined && next !== undefined && next - saved < throttleMs) return callback ? callback() : Promise.resolve();
-    // A full save, not the store's touch (which moves only the expiry column), so the saved data's
-    // expiry is where the next request measures from. The changed session also makes
-    // express-session send the cookie again (sessionMiddleware: not rolling), with the same expiry.
+    if (saved !== undefined && next !== undefined && next - saved < throttleMs) return callback?.();
+    // A full save, not a touch of the expiry alone, so the saved data's expiry is where the next
+    // request measures from. The changed session also makes express-session send the cookie again
+    // (sessionMiddleware: not rolling), with the same expiry.
     session.deadlineMovedAt = Date.now();
-    return set(sid, session, callback);
+    store.set(sid, session, callback);
   };
-  (store as unknown as { touch: Touch }).touch = throttledTouch;
   return store;
-}
-
-/**
- * How the owner of the sessions table reads one session, with what it keeps beside it (accounts:
- * the user it is logged in as, so the page needs no second round trip for it).
- */
-export type SessionRead = (sessionId: string) => Promise<{ data: string; expires: number; user: unknown } | null>;
-
-/** Where a session read through SessionRead carries its user to `store.createSession` (never saved). */
-const ALONG = Symbol('read with the session');
-
-/** The store's `get`, through `read`: the same expiry rule and data, and the user along with it. */
-function readWith(store: SessionStore, read: SessionRead): void {
-  type Get = (sid: string, callback: (err: unknown, session?: SessionData | null) => void) => void;
-  const get: Get = (sid, callback) => {
-    read(sid)
-      .then((row) => {
-        if (!row || row.expires < Math.round(Date.now() / 1000)) return null; // none, or expired
-        const data = JSON.parse(row.data) as SessionData & { [ALONG]?: unknown };
-        data[ALONG] = row.user;
-        return data;
-      })
-      .then((data) => callback(null, data), callback);
-  };
-  (store as unknown as { get: Get }).get = get;
 }
 
 export function sessionMiddleware(config: Config, store: SessionStore): RequestHandler {
@@ -92,7 +113,10 @@ export function sessionMiddleware(config: Config, store: SessionStore): RequestH
     // enough (createSessionStore's touch), and the cookie is sent again with it: the browser's and
     // the store's expiry stay the same, without signing a cookie for every page.
     rolling: false,
-    unset: 'destroy',
+    // 'keep' (the default), never 'destroy': express-session also counts a session that failed to
+    // load (the database restarting) as unset, and 'destroy' then deletes that row once the database
+    // is back, logging the user out. Nothing here ever sets req.session to null.
+    unset: 'keep',
     cookie: {
       httpOnly: true,
       sameSite: 'lax',
@@ -162,8 +186,8 @@ declare module 'http' {
     /** Starts a session for an anonymous read that skipped it (see lazySession). */
     startSession?: () => void;
     /**
-     * The user row read with this request's session (SessionRead), null for none: the session's
-     * owner checks it is still valid instead of reading it again. Undefined when not read that way.
+     * The account read with this request's session (SessionRows.read), null for none: sessionUser
+     * checks it is still valid instead of asking again. Undefined for a session started here.
      */
     sessionUserRow?: unknown;
   }

@@ -1,3 +1,5 @@
+// Reading user input: schemas to field messages (Invalid), ids from the URL (404 otherwise), the
+// values to put back into a re-rendered form.
 import type { z } from 'zod';
 import { Invalid, NotFound, type FieldErrors } from './errors.js';
 
@@ -13,11 +15,14 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
   throw new Invalid(fields);
 }
 
+/** The largest id any table has (INT UNSIGNED): the one bound for ids from a URL, a form or another service. */
+export const MAX_ID = 4_294_967_295;
+
 /** A route parameter that must be a positive integer id; anything else is "not found". */
 export function parseId(value: unknown): number | null {
   if (typeof value !== 'string' || !/^[1-9]\d{0,9}$/.test(value)) return null;
   const id = Number(value);
-  return id <= 4_294_967_295 ? id : null;
+  return id <= MAX_ID ? id : null;
 }
 
 /** A route's id parameter, or a 404 with the given message. */

@@ -3,13 +3,13 @@ import { Router, type Request, type Response } from 'express';
 import type { CatalogPort } from '../catalog/catalog.port.js';
 import type { Config } from '../config.js';
 import type { Pool } from '../db/pool.js';
-import { Invalid, NotFound } from '../http/errors.js';
+import { Invalid } from '../http/errors.js';
 import { flash } from '../http/flash.js';
 import { requireLogin } from '../http/guards.js';
 import { parseInput, requireId, typedValues } from '../http/validate.js';
 import * as cart from './cart.service.js';
 import * as deliveries from './deliveries.service.js';
-import { SoldOut } from './orders.errors.js';
+import { notForSale, SoldOut } from './orders.errors.js';
 import { buySchema, cartAddSchema, cartRemoveSchema, cartUpdateSchema, checkoutSchema } from './orders.schema.js';
 import { nextStepHref } from './orders.view.js';
 import type { Language } from '../i18n/i18n.js';
@@ -37,7 +37,7 @@ export function cartRoutes({ pool, config, catalog }: { pool: Pool; config: Conf
 
   async function renderBuy(req: Request, res: Response, status: number, errors: Record<string, string>, values: Record<string, string>) {
     const [book] = await catalog.booksForSale([requireId(req.params.book_id)]);
-    if (!book || !book.listed) throw new NotFound('This book is not for sale.');
+    if (!book || !book.listed) throw notForSale();
     res.status(status).render('orders/buy', { title: 'Buy {title}', titleParams: { title: book.title }, book, errors, values });
   }
 

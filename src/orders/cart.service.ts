@@ -1,7 +1,8 @@
 // The cart: what the buyer means to buy. Stock is only checked here to warn; checkout decides.
 import type { CatalogPort } from '../catalog/catalog.port.js';
 import type { Pool } from '../db/pool.js';
-import { Conflict, Forbidden, NotFound } from '../http/errors.js';
+import { Conflict, Forbidden } from '../http/errors.js';
+import { notForSale } from './orders.errors.js';
 import * as repo from './cart.repo.js';
 import * as purchasesRepo from './purchases.repo.js';
 import { createPurchase, type PurchaseResult } from './purchases.service.js';
@@ -54,7 +55,7 @@ export async function viewCart(pool: Pool, catalog: CatalogPort, userId: number)
 
 export async function addToCart(pool: Pool, catalog: CatalogPort, userId: number, bookId: number, quantity: number): Promise<string> {
   const [book] = await catalog.booksForSale([bookId]);
-  if (!book || !book.listed) throw new NotFound('This book is not for sale.');
+  if (!book || !book.listed) throw notForSale();
   if (book.sellerId === userId) throw new Forbidden('This is your own book: you cannot buy it.');
   if (book.stock === 0) throw new Conflict('Sorry, “{title}” is sold out.', { title: book.title });
   await repo.addToCart(pool, userId, bookId, Math.min(quantity, book.stock));

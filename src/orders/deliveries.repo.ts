@@ -125,30 +125,30 @@ export async function changePendingProvider(db: Db, purchaseId: number, provider
   return result.affectedRows === 1;
 }
 
-/** Compare-and-set: moves the delivery from `from` to `to`; false if it was not in `from` (or not due yet). */
-export async function moveDelivery(
-  db: Db,
-  deliveryId: number,
-  from: DeliveryStatus,
-  to: DeliveryStatus,
-  opts: { nextStepAt: Date | null; dueBy?: Date; trackingNumber?: string },
-): Promise<boolean> {
-  const [result] = opts.dueBy
-    ? await db.execute<ResultSetHeader>(
-        'UPDATE deliveries SET status = ?, next_step_at = ? WHERE id = ? AND status = ? AND next_step_at <= ?',
-        [to, opts.nextStepAt, deliveryId, from, opts.dueBy],
-      )
-    : opts.trackingNumber
-      ? await db.execute<ResultSetHeader>(
-          'UPDATE deliveries SET status = ?, next_step_at = ?, tracking_number = ? WHERE id = ? AND status = ?',
-          [to, opts.nextStepAt, opts.trackingNumber, deliveryId, from],
-        )
-      : await db.execute<ResultSetHeader>('UPDATE deliveries SET status = ?, next_step_at = ? WHERE id = ? AND status = ?', [
-          to,
-          opts.nextStepAt,
-          deliveryId,
-          from,
-        ]);
+/** Compare-and-set: moves the delivery from `from` to `to`; false if it was not in `from`. */
+export async function moveDelivery(db: Db, deliveryId: number, from: DeliveryStatus, to: DeliveryStatus, nextStepAt: Date | null): Promise<boolean> {
+  const [result] = await db.execute<ResultSetHeader>('UPDATE deliveries SET status = ?, next_step_at = ? WHERE id = ? AND status = ?', [to, nextStepAt, deliveryId, from]);
+  return result.affectedRows === 1;
+}
+
+/** The same move, only if its next step was due by `dueBy` (the simulated carrier). */
+export async function moveDueDelivery(db: Db, deliveryId: number, from: DeliveryStatus, to: DeliveryStatus, nextStepAt: Date | null, dueBy: Date): Promise<boolean> {
+  const [result] = await db.execute<ResultSetHeader>('UPDATE deliveries SET status = ?, next_step_at = ? WHERE id = ? AND status = ? AND next_step_at <= ?', [
+    to,
+    nextStepAt,
+    deliveryId,
+    from,
+    dueBy,
+  ]);
+  return result.affectedRows === 1;
+}
+
+/** pending → preparing, with the tracking number the parcel gets. */
+export async function startPreparing(db: Db, deliveryId: number, trackingNumber: string): Promise<boolean> {
+  const [result] = await db.execute<ResultSetHeader>(
+    "UPDATE deliveries SET status = 'preparing', next_step_at = NULL, tracking_number = ? WHERE id = ? AND status = 'pending'",
+    [trackingNumber, deliveryId],
+  );
   return result.affectedRows === 1;
 }
 

@@ -86,7 +86,7 @@ export async function startDelivery(conn: PoolConnection, purchaseId: number, no
   const delivery = await repo.findDeliveryByPurchase(conn, purchaseId);
   if (!delivery) throw new Conflict('Choose a delivery option before paying.');
   const tracking = newTrackingNumber();
-  if (!(await repo.moveDelivery(conn, delivery.id, 'pending', 'preparing', { nextStepAt: null, trackingNumber: tracking }))) {
+  if (!(await repo.startPreparing(conn, delivery.id, tracking))) {
     throw new Conflict('This delivery has already started.');
   }
   await repo.insertEvent(conn, delivery.id, 'preparing', 'Payment received. The seller is preparing the parcel.', now);
@@ -109,7 +109,7 @@ export async function ship(pool: Pool, sellerId: number, purchaseId: number, spe
       return;
     }
     const next = new Date(now.getTime() + legMs(delivery.deliveryHours, speedup, 'first'));
-    if (!(await repo.moveDelivery(conn, delivery.id, 'preparing', 'shipped', { nextStepAt: next }))) throw new Conflict('This purchase has already been shipped.');
+    if (!(await repo.moveDelivery(conn, delivery.id, 'preparing', 'shipped', next))) throw new Conflict('This purchase has already been shipped.');
     await repo.insertEvent(conn, delivery.id, 'shipped', interpolate(HANDED_TO, { provider: delivery.providerName }), now);
   });
 }
@@ -124,7 +124,7 @@ export async function advanceDeliveries(pool: Pool, speedup: number, now = new D
     const to: DeliveryStatus = due.status === 'shipped' ? 'in_transit' : 'delivered';
     const nextStepAt = to === 'in_transit' ? new Date(now.getTime() + legMs(due.deliveryHours, speedup, 'second')) : null;
     const won = await withTransaction(pool, async (conn) => {
-      if (!(await repo.moveDelivery(conn, due.id, due.status, to, { nextStepAt, dueBy: now }))) return false;
+      if (!(await repo.moveDueDelivery(conn, due.id, due.status, to, nextStepAt, now))) return false;
       await repo.insertEvent(conn, due.id, to, to === 'in_transit' ? 'In transit to the destination.' : 'Delivered.', now);
       return true;
     });

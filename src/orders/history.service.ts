@@ -4,6 +4,7 @@ import { Forbidden, NotFound } from '../http/errors.js';
 import * as deliveriesRepo from './deliveries.repo.js';
 import type { Delivery, DeliveryEvent } from './deliveries.repo.js';
 import type { Payment } from './payments.repo.js';
+import * as historyRepo from './history.repo.js';
 import * as repo from './purchases.repo.js';
 import type { Purchase, PurchaseItem, PurchaseStatus, ShipTo } from './purchases.repo.js';
 import * as salesRepo from './sales.repo.js';
@@ -56,7 +57,7 @@ export interface PurchaseDetail {
 
 /** The whole purchase for its buyer (or an administrator). */
 export async function purchaseDetail(db: Db, purchaseId: number, viewer: { id: number; role: string }): Promise<PurchaseDetail> {
-  const found = await repo.findPurchaseWithDelivery(db, purchaseId);
+  const found = await historyRepo.findPurchaseWithDelivery(db, purchaseId);
   if (!found) throw new NotFound('There is no such purchase.');
   const { purchase, delivery, payment } = found;
   if (purchase.buyerId !== viewer.id && viewer.role !== 'admin') throw new Forbidden('This purchase belongs to another account.');
@@ -78,15 +79,15 @@ export function shipToFor(d: Pick<PurchaseDetail, 'purchase' | 'items'>, viewerI
 
 export async function buyerPurchases(db: Db, buyerId: number, page: number, perPage: number) {
   const [total, purchases] = await Promise.all([
-    repo.countPurchases(db, { buyerId }),
-    repo.listPurchases(db, { buyerId }, perPage, (page - 1) * perPage),
+    historyRepo.countPurchases(db, { buyerId }),
+    historyRepo.listPurchases(db, { buyerId }, perPage, (page - 1) * perPage),
   ]);
   return { total, purchases };
 }
 
 export async function allPurchases(db: Db, status: PurchaseStatus | undefined, page: number, perPage: number) {
   const filter = status ? { status } : {};
-  const [total, purchases] = await Promise.all([repo.countPurchases(db, filter), repo.listPurchases(db, filter, perPage, (page - 1) * perPage)]);
+  const [total, purchases] = await Promise.all([historyRepo.countPurchases(db, filter), historyRepo.listPurchases(db, filter, perPage, (page - 1) * perPage)]);
   return { total, purchases };
 }
 
@@ -116,11 +117,6 @@ export async function revenueChart(db: Db, sellerId: number, now = new Date()) {
     return { ...s, x: Math.round(i * barWidth * 10) / 10, y: height - h, height: h };
   });
   return { bars, width, height, barWidth: Math.round((barWidth - 3) * 10) / 10, maxCents: max, totalCents: series.reduce((a, s) => a + s.cents, 0), first: series[0]?.day ?? '', last: series[days - 1]?.day ?? '' };
-}
-
-/** For catalog (SalesPort): a book in any purchase stays in the catalog, unlisted, instead of being deleted. */
-export function wasSold(db: Db, bookId: number): Promise<boolean> {
-  return salesRepo.bookWasSold(db, bookId);
 }
 
 export async function sellerSales(db: Db, sellerId: number, page: number, perPage: number) {

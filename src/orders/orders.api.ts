@@ -14,9 +14,10 @@ import type { PurchaseDetail } from './history.service.js';
 import { idempotent } from './idempotency.js';
 import { checkoutToken, deliverySchema, quantity } from './orders.schema.js';
 import * as payments from './payments.service.js';
-import type { PurchaseSummary } from './purchases.repo.js';
+import type { PurchaseSummary } from './history.repo.js';
 import * as purchases from './purchases.service.js';
 import { checkShipTo, resolveShipTo, shipNewPurchase, shipToChoice } from './ship-to.js';
+import { NOT_FOR_SALE } from './orders.errors.js';
 
 const PER_PAGE = 20;
 
@@ -93,7 +94,7 @@ export function ordersApiRoutes({ config, pool, bearer, catalog, accounts }: { c
   });
 
   router.post('/buy/:book_id', once, async (req, res) => {
-    const bookId = requireId(req.params.book_id, 'This book is not for sale.');
+    const bookId = requireId(req.params.book_id, NOT_FOR_SALE);
     const input = parseInput(apiBuySchema, req.body);
     const buyerId = req.apiUser!.id;
     // `address_id` (one of the buyer's) or `address` (a new one, for the address book): checked

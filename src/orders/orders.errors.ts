@@ -1,4 +1,9 @@
-import { Conflict, HttpError, type Params } from '../http/errors.js';
+// The errors only orders raise, and the one wording of "this book cannot be bought".
+import { Conflict, HttpError, NotFound, type Params } from '../http/errors.js';
+
+/** A book that is unknown, unlisted or no longer for sale, wherever a buyer meets it. */
+export const NOT_FOR_SALE = 'This book is not for sale.';
+export const notForSale = (): NotFound => new NotFound(NOT_FOR_SALE);
 
 /** Not enough copies left: the page says which book and how many remain. */
 export class SoldOut extends Conflict {

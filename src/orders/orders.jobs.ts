@@ -4,7 +4,7 @@
 import type { CatalogPort } from '../catalog/catalog.port.js';
 import type { Config } from '../config.js';
 import type { Pool } from '../db/pool.js';
-import { startJobs, type Jobs } from '../jobs.js';
+import { startJobs, type Job, type Jobs } from '../jobs.js';
 import type { Logger } from '../logger.js';
 import { advanceDeliveries } from './deliveries.service.js';
 import { IDEMPOTENCY_TTL_MS } from './idempotency.js';
@@ -15,12 +15,17 @@ export type OrderJobs = Jobs;
 
 const SWEEP_EVERY_MS = 30_000;
 
-export function startOrderJobs({ pool, config, logger, catalog }: { pool: Pool; config: Config; logger: Logger; catalog: CatalogPort }): OrderJobs {
+export function orderJobs({ pool, config, catalog }: { pool: Pool; config: Config; catalog: CatalogPort }): Job[] {
   // Faster simulated carriers need a faster tick, within 1 s to 30 s.
   const advanceEveryMs = Math.min(30_000, Math.max(1_000, Math.round(60_000 / config.deliverySpeedup)));
-  return startJobs(logger, [
+  return [
     { name: 'expire-purchases', everyMs: SWEEP_EVERY_MS, run: () => sweepExpired(pool, catalog) },
     { name: 'advance-deliveries', everyMs: advanceEveryMs, run: () => advanceDeliveries(pool, config.deliverySpeedup) },
     { name: 'purge-idempotency-keys', everyMs: 15 * 60_000, run: () => purgeOlderThan(pool, new Date(Date.now() - IDEMPOTENCY_TTL_MS)) },
-  ]);
+  ];
+}
+
+/** Starts them on their own (tests; the servers start every unit's jobs together). */
+export function startOrderJobs({ pool, config, logger, catalog }: { pool: Pool; config: Config; logger: Logger; catalog: CatalogPort }): OrderJobs {
+  return startJobs(logger, orderJobs({ pool, config, catalog }));
 }

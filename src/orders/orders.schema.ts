@@ -24,7 +24,7 @@ export const quantity = z
   .refine((v) => /^\d{1,6}$/.test(v), 'Enter a whole number of copies, like 1 or 2.')
   .transform(Number)
   .refine((n) => n >= 1, 'Choose at least 1 copy.')
-  .refine((n) => n <= MAX_CART_QUANTITY, `You can buy at most ${MAX_CART_QUANTITY} copies at once.`);
+  .refine((n) => n <= MAX_CART_QUANTITY, 'You can buy at most 100 copies at once.');
 
 export const checkoutToken = z
   .string({ message: 'This form has no checkout token. Reload the page and try again.' })
@@ -39,7 +39,7 @@ export const cartUpdateSchema = z.object({
     .transform((v) => String(v).trim())
     .refine((v) => /^\d{1,6}$/.test(v), 'Enter a whole number of copies (0 removes the book).')
     .transform(Number)
-    .refine((n) => n <= MAX_CART_QUANTITY, `At most ${MAX_CART_QUANTITY} copies.`),
+    .refine((n) => n <= MAX_CART_QUANTITY, 'At most 100 copies.'),
 });
 export const cartRemoveSchema = z.object({ book_id: id('Choose a book.') });
 export const checkoutSchema = z.object({ checkout_token: checkoutToken });
@@ -133,7 +133,5 @@ export const providerSchema = z.object({
     .transform(Number)
     .refine((n) => n >= 1 && n <= 2000, 'Use between 1 and 2000 hours.'),
 });
-
-export const roleSchema = z.object({ role: z.enum(['user', 'admin'], { message: 'Choose a role.' }) });
 
 export const purchaseStatusFilter = z.enum(['pending_payment', 'paid', 'cancelled']);

@@ -1,8 +1,6 @@
 // Purchases and their line items. SQL only here: the stock lives in catalog, reached through its port.
 import type { Db, ResultSetHeader, RowDataPacket } from '../db/pool.js';
 import type { PostalAddress } from '../accounts/accounts.port.js';
-import { toDelivery, type Delivery } from './deliveries.repo.js';
-import { toPayment, type Payment } from './payments.repo.js';
 
 export type PurchaseStatus = 'pending_payment' | 'paid' | 'cancelled';
 
@@ -48,7 +46,7 @@ const SHIP_COLUMNS = ['ship_address_id', 'ship_recipient', 'ship_line1', 'ship_l
 const PURCHASE_COLUMNS =
   'id, buyer_id, checkout_token, reservation_key, status, items_cents, shipping_cents, total_cents, expires_at, paid_at, cancelled_at, cancel_reason, created_at, ' +
   SHIP_COLUMNS.join(', ');
-const PURCHASE_COLUMNS_P =
+export const PURCHASE_COLUMNS_P =
   'p.id, p.buyer_id, p.checkout_token, p.reservation_key, p.status, p.items_cents, p.shipping_cents, p.total_cents, p.expires_at, p.paid_at, p.cancelled_at, p.cancel_reason, p.created_at, ' +
   SHIP_COLUMNS.map((c) => `p.${c}`).join(', ');
 /** The ship-to columns of purchases p, for the sales queries. */
@@ -72,7 +70,7 @@ export function toShipTo(row: RowDataPacket): ShipTo | null {
 /** purchase_items columns, also selected by the sales queries (as i.*). */
 export const ITEM_COLUMNS = 'id, purchase_id, book_id, seller_id, seller_name, title, author, quantity, unit_price_cents, shipped_at';
 
-function toPurchase(row: RowDataPacket): Purchase {
+export function toPurchase(row: RowDataPacket): Purchase {
   return {
     id: row.id as number,
     buyerId: row.buyer_id as number,
@@ -133,35 +131,6 @@ export async function findPurchase(db: Db, id: number): Promise<Purchase | null>
   return rows[0] ? toPurchase(rows[0]) : null;
 }
 
-// A purchase with its delivery and payment in one read (the purchase pages and every API answer).
-const WITH_DELIVERY_AND_PAYMENT = `SELECT ${PURCHASE_COLUMNS_P},
-  d.id AS d_id, d.purchase_id AS d_purchase_id, d.provider_id AS d_provider_id, dp.name AS d_provider_name,
-  dp.delivery_hours AS d_delivery_hours, d.status AS d_status, d.cost_cents AS d_cost_cents, d.tracking_number AS d_tracking_number,
-  d.next_step_at AS d_next_step_at, d.created_at AS d_created_at,
-  pm.id AS pm_id, pm.purchase_id AS pm_purchase_id, pm.amount_cents AS pm_amount_cents, pm.method AS pm_method, pm.card_brand AS pm_card_brand,
-  pm.card_last4 AS pm_card_last4, pm.paypal_email AS pm_paypal_email, pm.bank_name AS pm_bank_name, pm.bank_reference AS pm_bank_reference,
-  pm.created_at AS pm_created_at
-  FROM purchases p LEFT JOIN deliveries d ON d.purchase_id = p.id LEFT JOIN delivery_providers dp ON dp.id = d.provider_id
-  LEFT JOIN payments pm ON pm.purchase_id = p.id WHERE p.id = ?`;
-
-/** The columns of `row` that start with `prefix`, without it (the joined table's own row). */
-function joined(row: RowDataPacket, prefix: string): RowDataPacket {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(row)) if (k.startsWith(prefix)) out[k.slice(prefix.length)] = v;
-  return out as RowDataPacket;
-}
-
-export async function findPurchaseWithDelivery(db: Db, id: number): Promise<{ purchase: Purchase; delivery: Delivery | null; payment: Payment | null } | null> {
-  const [rows] = await db.execute<RowDataPacket[]>(WITH_DELIVERY_AND_PAYMENT, [id]);
-  const row = rows[0];
-  if (!row) return null;
-  return {
-    purchase: toPurchase(row),
-    delivery: row.d_id === null ? null : toDelivery(joined(row, 'd_')),
-    payment: row.pm_id === null ? null : toPayment(joined(row, 'pm_')),
-  };
-}
-
 export async function lockPurchase(db: Db, id: number): Promise<Purchase | null> {
   const [rows] = await db.execute<RowDataPacket[]>(`SELECT ${PURCHASE_COLUMNS} FROM purchases WHERE id = ? FOR UPDATE`, [id]);
   return rows[0] ? toPurchase(rows[0]) : null;
@@ -211,17 +180,21 @@ export async function markPaid(db: Db, purchaseId: number, now: Date): Promise<b
   return result.affectedRows === 1;
 }
 
-/** pending_payment → cancelled. With `expiredBy`, only if it expired by then (the sweep). */
-export async function markCancelled(db: Db, purchaseId: number, now: Date, reason: CancelReason, expiredBy?: Date): Promise<boolean> {
-  const [result] = expiredBy
-    ? await db.execute<ResultSetHeader>(
-        "UPDATE purchases SET status = 'cancelled', cancelled_at = ?, cancel_reason = ? WHERE id = ? AND status = 'pending_payment' AND expires_at <= ?",
-        [now, reason, purchaseId, expiredBy],
-      )
-    : await db.execute<ResultSetHeader>(
-        "UPDATE purchases SET status = 'cancelled', cancelled_at = ?, cancel_reason = ? WHERE id = ? AND status = 'pending_payment'",
-        [now, reason, purchaseId],
-      );
+/** pending_payment → cancelled (the buyer cancels). */
+export async function markCancelled(db: Db, purchaseId: number, now: Date, reason: CancelReason): Promise<boolean> {
+  const [result] = await db.execute<ResultSetHeader>(
+    "UPDATE purchases SET status = 'cancelled', cancelled_at = ?, cancel_reason = ? WHERE id = ? AND status = 'pending_payment'",
+    [now, reason, purchaseId],
+  );
+  return result.affectedRows === 1;
+}
+
+/** pending_payment → cancelled, only if it expired by `now` (the sweep: a payment that came first wins). */
+export async function markExpiredCancelled(db: Db, purchaseId: number, now: Date): Promise<boolean> {
+  const [result] = await db.execute<ResultSetHeader>(
+    "UPDATE purchases SET status = 'cancelled', cancelled_at = ?, cancel_reason = 'expired' WHERE id = ? AND status = 'pending_payment' AND expires_at <= ?",
+    [now, purchaseId, now],
+  );
   return result.affectedRows === 1;
 }
 
@@ -254,47 +227,4 @@ export async function unreleasedCancelled(db: Db, before: Date, limit: number): 
     [before, String(limit)],
   );
   return rows.map(toRef);
-}
-
-// ---- Histories ----
-
-export interface PurchaseSummary extends Purchase {
-  itemCount: number;
-  firstTitle: string;
-  deliveryStatus: string | null;
-}
-
-function toSummary(row: RowDataPacket): PurchaseSummary {
-  return {
-    ...toPurchase(row),
-    itemCount: Number(row.item_count ?? 0),
-    firstTitle: (row.first_title as string | null) ?? '',
-    deliveryStatus: row.delivery_status as string | null,
-  };
-}
-
-const SUMMARY_SELECT = `SELECT ${PURCHASE_COLUMNS_P}, d.status AS delivery_status,
-  (SELECT SUM(i.quantity) FROM purchase_items i WHERE i.purchase_id = p.id) AS item_count,
-  (SELECT i.title FROM purchase_items i WHERE i.purchase_id = p.id ORDER BY i.id LIMIT 1) AS first_title
-  FROM purchases p LEFT JOIN deliveries d ON d.purchase_id = p.id`;
-
-export async function countPurchases(db: Db, filter: { buyerId?: number; status?: PurchaseStatus }): Promise<number> {
-  const [rows] = await db.execute<RowDataPacket[]>(
-    'SELECT COUNT(*) AS n FROM purchases WHERE (? IS NULL OR buyer_id = ?) AND (? IS NULL OR status = ?)',
-    [filter.buyerId ?? null, filter.buyerId ?? null, filter.status ?? null, filter.status ?? null],
-  );
-  return Number(rows[0]?.n ?? 0);
-}
-
-export async function listPurchases(
-  db: Db,
-  filter: { buyerId?: number; status?: PurchaseStatus },
-  limit: number,
-  offset: number,
-): Promise<PurchaseSummary[]> {
-  const [rows] = await db.execute<RowDataPacket[]>(
-    SUMMARY_SELECT + ' WHERE (? IS NULL OR p.buyer_id = ?) AND (? IS NULL OR p.status = ?) ORDER BY p.id DESC LIMIT ? OFFSET ?',
-    [filter.buyerId ?? null, filter.buyerId ?? null, filter.status ?? null, filter.status ?? null, String(limit), String(offset)],
-  );
-  return rows.map(toSummary);
 }

@@ -8,14 +8,15 @@
 // without its reservation. Paying commits the reservation (sold) before the purchase becomes paid;
 // cancelling and expiry release it after the purchase is cancelled, and the release is retried
 // until it is recorded. Every status change is a compare-and-set whose affectedRows decides who won.
-import type { CatalogPort, BookForSale, Refusal } from '../catalog/catalog.port.js';
+import type { CatalogPort, BookForSale, Refusal, StockLine } from '../catalog/catalog.port.js';
 import { isDuplicateKey, withTransaction, type Db, type Pool, type PoolConnection } from '../db/pool.js';
 import { Conflict, Forbidden, Invalid, NotFound } from '../http/errors.js';
-import { formatMoney } from '../money.js';
 import * as cartRepo from './cart.repo.js';
 import * as deliveriesRepo from './deliveries.repo.js';
-import { SoldOut } from './orders.errors.js';
+import { notForSale, SoldOut } from './orders.errors.js';
 import * as repo from './purchases.repo.js';
+import { mergeLines } from '../stock-lines.js';
+import { eachRow } from '../jobs.js';
 import type { CancelReason, Purchase, PurchaseRef, ShipTo } from './purchases.repo.js';
 
 /**
@@ -29,10 +30,7 @@ export const HOLD_GRACE_MS = 5 * 60_000;
 /** A cancel whose release did not finish is retried by the sweep after this long. */
 export const RELEASE_RETRY_AFTER_MS = 60_000;
 
-export interface Line {
-  bookId: number;
-  quantity: number;
-}
+export type Line = StockLine;
 
 export interface PurchaseResult {
   purchase: Purchase;
@@ -45,18 +43,13 @@ export function reservationKey(buyerId: number, checkoutToken: string): string {
   return `purchase:${buyerId}:${checkoutToken}`;
 }
 
-function mergeLines(lines: Line[]): Line[] {
-  const byBook = new Map<number, number>();
-  for (const l of lines) byBook.set(l.bookId, (byBook.get(l.bookId) ?? 0) + l.quantity);
-  return [...byBook.entries()].sort((a, b) => a[0] - b[0]).map(([bookId, quantity]) => ({ bookId, quantity }));
-}
-
 const tooExpensive = () =>
-  new Invalid({ quantity: `One purchase can cost at most ${formatMoney(MAX_PURCHASE_CENTS)}. Buy fewer copies, or split it into several purchases.` });
+  new Invalid({ quantity: 'One purchase can cost at most $10,000,000.00. Buy fewer copies, or split it into several purchases.' }); // MAX_PURCHASE_CENTS
 
-function notForSale(book: BookForSale | undefined, fromCart: boolean | undefined): Error {
+/** A refused line whose book is no longer for sale: from a cart it is a conflict (remove it), else a 404. */
+function noLongerForSale(book: BookForSale | undefined, fromCart: boolean | undefined): Error {
   if (fromCart) return book ? new Conflict('“{title}” is no longer for sale. Remove it from your cart and try again.', { title: book.title }) : new Conflict('A book in your cart is no longer for sale. Remove it from your cart and try again.');
-  return new NotFound('This book is not for sale.');
+  return notForSale();
 }
 
 function notEnough(title: string, bookId: number, stock: number): SoldOut {
@@ -66,7 +59,7 @@ function notEnough(title: string, bookId: number, stock: number): SoldOut {
 
 function refused(refusal: Refusal, books: Map<number, BookForSale>, fromCart: boolean | undefined): Error {
   const book = books.get(refusal.bookId);
-  if (refusal.reason === 'not_for_sale') return notForSale(book, fromCart);
+  if (refusal.reason === 'not_for_sale') return noLongerForSale(book, fromCart);
   return notEnough(book?.title ?? 'This book', refusal.bookId, refusal.stock);
 }
 
@@ -103,7 +96,7 @@ export async function createPurchase(
   let estimate = 0;
   for (const line of lines) {
     const book = books.get(line.bookId);
-    if (!book || !book.listed) throw notForSale(book, fromCart);
+    if (!book || !book.listed) throw noLongerForSale(book, fromCart);
     if (book.sellerId === buyerId) throw new Forbidden('“{title}” is your own book: you cannot buy it.', { title: book.title });
     estimate += book.priceCents * line.quantity;
   }
@@ -190,9 +183,10 @@ export function assertPending(purchase: Purchase, now: Date, action: string): vo
  * call won. `onlyIfExpired`: the sweep's condition. The stock goes back afterwards (releaseStock).
  */
 async function cancelInside(conn: PoolConnection, purchaseId: number, now: Date, reason: CancelReason, onlyIfExpired: boolean): Promise<boolean> {
-  if (!(await repo.markCancelled(conn, purchaseId, now, reason, onlyIfExpired ? now : undefined))) return false;
+  const cancelled = onlyIfExpired ? await repo.markExpiredCancelled(conn, purchaseId, now) : await repo.markCancelled(conn, purchaseId, now, reason);
+  if (!cancelled) return false;
   const delivery = await deliveriesRepo.findDeliveryByPurchase(conn, purchaseId);
-  if (delivery) await deliveriesRepo.moveDelivery(conn, delivery.id, 'pending', 'cancelled', { nextStepAt: null });
+  if (delivery) await deliveriesRepo.moveDelivery(conn, delivery.id, 'pending', 'cancelled', null);
   return true;
 }
 
@@ -225,26 +219,18 @@ export async function cancelWithoutStock(pool: Pool, purchaseId: number, now = n
  * Returns how many purchases this call cancelled.
  */
 export async function sweepExpired(pool: Pool, catalog: CatalogPort, now = new Date(), batch = 200): Promise<number> {
+  // One purchase that cannot be cancelled or released must not hold back every purchase after it
+  // (eachRow), nor the retries of releases after them.
   let cancelled = 0;
-  let firstError: Error | undefined;
-  // One purchase that cannot be cancelled or released must not hold back every purchase after it.
-  const attempt = async (fn: () => Promise<void>) => {
-    try {
-      await fn();
-    } catch (err) {
-      firstError ??= err instanceof Error ? err : new Error(String(err));
-    }
-  };
-  for (const purchase of await repo.expiredPurchases(pool, now, batch)) {
-    await attempt(async () => {
-      if (!(await withTransaction(pool, (conn) => cancelInside(conn, purchase.id, now, 'expired', true)))) return;
-      cancelled++;
-      await releaseStock(pool, catalog, purchase, now);
-    });
-  }
-  for (const purchase of await repo.unreleasedCancelled(pool, new Date(now.getTime() - RELEASE_RETRY_AFTER_MS), batch)) {
-    await attempt(() => releaseStock(pool, catalog, purchase, now));
-  }
-  if (firstError) throw firstError; // logged by the job, which runs again later
+  const cancelling = eachRow(await repo.expiredPurchases(pool, now, batch), async (purchase) => {
+    if (!(await withTransaction(pool, (conn) => cancelInside(conn, purchase.id, now, 'expired', true)))) return false;
+    cancelled++;
+    await releaseStock(pool, catalog, purchase, now);
+    return true;
+  });
+  const failure = await cancelling.then(() => null, (err: unknown) => err as Error);
+  const stale = await repo.unreleasedCancelled(pool, new Date(now.getTime() - RELEASE_RETRY_AFTER_MS), batch);
+  await eachRow(stale, async (purchase) => (await releaseStock(pool, catalog, purchase, now), true));
+  if (failure) throw failure;
   return cancelled;
 }

@@ -62,12 +62,6 @@ export async function revenueByDay(db: Db, sellerId: number, since: Date): Promi
   return rows.map((r) => ({ day: r.day as string, cents: Number(r.cents) }));
 }
 
-/** Has any purchase (paid, waiting or cancelled) ever had this book? */
-export async function bookWasSold(db: Db, bookId: number): Promise<boolean> {
-  const [rows] = await db.execute<RowDataPacket[]>('SELECT 1 FROM purchase_items WHERE book_id = ? LIMIT 1', [bookId]);
-  return rows.length > 0;
-}
-
 /** Marks this seller's items of the purchase shipped; 0 when there were none left to ship. */
 export async function markItemsShipped(db: Db, purchaseId: number, sellerId: number, now: Date): Promise<number> {
   const [result] = await db.execute<ResultSetHeader>(

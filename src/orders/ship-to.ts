@@ -3,6 +3,7 @@
 import type { AccountsPort, ShippingAddress } from '../accounts/accounts.port.js';
 import type { CatalogPort } from '../catalog/catalog.port.js';
 import type { Pool } from '../db/pool.js';
+import { MAX_ID } from '../http/validate.js';
 import { Invalid, NotFound } from '../http/errors.js';
 import type { ShipTo } from './purchases.repo.js';
 import { cancelByBuyer, shipPurchaseTo, type PurchaseResult } from './purchases.service.js';
@@ -76,6 +77,6 @@ export function shipToChoice(body: unknown): ShipToChoice | null {
   if (raw === 'new') return { fields: b };
   if (raw === undefined || raw === null || raw === '') return null;
   const id = typeof raw === 'number' ? raw : typeof raw === 'string' && /^[1-9]\d{0,9}$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isInteger(id) || id < 1 || id > 4_294_967_295) throw new Invalid({ address_id: 'Choose one of your addresses, or add a new one.' });
+  if (!Number.isInteger(id) || id < 1 || id > MAX_ID) throw new Invalid({ address_id: 'Choose one of your addresses, or add a new one.' });
   return { addressId: id };
 }

@@ -1,8 +1,8 @@
-// Catalog's and order's AccountsPort over HTTP (auth's /internal/accounts). Every page with a
-// session and every API call with a token asks whether its account is still valid (not disabled,
-// same session version) and what it is now (its role); the answer is kept `cacheMs`
-// (ACCOUNT_CHECK_CACHE_MS, 3 s by default), so a disabled account, a changed password or a changed
-// role applies to sessions and API tokens everywhere at most that long after the change.
+// Catalog's and order's AccountsPort over HTTP (auth's /internal/accounts). Every API call with a
+// token asks whether its account is still valid (not disabled, same session version) and what it is
+// now (its role); the answer is kept `cacheMs` (ACCOUNT_CHECK_CACHE_MS, 3 s by default), so a
+// disabled account, a changed password or a changed role applies to API tokens everywhere at most
+// that long after the change. (Pages get the account with their session: sessions.client.ts.)
 import type { AccountsPort, AccountSummary, SessionAccount, ShippingAddress } from '../accounts/accounts.port.js';
 import { ADDRESS_FIELDS } from '../accounts/addresses.schema.js';
 import { Conflict, Invalid, type FieldErrors, type Params } from '../http/errors.js';

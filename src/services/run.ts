@@ -1,68 +1,38 @@
-// Starts one service: read its config, migrate its own tables, connect, listen, stop gracefully.
-// The entry points (auth.ts, catalog.ts, order.ts) are one line each on top of this.
-import { ConfigError } from '../config.js';
-import { migrate, type Feature } from '../db/migrate.js';
-import { createPool } from '../db/pool.js';
+// What the three service entry points (auth.ts, catalog.ts, order.ts) share: boot with the service's
+// config and its own tables, the HTTP clients to the others (service tokens, timeouts), the
+// /internal guard, and the shell for compose. Each entry point then composes its one unit.
+import type { Shell } from '../compose.js';
+import type { Feature } from '../db/migrate.js';
 import type { ServiceName } from '../http/urls.js';
-import { serve } from '../http/serve.js';
-import { createLogger } from '../logger.js';
-import { startCatalogJobs } from '../catalog/catalog.jobs.js';
-import { startOrderJobs } from '../orders/orders.jobs.js';
-import { httpAccounts } from './accounts.client.js';
-import { httpCatalog } from './catalog.client.js';
-import { serviceClient } from './http-client.js';
+import { boot, type Booted } from '../start.js';
+import { serviceClient, type Call } from './http-client.js';
 import { loadServiceConfig, type ServiceConfig } from './service.config.js';
-import { createAuthApp, createCatalogApp, createOrderApp, type ServiceApp } from './services.app.js';
-import { serviceTokens } from './tokens.js';
+import { requireServiceToken, serviceTokens } from './tokens.js';
 
 const FEATURE: Record<ServiceName, Feature> = { auth: 'accounts', catalog: 'catalog', order: 'orders' };
 
-export async function runService(service: ServiceName): Promise<void> {
-  let config: ServiceConfig;
-  try {
-    config = loadServiceConfig(service);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(1);
-    }
-    throw err;
-  }
-  const logger = createLogger(config.logLevel).child({ service });
-  if (config.migrateOnStart) {
-    const applied = await migrate(config.databaseUrl, { features: [FEATURE[service]] });
-    logger.info({ applied }, applied.length ? 'migrations applied' : 'database up to date');
-  }
-  const pool = createPool(config.databaseUrl, 10, { callerStacks: !config.isProduction });
-  const sessionPool = config.sessionDatabaseUrl === config.databaseUrl ? pool : createPool(config.sessionDatabaseUrl, 5, { callerStacks: !config.isProduction });
-  const database = decodeURIComponent(new URL(config.databaseUrl).pathname.slice(1));
-  const deps = { config, logger, pool, sessionPool, database };
+export interface ServiceBoot extends Booted<ServiceConfig> {
+  /** Calls to auth and to catalog, as this service. */
+  calls: Record<'auth' | 'catalog', Call>;
+  /** compose's shell but for the sessions (auth's own, or auth's over HTTP). */
+  shell: Omit<Shell, 'sessions'>;
+}
+
+export async function bootService(service: ServiceName): Promise<ServiceBoot> {
+  const booted = await boot(() => loadServiceConfig(service), [FEATURE[service]], { service });
+  const { config, logger, pool } = booted;
   const token = config.servicePrivateKey ? await serviceTokens(service, config.servicePrivateKey) : () => Promise.reject(new Error('no SERVICE_PRIVATE_KEY'));
-  const client = (callee: string, baseUrl: string) => serviceClient({ service: callee, baseUrl, timeoutMs: config.callTimeoutMs, token });
-  const accounts = httpAccounts(client('auth', config.authUrl), config.accountCheckCacheMs);
-  const stops: (() => Promise<void>)[] = [];
-  let built: ServiceApp;
-  if (service === 'auth') built = await createAuthApp(deps);
-  else if (service === 'catalog') {
-    built = await createCatalogApp(deps, accounts);
-    const jobs = startCatalogJobs({ pool, logger });
-    stops.push(() => jobs.stop());
-  } else {
-    const catalog = httpCatalog(client('catalog', config.catalogUrl));
-    built = await createOrderApp(deps, accounts, catalog);
-    const jobs = startOrderJobs({ pool, config, logger, catalog });
-    stops.push(() => jobs.stop());
-  }
-  serve({
-    config,
-    logger,
-    app: built.app,
-    name: `${service}-service`,
-    stop: async () => {
-      await Promise.all(stops.map((s) => s()));
-      await built.close();
-      if (sessionPool !== pool) await sessionPool.end();
-      await pool.end();
-    },
-  });
+  const call = (callee: ServiceName, baseUrl: string) => serviceClient({ service: callee, baseUrl, timeoutMs: config.callTimeoutMs, token });
+  const internalGuard = await requireServiceToken(service, config.trustedServiceKeys);
+  return {
+    ...booted,
+    calls: { auth: call('auth', config.authUrl), catalog: call('catalog', config.catalogUrl) },
+    shell: { config, logger, pool, urls: config.urls, internalGuard },
+  };
+}
+
+/** A key loadServiceConfig already required of this service. */
+export function required(value: string | undefined, name: string): string {
+  if (!value) throw new Error(`${name} is required`);
+  return value;
 }

@@ -1,13 +1,12 @@
 // The settings a service adds to the monolith's (src/config.ts): which service it is, where the
 // others are, its databases and its keys. Read once by the entry point, validated by a schema.
 import { z } from 'zod';
-import { ConfigError, loadConfig, type Config } from '../config.js';
-import type { ServiceName, UrlLayout } from '../http/urls.js';
+import { ConfigError, loadConfig, parseEnv, type Config } from '../config.js';
+import { serviceUrls, type ServiceName, type Urls } from '../http/urls.js';
 
 const PORTS: Record<ServiceName, number> = { auth: 5001, catalog: 5002, order: 5003 };
 
 const url = z.string().refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), 'must be an http(s) URL');
-const mysqlUrl = z.string().refine((v) => URL.canParse(v) && new URL(v).protocol === 'mysql:' && new URL(v).pathname.length > 1, 'must look like mysql://user:password@host:3306/database');
 const prefix = z.string().regex(/^(\/[A-Za-z0-9._-]+)+$/, 'must be a path such as /auth');
 const pem = (kind: 'PRIVATE' | 'PUBLIC') =>
   z
@@ -19,8 +18,6 @@ const schema = z.object({
   AUTH_PREFIX: prefix.default('/auth'),
   CATALOG_PREFIX: prefix.default('/book'),
   ORDER_PREFIX: prefix.default('/order'),
-  /** The accounts database, where sessions live (catalog and order read and refresh them). */
-  SESSION_DATABASE_URL: mysqlUrl.optional(),
   AUTH_URL: url.default('http://127.0.0.1:5001'),
   CATALOG_URL: url.default('http://127.0.0.1:5002'),
   /** auth: signs API tokens (ES256, PKCS#8). */
@@ -43,17 +40,17 @@ const schema = z.object({
     .optional(),
   CALL_TIMEOUT_MS: z.coerce.number().int().positive().default(2000),
   /**
-   * catalog, order: how long auth's answer "this account may still use this session or API token"
-   * is kept. It is the bound on revocation: a disabled, demoted or re-passworded account's session
-   * and API tokens are refused at most this long after the change. 0 asks auth on every request.
+   * catalog, order: how long auth's answer "this account may still use this API token" is kept. It
+   * is the bound on revocation for API tokens: a disabled, demoted or re-passworded account's tokens
+   * are refused at most this long after the change. 0 asks auth on every call. (Sessions need no
+   * such bound: each page reads its session from auth with the account along, uncached.)
    */
   ACCOUNT_CHECK_CACHE_MS: z.coerce.number().int().min(0).max(60_000, 'must be at most 60000 (one minute)').default(3000),
 });
 
 export interface ServiceConfig extends Config {
   service: ServiceName;
-  urls: UrlLayout;
-  sessionDatabaseUrl: string;
+  urls: Urls;
   authUrl: string;
   catalogUrl: string;
   jwtPrivateKey?: string;
@@ -61,31 +58,24 @@ export interface ServiceConfig extends Config {
   servicePrivateKey?: string;
   trustedServiceKeys: Record<string, string>;
   callTimeoutMs: number;
-  /** See ACCOUNT_CHECK_CACHE_MS: the revocation bound for catalog and order. */
+  /** See ACCOUNT_CHECK_CACHE_MS: the revocation bound for API tokens on catalog and order. */
   accountCheckCacheMs: number;
 }
 
 const NEEDS: Record<ServiceName, (keyof z.infer<typeof schema>)[]> = {
   auth: ['JWT_PRIVATE_KEY', 'TRUSTED_SERVICE_KEYS'],
-  catalog: ['SESSION_DATABASE_URL', 'JWT_PUBLIC_KEY', 'SERVICE_PRIVATE_KEY', 'TRUSTED_SERVICE_KEYS'],
-  order: ['SESSION_DATABASE_URL', 'JWT_PUBLIC_KEY', 'SERVICE_PRIVATE_KEY'],
+  catalog: ['JWT_PUBLIC_KEY', 'SERVICE_PRIVATE_KEY', 'TRUSTED_SERVICE_KEYS'],
+  order: ['JWT_PUBLIC_KEY', 'SERVICE_PRIVATE_KEY'],
 };
 
 export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv = process.env): ServiceConfig {
   const base = loadConfig({ PORT: String(PORTS[service]), ...env }, ['SESSION_SECRET']);
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = schema.safeParse(present);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ConfigError(`Invalid configuration: ${String(issue?.path[0] ?? 'environment')} ${issue?.message ?? 'is invalid'}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(schema, env);
   for (const name of NEEDS[service]) if (!e[name]) throw new ConfigError(`Invalid configuration: ${name} is required by the ${service} service`);
   return {
     ...base,
     service,
-    urls: { self: service, prefixes: { auth: e.AUTH_PREFIX, catalog: e.CATALOG_PREFIX, order: e.ORDER_PREFIX } },
-    sessionDatabaseUrl: e.SESSION_DATABASE_URL ?? base.databaseUrl,
+    urls: serviceUrls(service, { auth: e.AUTH_PREFIX, catalog: e.CATALOG_PREFIX, order: e.ORDER_PREFIX }),
     authUrl: e.AUTH_URL,
     catalogUrl: e.CATALOG_URL,
     jwtPrivateKey: e.JWT_PRIVATE_KEY,

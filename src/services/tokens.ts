@@ -5,11 +5,11 @@
 // addressed (aud) to the callee, good for one call: a fresh one per request (and per retry), a
 // `jti` the callee remembers until it expires, and 30 s at most from its issue time, whatever its
 // `exp` says.
-import type { RequestHandler } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { createPublicKey, randomBytes } from 'node:crypto';
 import { exportJWK, importPKCS8, importSPKI, jwtVerify, SignJWT, type CryptoKey, type JWK } from 'jose';
 import type { SessionAccount } from '../accounts/accounts.port.js';
-import { claimsOf, INVALID_TOKEN, JWT_AUDIENCE, TOKEN_TTL_SECONDS, type ClaimsVerifier } from '../api/jwt.js';
+import { claimsOf, INVALID_TOKEN, JWT_AUDIENCE, TOKEN_TTL_SECONDS, type ApiTokenIssuer, type ClaimsVerifier } from '../api/jwt.js';
 import { NotFound, Unauthorized } from '../http/errors.js';
 import { OneTimeIds } from './one-time-ids.js';
 
@@ -45,6 +45,15 @@ export async function apiTokenSigner(privateKeyPem: string): Promise<(user: Sess
       .setExpirationTime(iat + TOKEN_TTL_SECONDS)
       .sign(key);
   };
+}
+
+/** Auth's tokens: ES256 signed with its private key, the public half published at /.well-known/jwks.json. */
+export async function publicKeyTokens(privateKeyPem: string): Promise<ApiTokenIssuer> {
+  const [sign, keySet] = await Promise.all([apiTokenSigner(privateKeyPem), jwks(privateKeyPem)]);
+  const published = Router().get('/.well-known/jwks.json', (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=300').json(keySet);
+  });
+  return { sign, assets: [published] };
 }
 
 /** The JWKS auth publishes at /.well-known/jwks.json (public half only). */

@@ -1,9 +1,7 @@
+// The routes every app has before its features: the liveness ping and the readiness check (/healthz).
 import { Router, type RequestHandler } from 'express';
 import type { Pool, RowDataPacket } from '../db/pool.js';
 import { outageSummary } from '../db/unavailable.js';
-import { recentBooks } from '../catalog/catalog.service.js';
-import { presentCard } from '../catalog/catalog.view.js';
-import { PublicPages } from '../http/public-pages.js';
 
 /** The balancer's liveness check: answers without touching the database. */
 export const ping: RequestHandler = (_req, res) => {
@@ -27,16 +25,6 @@ export function healthRoutes({ pool }: { pool: Pool }): Router {
       req.log.warn({ err: outageSummary(err) }, 'health check: database unreachable');
       res.status(503).json({ db: 'down' });
     }
-  });
-  return router;
-}
-
-export function homeRoutes({ pool }: { pool: Pool }): Router {
-  const router = Router();
-  const publicPages = new PublicPages(16);
-  router.get('/', async (req, res, next) => {
-    const recent = (await recentBooks(pool, 8)).map(presentCard);
-    publicPages.render(req, res, next, 'site/home', { title: 'Second-hand books, first-hand stories', recent });
   });
   return router;
 }

@@ -20,7 +20,7 @@ let server: Server;
 let base: string;
 before(async () => {
   t = await startTestApp();
-  // The router as auth mounts it (services.app.ts), without the service-token guard in front.
+  // The router as auth mounts it (accounts.unit.ts), without the service-token guard in front.
   const app = express().use('/internal', accountsInternalRoutes({ pool: t.pool }));
   server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));

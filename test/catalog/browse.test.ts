@@ -282,7 +282,7 @@ describe('browsing the catalog', () => {
   });
 
   test('which books a page shows is reused for two seconds at most', async () => {
-    const { PageStarts } = await import('../../src/catalog/catalog.service.js');
+    const { PageStarts } = await import('../../src/catalog/catalog.pages.js');
     const starts = new PageStarts();
     starts.setPage('scope', 1, { ids: [1, 2], rows: 2 }, 1_000);
     assert.deepEqual(starts.page('scope', 1, 2_999)?.ids, [1, 2]);

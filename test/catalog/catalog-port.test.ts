@@ -1,21 +1,32 @@
-// The CatalogPort contract: what orders may rely on, whichever implementation is wired (the
-// in-process one here; an HTTP client for the catalog service must pass the same tests).
+// The CatalogPort contract: what orders may rely on, whichever implementation is wired. It runs twice:
+// on the in-process port (the monolith's) and on the HTTP client order uses, talking over 127.0.0.1 to
+// catalog's own /internal router behind the real service-token guard (the split shop's).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { CatalogPort } from '../../src/catalog/catalog.port.js';
 import { localCatalog } from '../../src/catalog/catalog.local.js';
+import { catalogInternalRoutes } from '../../src/catalog/catalog.internal.js';
 import { releaseExpiredHolds } from '../../src/catalog/reservations.service.js';
+import { httpCatalog } from '../../src/services/catalog.client.js';
 import { createPool, type Pool } from '../../src/db/pool.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import { serveInternal, type InternalServer } from '../helpers/internal.js';
 import { createBook, stockOf } from '../helpers/orders.js';
 import { createUser } from '../helpers/users.js';
 
 let t: TestApp;
+let catalogService: InternalServer;
+let overHttp: CatalogPort;
 before(async () => {
   t = await startTestApp();
+  catalogService = await serveInternal('catalog', 'order', catalogInternalRoutes({ pool: t.pool }));
+  overHttp = httpCatalog(catalogService.call);
 });
-after(() => t.close());
+after(async () => {
+  await catalogService.close();
+  await t.close();
+});
 
 const soon = () => new Date(Date.now() + 60 * 60_000);
 
@@ -111,6 +122,7 @@ function contract(name: string, port: () => CatalogPort) {
 }
 
 contract('in-process', () => t.ports.catalog);
+contract("HTTP (order's client, catalog's internal router)", () => overHttp);
 
 describe('held reservations nobody committed or released', () => {
   test('are released when their hold ends, by one of several sweepers, once; committed ones are left alone', async () => {

@@ -11,7 +11,7 @@ import { releaseExpiredHolds } from '../../src/catalog/reservations.service.js';
 import { dropDatabase, FEATURES, migrate } from '../../src/db/migrate.js';
 import { createPool } from '../../src/db/pool.js';
 import { cancelByBuyer } from '../../src/orders/purchases.service.js';
-import { localPorts } from '../../src/ports.js';
+import { localCatalog } from '../../src/catalog/catalog.local.js';
 import { SERVER_URL } from '../helpers/app.js';
 
 /** Which feature owns each table (the rule of issue 14: one owner per table). */
@@ -206,7 +206,7 @@ describe('a database from before the split', () => {
   test('a purchase from before the split is cancelled through its reservation: its copy comes back once', async () => {
     const pool = createPool(old, 2);
     try {
-      const { catalog } = localPorts(pool);
+      const catalog = localCatalog(pool);
       await cancelByBuyer(pool, catalog, 2, 1);
       await releaseExpiredHolds(pool, new Date(Date.now() + 365 * 86_400_000));
       const [rows] = await pool.query<mysql.RowDataPacket[]>('SELECT b.stock, p.status, p.stock_released_at FROM books b, purchases p WHERE b.id = 1 AND p.id = 1');

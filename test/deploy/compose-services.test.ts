@@ -1,5 +1,5 @@
 // docker-compose.services.yml, resolved by Debian's docker-compose (v1) `config`: the services
-// believe X-Forwarded-For from exactly one sender, the ingress container, at its fixed address on
+// believe X-Forwarded-For from exactly one sender, the gateway container (nginx generated from the Ingress), at its fixed address on
 // a network with a fixed subnet (not `uniquelocal`: any container there could then name any client).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -53,18 +53,18 @@ describe('docker-compose.services.yml', { skip: tools.skip, timeout: 60_000 }, (
   const dir = tempDir('compose-services');
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('the services trust exactly the ingress container, at its fixed address in a fixed subnet', () => {
+  it('the services trust exactly the gateway container, at its fixed address in a fixed subnet', () => {
     assertTools(tools);
     const c = resolved(dir);
-    const ingress = c.services.ingress?.networks?.default?.ipv4_address;
-    assert.ok(ingress, 'the ingress has a fixed address on the default network');
+    const ingress = c.services.gateway?.networks?.default?.ipv4_address;
+    assert.ok(ingress, 'the gateway has a fixed address on the default network');
     const pool = c.networks?.default?.ipam?.config?.[0];
     assert.ok(pool?.subnet && pool.ip_range, 'the network has a fixed subnet, and a range for the other containers');
     assert.ok(inBlock(ingress, pool.subnet), `${ingress} is in ${pool.subnet}`);
     assert.ok(!inBlock(ingress, pool.ip_range), `${ingress} is outside ${pool.ip_range}, so no other container is given it`);
     for (const name of ['auth', 'catalog', 'order']) {
       const env = c.services[name]?.environment ?? {};
-      assert.equal(env.TRUST_PROXY, ingress, `${name} trusts the ingress alone`);
+      assert.equal(env.TRUST_PROXY, ingress, `${name} trusts the gateway alone`);
       assert.deepEqual(loadConfig({ TRUST_PROXY: env.TRUST_PROXY }).trustProxy, [ingress]);
       assert.equal(env.HOST, undefined, `${name} listens on every interface of its container`);
     }

@@ -29,16 +29,16 @@ interface Compose {
 /** A copy of what a fresh clone has for compose: no .env, no node_modules. */
 function freshCheckout(): string {
   const dir = tempDir('compose');
-  for (const f of ['docker-compose.yml', 'Dockerfile', '.dockerignore', 'deploy', 'nginx']) {
+  for (const f of ['docker-compose.yml', 'docker-compose.services.yml', 'Dockerfile', 'Dockerfile.services', '.dockerignore', 'deploy', 'nginx']) {
     fs.cpSync(path.join(ROOT, f), path.join(dir, f), { recursive: true });
   }
   return dir;
 }
 
-function composeConfig(dir: string): Compose {
+function composeConfig(dir: string, file = 'docker-compose.yml', settings: Record<string, string> = {}): Compose {
   // Nothing from the developer's environment (DOMAIN, secrets...) may leak in.
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, LANG: 'C.UTF-8' };
-  const r = run(tools.bin('docker-compose'), ['--project-directory', dir, '-f', path.join(dir, 'docker-compose.yml'), 'config'], { env, cwd: dir });
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, LANG: 'C.UTF-8', ...settings };
+  const r = run(tools.bin('docker-compose'), ['--project-directory', dir, '-f', path.join(dir, file), 'config'], { env, cwd: dir });
   assert.equal(r.status, 0, `docker-compose config failed:\n${r.stderr}`);
   fs.writeFileSync(path.join(dir, 'resolved.yml'), r.stdout);
   const p = run(tools.bin('python3'), ['-c', `import json, yaml; print(json.dumps(yaml.safe_load(open(${JSON.stringify(path.join(dir, 'resolved.yml'))}))))`], { env });
@@ -67,12 +67,15 @@ describe('docker-compose.yml', { skip: tools.skip, timeout: 60_000 }, () => {
     dirs.push(dir);
     assert.equal(fs.existsSync(path.join(dir, '.env')), false);
     const c = composeConfig(dir);
-    assert.deepEqual(Object.keys(c.services).sort(), ['app', 'certbot', 'db', 'init', 'nginx']);
+    assert.deepEqual(Object.keys(c.services).sort(), ['app', 'backup', 'certbot', 'db', 'init', 'nginx']);
 
     const [db, app, nginx, certbot, init] = ['db', 'app', 'nginx', 'certbot', 'init'].map((n) => svc(c, n)) as [Service, Service, Service, Service, Service];
-    assert.equal(db.image, 'mysql:8.4');
+    assert.equal(db.image, 'mariadb:10.11', 'the engine every test runs on');
+    assert.equal(init.image, 'mariadb:10.11');
+    assert.equal(db.environment?.MARIADB_DATABASE, 'bookstore');
+    assert.equal(db.environment?.MARIADB_ROOT_PASSWORD_FILE, '/run/bookstore-secrets/db_root_password');
     assert.equal(db.ports, undefined, 'the database publishes no port');
-    assert.ok(db.healthcheck?.test.join(' ').includes('mysqladmin ping'));
+    assert.ok(db.healthcheck?.test.join(' ').includes('healthcheck.sh --connect --innodb_initialized'));
     assert.ok(db.command?.includes('--default-time-zone=+00:00'));
     assert.ok(volumeSpecs(db).some((v) => v.startsWith('db:/var/lib/mysql')));
     assert.equal(db.depends_on?.init?.condition, 'service_completed_successfully');
@@ -99,7 +102,19 @@ describe('docker-compose.yml', { skip: tools.skip, timeout: 60_000 }, () => {
 
     assert.equal(certbot.environment?.DOMAIN, '');
     assert.equal(certbot.environment?.CERTBOT_SERVER, 'https://acme-v02.api.letsencrypt.org/directory');
-    for (const v of ['db', 'uploads', 'secrets', 'letsencrypt', 'acme-webroot']) assert.ok(v in c.volumes, `volume ${v}`);
+    for (const v of ['db', 'uploads', 'secrets', 'letsencrypt', 'acme-webroot', 'backups']) assert.ok(v in c.volumes, `volume ${v}`);
+
+    // Backups: the database's image (it has mariadb-dump), daily, seven kept, root's password from the
+    // secrets volume (read by the script into an option file), nothing secret in its environment.
+    const backup = svc(c, 'backup');
+    assert.equal(backup.image, 'mariadb:10.11');
+    assert.deepEqual(backup.command, ['schedule']);
+    assert.equal(backup.environment?.BACKUP_INTERVAL, '24h');
+    assert.equal(backup.environment?.BACKUP_KEEP, '7');
+    assert.ok(volumeSpecs(backup).some((v) => v.startsWith('backups:/backups')));
+    assert.ok(volumeSpecs(backup).some((v) => /^secrets:\/run\/bookstore-secrets:ro$/.test(v)));
+    assert.doesNotMatch(JSON.stringify(backup), /PASSWORD/);
+    assert.ok(backup.healthcheck?.test.join(' ').includes('backup.sh health'));
 
     // Every file bind-mounted from the checkout exists.
     for (const s of Object.values(c.services)) {
@@ -127,6 +142,45 @@ describe('docker-compose.yml', { skip: tools.skip, timeout: 60_000 }, () => {
     assert.equal(svc(c, 'certbot').environment?.CERTBOT_EMAIL, 'ops@bookstore.test');
     assert.equal(svc(c, 'init').environment?.SESSION_SECRET, 's'.repeat(48));
     assert.equal(svc(c, 'app').environment?.TRUST_PROXY, '1');
+  });
+
+  it('takes another database image, ports and a backup folder on the host from the settings', () => {
+    const dir = freshCheckout();
+    dirs.push(dir);
+    fs.writeFileSync(
+      path.join(dir, '.env'),
+      'DB_IMAGE=mysql:8.4\nDB_HEALTHCHECK=mysqladmin ping -h 127.0.0.1\nHTTP_PORT=8080\nHTTPS_PORT=8443\nBACKUP_DIR=/srv/backups\nBACKUP_INTERVAL=6h\nBACKUP_KEEP=28\n',
+    );
+    const c = composeConfig(dir);
+    for (const name of ['db', 'init', 'backup']) assert.equal(svc(c, name).image, 'mysql:8.4', name);
+    assert.ok(svc(c, 'db').healthcheck?.test.join(' ').includes('mysqladmin ping -h 127.0.0.1'));
+    assert.match(JSON.stringify(svc(c, 'nginx').ports), /8443/);
+    assert.ok(volumeSpecs(svc(c, 'backup')).some((v) => v.startsWith('/srv/backups:/backups')), JSON.stringify(svc(c, 'backup').volumes));
+    assert.equal(svc(c, 'backup').environment?.BACKUP_INTERVAL, '6h');
+    assert.equal(svc(c, 'backup').environment?.BACKUP_KEEP, '28');
+  });
+});
+
+describe('docker-compose.services.yml', { skip: tools.skip, timeout: 60_000 }, () => {
+  before(() => assertTools(tools));
+
+  it('runs the three services on MariaDB 10.11 behind the gateway built from the Ingress', () => {
+    const dir = freshCheckout();
+    try {
+      const pem = (kind: string) => `-----BEGIN ${kind} KEY-----\nAAAA\n-----END ${kind} KEY-----`;
+      const c = composeConfig(dir, 'docker-compose.services.yml', {
+        SESSION_SECRET: 's'.repeat(48), DB_ROOT_PASSWORD: 'root-password', JWT_PRIVATE_KEY: pem('PRIVATE'), JWT_PUBLIC_KEY: pem('PUBLIC'),
+        CATALOG_SERVICE_KEY: pem('PRIVATE'), ORDER_SERVICE_KEY: pem('PRIVATE'), TRUSTED_BY_AUTH: '{}', TRUSTED_BY_CATALOG: '{}',
+      });
+      assert.deepEqual(Object.keys(c.services).sort(), ['auth', 'catalog', 'db', 'gateway', 'order']);
+      assert.equal(svc(c, 'db').image, 'mariadb:10.11');
+      assert.ok(svc(c, 'db').healthcheck?.test.join(' ').includes('healthcheck.sh --connect --innodb_initialized'));
+      assert.equal(svc(c, 'gateway').build?.target, 'gateway');
+      assert.match(JSON.stringify(svc(c, 'gateway').ports), /8443/);
+      for (const name of ['auth', 'catalog', 'order']) assert.equal(svc(c, name).depends_on?.db?.condition, 'service_healthy', name);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -76,7 +76,6 @@ export async function startTestApp(env: Record<string, string> = {}, db?: TestDa
     bookstore: createApp({ config, pool, logger: createLogger(config.logLevel, sink), database: database.name }),
   });
   const { bookstore } = make();
-  const siblings: BookStoreApp[] = [];
   const testApp: TestApp = {
     config,
     pool,
@@ -88,12 +87,10 @@ export async function startTestApp(env: Record<string, string> = {}, db?: TestDa
     logs,
     sibling() {
       const other = make().bookstore;
-      siblings.push(other);
       return { ...testApp, bookstore: other, app: other.app, ports: other.ports, agent: () => englishAgent(other.app) };
     },
     agent: () => englishAgent(bookstore.app),
     async close() {
-      await Promise.all([bookstore.close(), ...siblings.map((s) => s.close())]);
       await pool.end();
       if (!db) await database.drop();
       rmSync(uploadDir, { recursive: true, force: true });

@@ -30,6 +30,9 @@ for (const overlay of OVERLAYS) {
           assert.equal(config.service, name);
           assert.equal(config.port, Number(c.ports[0].containerPort));
           assert.match(config.databaseUrl, new RegExp(`/bookstore_${name}$`), 'its own database');
+          // Sessions are auth's: the other services reach them through auth's API, never its database.
+          const others = Object.entries(containerEnv(c, objs)).filter(([, v]) => /^mysql:\/\//.test(String(v)) && !String(v).endsWith(`/bookstore_${name}`));
+          assert.deepEqual(others.map(([k]) => k), [], 'no database URL but its own');
         }
       });
     }

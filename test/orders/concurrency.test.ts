@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createPool } from '../../src/db/pool.js';
 import { sweepExpired } from '../../src/orders/purchases.service.js';
-import { localPorts } from '../../src/ports.js';
+import { localCatalog } from '../../src/catalog/catalog.local.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { buyNow, chooseDelivery, count, createBook, csrfOf, pay, providerIds, purchaseIdFrom, purchaseRow, stockOf } from '../helpers/orders.js';
 import { createUser, loggedInAgent } from '../helpers/users.js';
@@ -92,7 +92,7 @@ describe('expiry', () => {
     assert.equal(await sweepExpired(t.pool, t.ports.catalog, new Date(Date.now() + 29 * 60_000)), 0);
     const pending = await count(t.pool, 'purchases', "status = 'pending_payment'"); // earlier tests' too
     const other = createPool(t.config.databaseUrl, 10);
-    const otherCatalog = localPorts(other).catalog;
+    const otherCatalog = localCatalog(other);
     try {
       const later = new Date(Date.now() + 31 * 60_000);
       const [a, b, c] = await Promise.all([sweepExpired(t.pool, t.ports.catalog, later), sweepExpired(other, otherCatalog, later), sweepExpired(other, otherCatalog, later)]);

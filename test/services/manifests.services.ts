@@ -56,7 +56,7 @@ for (const overlay of ['local', 'aws']) {
     });
 
     test('each service: Deployment hardened and probed, ClusterIP Service, HPA, PDB, all fitting together', () => {
-      const site = readFileSync('src/site/site.routes.ts', 'utf8') + readFileSync('src/app.ts', 'utf8');
+      const site = readFileSync('src/site/site.routes.ts', 'utf8') + readFileSync('src/compose.ts', 'utf8');
       for (const name of SERVICES) {
         const dep = byKind(objs, 'Deployment').find((d) => d.metadata.name === name)!;
         assert.ok(dep, `Deployment ${name}`);

@@ -92,7 +92,6 @@ export async function startTopology(opts: { nginxPort?: number; env?: Record<str
     LOG_LEVEL: 'info',
     AUTH_URL: `http://127.0.0.1:${ports.auth}`,
     CATALOG_URL: `http://127.0.0.1:${ports.catalog}`,
-    SESSION_DATABASE_URL: dbUrl('auth'),
     UPLOAD_DIR: uploads,
     JWT_PUBLIC_KEY: jwt.pub,
     CALL_TIMEOUT_MS: '1500',

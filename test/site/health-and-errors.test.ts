@@ -19,7 +19,7 @@ function appWithDeadDatabase() {
   const config = loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'mysql://root@127.0.0.1:1/bookstore', SESSION_SECRET: 's'.repeat(32), JWT_SECRET: 'j'.repeat(32), UPLOAD_DIR: t.uploadDir, LOG_LEVEL: 'silent' });
   const pool = createPool(config.databaseUrl, 1);
   const bookstore = createApp({ config, pool, logger: createLogger('silent'), database: 'bookstore' });
-  return { app: bookstore.app, close: async () => { await bookstore.close(); await pool.end(); } };
+  return { app: bookstore.app, close: () => pool.end() };
 }
 
 describe('health', () => {

@@ -143,6 +143,18 @@ describe('two languages', () => {
     assert.match(missing.text, /No encontramos esa página\./);
   });
 
+  test("a seller's form errors in Spanish too (their texts are whole keys, not built from parts)", async () => {
+    const seller = await createUser(t.pool);
+    const agent = supertest.agent(t.app);
+    const login = await agent.get('/login');
+    await agent.post('/login').type('form').send({ _csrf: csrfFrom(login.text), email: seller.email, password: seller.password });
+    const form = await agent.get('/book/add_book');
+    const res = await agent.post('/book/add_book').type('form').send({ _csrf: csrfFrom(form.text), title: '', author: 'x'.repeat(121), price: '10', stock: '1', condition: 'good' });
+    assert.equal(res.status, 422);
+    assert.match(res.text, /Escribe el título\./);
+    assert.match(res.text, /Usa máximo 120 caracteres en el autor\./);
+  });
+
   test('dates and money per language (Intl)', () => {
     const d = new Date('2026-11-28T06:19:00Z');
     assert.equal(LANGUAGES.en.formatTime(d), 'Nov 28, 2026, 6:19 AM UTC');

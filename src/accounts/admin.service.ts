@@ -1,7 +1,7 @@
 // Administration of accounts: an admin cannot lock themselves out. The accounts feature owns the
 // rows; this only adds the administrator's rules.
 import type { Db } from '../db/pool.js';
-import { disableUser, enableUser, findUserById, setRole } from '../accounts/accounts.service.js';
+import { disableUser, enableUser, findUserById, setRole } from './accounts.service.js';
 import { Conflict, NotFound } from '../http/errors.js';
 
 /** `self`: the message when the administrator names their own account. */

@@ -1,5 +1,6 @@
+// JSON request bodies for /api and /internal: JSON only (415 otherwise), size and nesting bounded.
 import express, { type RequestHandler } from 'express';
-import { BadRequest, UnsupportedMediaType } from '../http/errors.js';
+import { BadRequest, UnsupportedMediaType } from './errors.js';
 
 /** No API body needs more than a few levels; deeper ones are refused before any code walks them. */
 export const MAX_JSON_DEPTH = 32;

@@ -1,61 +1,19 @@
+// Orders' admin pages: delivery providers and every purchase (the order service's when split).
 import { Router, type Request, type Response } from 'express';
 import type { Pool } from '../db/pool.js';
 import type { AccountsPort } from '../accounts/accounts.port.js';
-import { countUsers, listUsers } from '../accounts/accounts.service.js';
 import { Invalid, NotFound } from '../http/errors.js';
 import { flash } from '../http/flash.js';
 import { requireAdmin } from '../http/guards.js';
 import { pageFromQuery, pagination } from '../http/pagination.js';
 import { parseInput, requireId, typedValues } from '../http/validate.js';
 import { moneyInput } from '../money.js';
-import * as deliveries from '../orders/deliveries.service.js';
-import * as history from '../orders/history.service.js';
-import { providerSchema, purchaseStatusFilter, roleSchema } from '../orders/orders.schema.js';
-import { ordersLocals } from '../orders/orders.view.js';
-import * as admin from './admin.service.js';
+import * as deliveries from './deliveries.service.js';
+import * as history from './history.service.js';
+import { providerSchema, purchaseStatusFilter } from './orders.schema.js';
+import { ordersLocals } from './orders.view.js';
 
 const PER_PAGE = 50;
-
-/** The monolith's admin pages: both owners' sections, on one pool. */
-export function adminRoutes({ pool, accounts }: { pool: Pool; accounts: AccountsPort }): Router {
-  const router = Router();
-  router.use(adminAccountsRoutes({ pool }));
-  router.use(adminOrdersRoutes({ pool, accounts }));
-  return router;
-}
-
-/** Accounts' admin pages (the auth service's when split). */
-export function adminAccountsRoutes({ pool }: { pool: Pool }): Router {
-  const router = Router();
-  router.use('/admin', requireAdmin, ordersLocals);
-
-  router.get('/admin/users', async (req, res) => {
-    const page = pageFromQuery(req.query.page);
-    const [total, users] = await Promise.all([countUsers(pool), listUsers(pool, PER_PAGE, (page - 1) * PER_PAGE)]);
-    res.render('admin/users', { title: 'Accounts', users, pager: pagination(page, PER_PAGE, total, req.query) });
-  });
-
-  router.post('/admin/users/:id/role', async (req, res) => {
-    const userId = requireId(req.params.id);
-    const { role } = parseInput(roleSchema, req.body);
-    await admin.changeRole(pool, req.user!.id, userId, role);
-    req.log.info({ event: 'role_changed', userId, role, by: req.user!.id }, 'role changed');
-    flash(req, 'success', role === 'admin' ? 'The account is now an administrator.' : 'The account is now a regular user.');
-    res.redirect('/admin/users');
-  });
-
-  for (const [action, disabled] of [['disable', true], ['enable', false]] as const) {
-    router.post(`/admin/users/:id/${action}`, async (req, res) => {
-      const userId = requireId(req.params.id);
-      const email = await admin.setDisabled(pool, req.user!.id, userId, disabled);
-      req.log.info({ event: disabled ? 'account_disabled' : 'account_enabled', userId, by: req.user!.id }, `account ${action}d`);
-      flash(req, 'success', disabled ? '{email} is disabled and has been logged out everywhere.' : '{email} can log in again.', { email });
-      res.redirect('/admin/users');
-    });
-  }
-
-  return router;
-}
 
 /** Orders' admin pages: delivery providers and purchases (the order service's when split). */
 export function adminOrdersRoutes({ pool, accounts }: { pool: Pool; accounts: AccountsPort }): Router {

@@ -1,0 +1,71 @@
+#!/bin/bash
+# BookStore app instance (Debian 12), in the Auto Scaling Group behind the ALB. Runs the release
+# CI built (a tarball: dist/, production node_modules, Node 24 in bin/; an S3 asset of this stack)
+# as the unprivileged `bookstore` user under systemd: no git clone, no build, no Docker at boot.
+# The uploads are on EFS (NFS 4.1); the database is the HAProxy pair behind the internal NLB.
+# The @@…@@ placeholders are filled by the CDK (lib/boot-script.ts).
+set -euo pipefail
+REGION='@@REGION@@'
+STACK='@@STACK@@'
+RESOURCE='@@RESOURCE@@'
+TOOLS_URL='@@TOOLS_URL@@'
+LOG_GROUP='@@LOG_GROUP@@'
+NAME=app
+RELEASE_URL='@@RELEASE_URL@@'
+FILE_SYSTEM_ID='@@FILE_SYSTEM_ID@@'
+DB_HOST='@@DB_HOST@@'
+TRUST_PROXY='@@TRUST_PROXY@@'
+SESSION_SECRET_PARAM='@@SESSION_SECRET_PARAM@@'
+JWT_SECRET_PARAM='@@JWT_SECRET_PARAM@@'
+DB_PASSWORD_PARAM='@@DB_PASSWORD_PARAM@@'
+
+# shellcheck source=SCRIPTDIR/lib-common.sh
+. "$(dirname "$0")/lib-common.sh"
+
+param() { aws ssm get-parameter --region "$REGION" --with-decryption --name "$1" --query Parameter.Value --output text; }
+
+boot_common
+apt_install nfs-common
+id bookstore >/dev/null 2>&1 || useradd --system --home-dir /nonexistent --shell /usr/sbin/nologin bookstore
+
+# EFS over NFS 4.1 with the options AWS recommends. (Debian 12 has no amazon-efs-utils package, so
+# no TLS and no access point: the security group admits the app instances only, and the data is
+# encrypted at rest.) The stack creates this group after the mount targets exist.
+mkdir -p /srv/bookstore/uploads
+grep -q ' /srv/bookstore/uploads ' /etc/fstab ||
+  echo "$FILE_SYSTEM_ID.efs.$REGION.amazonaws.com:/ /srv/bookstore/uploads nfs4 nfsvers=4.1,rsize=1048576,wsize=1048576,hard,timeo=600,retrans=2,noresvport,_netdev 0 0" >>/etc/fstab
+mount /srv/bookstore/uploads
+chown bookstore:bookstore /srv/bookstore/uploads
+
+# The release: downloaded, unpacked as root (the app user can read it, not change it).
+release_name="$(basename "$RELEASE_URL")"
+release_dir="/opt/bookstore/releases/${release_name%%.*}" # the asset hash: one folder per release
+mkdir -p "$release_dir"
+aws s3 cp --region "$REGION" "$RELEASE_URL" /opt/bookstore/release.tar.gz
+tar -xzf /opt/bookstore/release.tar.gz -C "$release_dir" --no-same-owner
+chmod 0755 /opt/bookstore /opt/bookstore/releases "$release_dir"
+rm /opt/bookstore/release.tar.gz
+ln -sfn "$release_dir" /opt/bookstore/current
+
+# The secrets come from SSM Parameter Store, never from this script.
+umask 027
+{
+  echo "DATABASE_URL=mysql://bookstore:$(param "$DB_PASSWORD_PARAM")@$DB_HOST:3306/bookstore"
+  echo "SESSION_SECRET=$(param "$SESSION_SECRET_PARAM")"
+  echo "JWT_SECRET=$(param "$JWT_SECRET_PARAM")"
+  echo "TRUST_PROXY=$TRUST_PROXY"
+  echo "INSTANCE_NAME=$(imds meta-data/instance-id)"
+} >/etc/bookstore/app.env
+umask 022
+chown root:bookstore /etc/bookstore/app.env
+mkdir -p /var/log/bookstore
+
+systemctl enable --now bookstore-app.service
+ship_logs /var/log/bookstore/app.log
+# CloudFormation (and a rolling update) goes on once the app answers its health check.
+for _ in $(seq 1 120); do
+  curl -sf http://127.0.0.1:3000/ping >/dev/null && break
+  sleep 2
+done
+curl -sf http://127.0.0.1:3000/ping >/dev/null
+signal SUCCESS
