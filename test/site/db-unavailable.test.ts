@@ -7,13 +7,13 @@ import type { AddressInfo } from 'node:net';
 import supertest from 'supertest';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { createPool, type Pool } from '../../src/db/pool.js';
+import { createPool, type Pool, type RowDataPacket } from '../../src/db/pool.js';
 import { createLogger } from '../../src/logger.js';
 import { migrate } from '../../src/db/migrate.js';
 import { SERVER_URL, startTestApp, type TestApp } from '../helpers/app.js';
 import { startPrivateMariadb, type PrivateMariadb } from '../helpers/private-mariadb.js';
 import { count, createBook, stockOf } from '../helpers/orders.js';
-import { createUser, PASSWORD } from '../helpers/users.js';
+import { createUser, csrfFrom, PASSWORD } from '../helpers/users.js';
 
 let t: TestApp;
 before(async () => {
@@ -181,6 +181,26 @@ describe('database trouble', () => {
       assert.equal((await supertest(app.app).get('/healthz')).status, 200);
       assert.equal((await supertest(app.app).post(`/api/buy/${book}`).set(auth).send({ quantity: 1 })).status, 201);
       assert.equal(await stockOf(root, book), 1);
+    });
+
+    test('a visitor\'s first form while read-only: its POST is a 503 (the session could not be stored), not an expired form\'s 403', async () => {
+      const visitor = supertest.agent(app.app);
+      const email = `ro.${Date.now()}@example.com`;
+      await root.query('SET GLOBAL read_only = 1');
+      try {
+        const form = await visitor.get('/register').set('Accept-Language', 'en');
+        assert.equal(form.status, 200, 'the form is a page that reads nothing');
+        const res = await visitor.post('/register').type('form').set('Accept-Language', 'en').send({ _csrf: csrfFrom(form.text), name: 'Ro', email, password: PASSWORD, password_confirm: PASSWORD });
+        assert.equal(res.status, 503, res.text.slice(0, 200));
+        assert.equal(res.headers['retry-after'], '5');
+      } finally {
+        await root.query('SET GLOBAL read_only = 0');
+      }
+      const [users] = await root.query<RowDataPacket[]>('SELECT id FROM users WHERE email = ?', [email]);
+      assert.deepEqual(users, [], 'no account was made');
+      // Writable, a form whose session holds no token is still refused as expired (403).
+      const stranger = await supertest(app.app).post('/register').type('form').send({ _csrf: 'x'.repeat(64), name: 'Ro', email: 'ro@example.com', password: PASSWORD, password_confirm: PASSWORD });
+      assert.equal(stranger.status, 403);
     });
   });
 });
