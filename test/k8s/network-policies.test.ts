@@ -81,6 +81,9 @@ function actors(objs: K8sObject[], overlay: string): Actor[] {
     // Outside the cluster, in the VPC: the scale-out stage's HAProxy (aws), and an internet host.
     ...(overlay === 'aws' ? [{ name: 'database', ip: '10.0.3.10', ports: [{ port: 3306, protocol: 'TCP' }] }] : []),
     { name: 'internet', ip: '93.184.216.34', ports: [{ port: 443, protocol: 'TCP' }, { port: 3306, protocol: 'TCP' }] },
+    // A mail provider's SMTP submission server (SES, say), and an SMTP server inside the VPC.
+    { name: 'smtp', ip: '52.0.0.25', ports: [{ port: 25, protocol: 'TCP' }, { port: 465, protocol: 'TCP' }, { port: 587, protocol: 'TCP' }] },
+    { name: 'vpc-host', ip: '10.0.9.9', ports: [{ port: 587, protocol: 'TCP' }, { port: 22, protocol: 'TCP' }] },
   ];
 }
 
@@ -112,6 +115,8 @@ for (const overlay of OVERLAYS) {
         'order -> auth:5001/TCP',
         'catalog -> auth:5001/TCP',
         ...['auth', 'catalog', 'order'].flatMap((s) => [`${s} -> ${db}:3306/TCP`, `${s} -> kube-dns:53/UDP`, `${s} -> kube-dns:53/TCP`]),
+        // The two that send e-mail reach a public SMTP server on the submission ports, nothing else.
+        ...['auth', 'order'].flatMap((s) => [`${s} -> smtp:465/TCP`, `${s} -> smtp:587/TCP`]),
       ].sort();
       assert.deepEqual(graph(render(overlay), overlay), expected);
     });
