@@ -18,11 +18,21 @@ TRUST_PROXY='@@TRUST_PROXY@@'
 SESSION_SECRET_PARAM='@@SESSION_SECRET_PARAM@@'
 JWT_SECRET_PARAM='@@JWT_SECRET_PARAM@@'
 DB_PASSWORD_PARAM='@@DB_PASSWORD_PARAM@@'
+SMTP_URL_PARAM='@@SMTP_URL_PARAM@@'
+PUBLIC_URL='@@PUBLIC_URL@@'
+MAIL_FROM='@@MAIL_FROM@@'
 
 # shellcheck source=SCRIPTDIR/lib-common.sh
 . "$(dirname "$0")/lib-common.sh"
 
 param() { aws ssm get-parameter --region "$REGION" --with-decryption --name "$1" --query Parameter.Value --output text; }
+# An optional parameter: empty when it does not exist; any other failure (no access) stops the boot.
+optional_param() {
+  local out
+  if out="$(param "$1" 2>&1)"; then printf '%s' "$out"
+  elif grep -q ParameterNotFound <<<"$out"; then printf ''
+  else echo "$out" >&2; return 1; fi
+}
 
 boot_common
 apt_install nfs-common
@@ -48,12 +58,16 @@ rm /opt/bookstore/release.tar.gz
 ln -sfn "$release_dir" /opt/bookstore/current
 
 # The secrets come from SSM Parameter Store, never from this script.
+smtp_url="$(optional_param "$SMTP_URL_PARAM")"
 umask 027
 {
   echo "DATABASE_URL=mysql://bookstore:$(param "$DB_PASSWORD_PARAM")@$DB_HOST:3306/bookstore"
   echo "SESSION_SECRET=$(param "$SESSION_SECRET_PARAM")"
   echo "JWT_SECRET=$(param "$JWT_SECRET_PARAM")"
   echo "TRUST_PROXY=$TRUST_PROXY"
+  echo "PUBLIC_URL=$PUBLIC_URL"
+  echo "MAIL_FROM=$MAIL_FROM"
+  if [ -n "$smtp_url" ]; then echo "SMTP_URL=$smtp_url"; fi
   echo "INSTANCE_NAME=$(imds meta-data/instance-id)"
 } >/etc/bookstore/app.env
 umask 022

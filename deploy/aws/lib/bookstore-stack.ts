@@ -41,6 +41,9 @@ export class BookStoreStack extends Stack {
     const params = {
       sessionSecret: `${prefix}/app/session-secret`,
       jwtSecret: `${prefix}/app/jwt-secret`,
+      // Optional: SES SMTP credentials as smtps://USER:PASSWORD@email-smtp.REGION.amazonaws.com:465
+      // (docs/scale-out.md). Without it the app sends nothing and its outboxes wait.
+      smtpUrl: `${prefix}/app/smtp-url`,
       appPasswordParam: `${prefix}/app/db-password`,
       replicationPasswordParam: `${prefix}/db/replication-password`,
       topologyPrefix: `${prefix}/topology`,
@@ -58,6 +61,10 @@ export class BookStoreStack extends Stack {
     });
     const certificateArn = new CfnParameter(this, 'CertificateArn', { type: 'String', description: 'ACM certificate for the domain (HTTPS on the ALB)' });
     const appInstanceType = new CfnParameter(this, 'AppInstanceType', { type: 'String', default: 't3.small' });
+    // Links in e-mails start here (never the request's Host), and e-mails come from MAIL_FROM
+    // (an address SES has verified).
+    const publicUrl = new CfnParameter(this, 'PublicUrl', { type: 'String', allowedPattern: '^https://[^/]+$', description: 'The shop as its users reach it, e.g. https://shop.example.com' });
+    const mailFrom = new CfnParameter(this, 'MailFrom', { type: 'String', allowedPattern: "^[^'\\n]+$", default: 'BookStore <no-reply@bookstore.local>', description: 'The sender of e-mails (an identity SES has verified)' });
     const dbInstanceType = new CfnParameter(this, 'DbInstanceType', { type: 'String', default: 't3.medium' });
 
     // Two zones, a NAT gateway in each (apt and AWS's agent packages at boot), and an S3 gateway
@@ -101,7 +108,7 @@ export class BookStoreStack extends Stack {
 
     // The app tier: its own role (its three parameters, the release), a launch template (IMDSv2,
     // hop limit 1: the app runs on the host, no container needs the role) and the group.
-    const app = tierRole(this, 'App', { tools, logGroupName: '/bookstore/app', readsParameters: [params.sessionSecret, params.jwtSecret, params.appPasswordParam] });
+    const app = tierRole(this, 'App', { tools, logGroupName: '/bookstore/app', readsParameters: [params.sessionSecret, params.jwtSecret, params.appPasswordParam, params.smtpUrl] });
     release.grantRead(app.role);
     let asgResource: autoscaling.CfnAutoScalingGroup | undefined;
     const launchTemplate = new ec2.LaunchTemplate(this, 'AppLaunchTemplate', {
@@ -128,6 +135,9 @@ export class BookStoreStack extends Stack {
               SESSION_SECRET_PARAM: params.sessionSecret,
               JWT_SECRET_PARAM: params.jwtSecret,
               DB_PASSWORD_PARAM: params.appPasswordParam,
+              SMTP_URL_PARAM: params.smtpUrl,
+              PUBLIC_URL: publicUrl.valueAsString,
+              MAIL_FROM: mailFrom.valueAsString,
             }),
         }),
       ),

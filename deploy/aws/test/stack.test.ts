@@ -88,7 +88,7 @@ test('one role per tier, each reading only its own SSM parameters', () => {
   const [haproxyRole] = [...haproxyRoles];
   assert.equal(new Set([appRole, dbRole, haproxyRole]).size, 3, 'three tiers, three roles');
 
-  assert.deepEqual(readableParameters(appRole), ['bookstore/app/db-password', 'bookstore/app/jwt-secret', 'bookstore/app/session-secret']);
+  assert.deepEqual(readableParameters(appRole), ['bookstore/app/db-password', 'bookstore/app/jwt-secret', 'bookstore/app/session-secret', 'bookstore/app/smtp-url']);
   assert.deepEqual(readableParameters(dbRole!), ['bookstore/app/db-password', 'bookstore/db/replication-password', 'bookstore/topology/*']);
   assert.deepEqual(readableParameters(haproxyRole!), ['bookstore/topology/*']);
   // Nobody reads every parameter: no ssm:* or GetParameter on "*", and not AWS's managed
