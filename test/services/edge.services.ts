@@ -3,11 +3,11 @@
 // default backend; a cover larger than nginx's body buffer goes through (nginx, started as root,
 // writes it to a temp file its workers can reach); and the client's address the services limit
 // logins by is the one nginx saw, never an X-Forwarded-For the client sent.
+import { client } from '../helpers/cookie-client.js';
 import assert from 'node:assert/strict';
 import { request } from 'node:https';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
-import supertest from 'supertest';
 import { createPool, type Pool } from '../../src/db/pool.js';
 import { createUser, csrfFrom, PASSWORD, uniqueEmail } from '../helpers/users.js';
 import { SERVER_URL, startTopology, type Topology } from './topology.js';
@@ -28,28 +28,10 @@ after(async () => {
   await t?.close();
 });
 
-type Request = ReturnType<ReturnType<typeof supertest>['get']>;
 
 /** A browser-like client that keeps its cookies (superagent's jar drops the Secure __Host- one). */
 function browser() {
-  const jar = new Map<string, string>();
-  const wrap = (req: Request): Request => {
-    void req.set('Accept-Language', 'en');
-    const end = req.end.bind(req);
-    req.end = ((cb?: Parameters<typeof end>[0]) => {
-      if (jar.size) void req.set('Cookie', [...jar].map(([k, v]) => `${k}=${v}`).join('; '));
-      return end(cb);
-    }) as typeof req.end;
-    req.on('response', (res: { headers: Record<string, string | string[] | undefined> }) => {
-      for (const c of ([] as string[]).concat(res.headers['set-cookie'] ?? [])) {
-        const [name = '', value = ''] = (c.split(';')[0] ?? '').split(/=(.*)/s);
-        if (!value) jar.delete(name);
-        else jar.set(name, value);
-      }
-    });
-    return req;
-  };
-  return { get: (path: string) => wrap(supertest(t.base).get(path)), post: (path: string) => wrap(supertest(t.base).post(path)) };
+  return client(t.base);
 }
 
 /** POST /auth/api/login through the Ingress, from a chosen local address, with a chosen X-Forwarded-For. */

@@ -1,17 +1,16 @@
 // E-mail in the split shop (issue 26): auth sends its outbox (verification, password reset) and
 // order its own (purchases), each with its own sender job, to a real SMTP server; links are built
 // from PUBLIC_URL with the Ingress's prefixes, and opened from the real messages through nginx.
+import { client } from '../helpers/cookie-client.js';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import supertest from 'supertest';
 import { csrfFrom, PASSWORD, uniqueEmail } from '../helpers/users.js';
 import { linkIn, startSmtp, type TestSmtp } from '../helpers/smtp.js';
 import { freePort, startTopology, type Topology } from './topology.js';
 
 process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0'; // nginx's certificate is self-signed, as in the local stack
 
-type Request = ReturnType<ReturnType<typeof supertest>['get']>;
 let t: Topology;
 let smtp: TestSmtp;
 let base = '';
@@ -30,25 +29,7 @@ after(async () => {
 
 /** A browser-like client that keeps its cookies (the __Host- one included) on the one host. */
 function agent() {
-  const jar = new Map<string, string>();
-  const wrap = (req: Request): Request => {
-    void req.set('Accept-Language', 'en');
-    const end = req.end.bind(req);
-    req.end = ((cb?: Parameters<typeof end>[0]) => {
-      if (jar.size) void req.set('Cookie', [...jar].map(([k, v]) => `${k}=${v}`).join('; '));
-      return end(cb);
-    }) as typeof req.end;
-    req.on('response', (res: { headers: Record<string, string | string[] | undefined> }) => {
-      for (const c of ([] as string[]).concat(res.headers['set-cookie'] ?? [])) {
-        const pair = c.split(';')[0] ?? '';
-        const i = pair.indexOf('=');
-        if (!pair.slice(i + 1) || /expires=Thu, 01 Jan 1970/i.test(c)) jar.delete(pair.slice(0, i));
-        else jar.set(pair.slice(0, i), pair.slice(i + 1));
-      }
-    });
-    return req;
-  };
-  return { get: (path: string) => wrap(supertest(base).get(path)), post: (path: string) => wrap(supertest(base).post(path)) };
+  return client(base);
 }
 type Agent = ReturnType<typeof agent>;
 

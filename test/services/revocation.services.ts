@@ -2,6 +2,7 @@
 // - an API token ends on catalog and order when its account is disabled, demoted or changes its
 //   password, within the stated bound (auth's answer is cached ACCOUNT_CHECK_CACHE_MS, 2 s here);
 // - a service token is good for one call: replayed, or with an expiry far past its issue time, 401.
+import { client } from '../helpers/cookie-client.js';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
@@ -33,29 +34,10 @@ after(async () => {
   await t?.close();
 });
 
-type Request = ReturnType<ReturnType<typeof supertest>['get']>;
 
 /** A browser-like client for auth's pages: keeps the cookies it is given (including the Secure __Host- one). */
 function browser() {
-  const jar = new Map<string, string>();
-  const wrap = (req: Request): Request => {
-    void req.set('Accept-Language', 'en');
-    const end = req.end.bind(req);
-    req.end = ((cb?: Parameters<typeof end>[0]) => {
-      if (jar.size) void req.set('Cookie', [...jar].map(([k, v]) => `${k}=${v}`).join('; '));
-      return end(cb);
-    }) as typeof req.end;
-    req.on('response', (res: { headers: Record<string, string | string[] | undefined> }) => {
-      for (const c of ([] as string[]).concat(res.headers['set-cookie'] ?? [])) {
-        const pair = c.split(';')[0] ?? '';
-        const i = pair.indexOf('=');
-        if (!pair.slice(i + 1) || /expires=Thu, 01 Jan 1970/i.test(c)) jar.delete(pair.slice(0, i));
-        else jar.set(pair.slice(0, i), pair.slice(i + 1));
-      }
-    });
-    return req;
-  };
-  const a = { get: (path: string) => wrap(supertest(t.base).get(path)), post: (path: string) => wrap(supertest(t.base).post(path)) };
+  const a = client(t.base);
   /** Posts a form of the page at `formPage`, with that page's CSRF token. */
   const submit = async (formPage: string, path: string, fields: Record<string, string>) => {
     const page = await a.get(formPage);
