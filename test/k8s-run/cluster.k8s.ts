@@ -74,7 +74,7 @@ describe('the local overlay, run as its manifests say', { skip, timeout: 15 * 60
     const home = await agent(c.base).get('/');
     assert.equal(home.status, 200);
     assert.match(home.text, /href="\/book\/catalog"/);
-    assert.equal((await agent(c.base).get('/no-such-page')).status, 404, 'the default backend: catalog\'s 404 page');
+    assert.equal((await agent(c.base).get('/no-such-page')).status, 404, 'the not-found Ingress: catalog\'s 404 page');
     seller = (await register(c.base, 'Ada')).agent;
     const title = `Kindred ${Date.now()}`;
     const book = await publish(seller, title);

@@ -68,9 +68,10 @@ async function nginxFor(ingressText: string, upstreams: Record<string, string>, 
   };
 }
 
-// What no Ingress path matches goes to the default backend: catalog, on a path it has no route for,
-// so the real service answers with the shop's 404 page (test/services/edge.services.ts shows that).
-const DEFAULT_BACKEND = { service: 'catalog', url: '/.ingress-default-backend', prefix: '/book' };
+// Every path the three prefixes and the home page leave: the not-found Ingress sends it to catalog on
+// a path it has no route for, so the real service answers with the shop's 404 page
+// (test/services/edge.services.ts shows that). Nothing is left to the controller's default backend.
+const NOT_FOUND_INGRESS = { service: 'catalog', url: '/.ingress-default-backend', prefix: '/book' };
 
 describe('ingress-nginx routing of k8s/base/ingress.yaml', () => {
   let dir: string;
@@ -107,15 +108,21 @@ describe('ingress-nginx routing of k8s/base/ingress.yaml', () => {
     assert.equal(mixed.proc.exitCode, null);
   });
 
-  test('…so the design that mixes Exact with regex sends the home page to the default backend (the shop\'s 404)', async () => {
-    assert.deepEqual(await mixed.get('/'), DEFAULT_BACKEND);
+  test('…so the design that mixes Exact with regex sends the home page to the default backend (the controller\'s own 404)', async () => {
+    assert.equal(await mixed.get('/'), 404);
+  });
+
+  test('an Ingress with its own spec.defaultBackend is refused by name, not routed some other way', () => {
+    const withDefault = SHIPPED.replace('  name: not-found\n', '  name: not-found\n').replace('spec:\n  ingressClassName: nginx\n  tls:', 'spec:\n  defaultBackend: { service: { name: catalog, port: { number: 5002 } } }\n  ingressClassName: nginx\n  tls:');
+    assert.notEqual(withDefault, SHIPPED);
+    assert.throws(() => locations(withDefault), /Ingress auth: spec.defaultBackend is not handled/);
   });
 
   test('the shipped Ingresses never mix Exact with regex on the host', () => {
     for (const l of locations(SHIPPED)) assert.notEqual((l as { pathType?: string }).pathType, 'Exact', l.path);
   });
 
-  test('the home page and every prefix reach their service, rewritten, with their prefix; anything else goes to the default backend', async () => {
+  test('the home page and every prefix reach their service, rewritten, with their prefix; anything else to the not-found Ingress', async () => {
     assert.deepEqual(await shipped.get('/'), { service: 'catalog', url: '/', prefix: '/book' });
     assert.deepEqual(await shipped.get('/?lang=en'), { service: 'catalog', url: '/?lang=en', prefix: '/book' });
     assert.deepEqual(await shipped.get('/book'), { service: 'catalog', url: '/', prefix: '/book' });
@@ -125,6 +132,7 @@ describe('ingress-nginx routing of k8s/base/ingress.yaml', () => {
     assert.deepEqual(await shipped.get('/order/cart'), { service: 'order', url: '/cart', prefix: '/order' });
     // Case-insensitive, as the controller's `~*`.
     assert.deepEqual(await shipped.get('/Order/cart'), { service: 'order', url: '/cart', prefix: '/order' });
-    for (const path of ['/nope', '/bookstore', '/favicon.ico', '/index.html']) assert.deepEqual(await shipped.get(path), DEFAULT_BACKEND, path);
+    for (const path of ['/nope', '/bookstore', '/favicon.ico', '/index.html', '/authx']) assert.deepEqual(await shipped.get(path), NOT_FOUND_INGRESS, path);
+    assert.deepEqual(await shipped.get('/nope?x=1'), { ...NOT_FOUND_INGRESS, url: '/.ingress-default-backend?x=1' });
   });
 });

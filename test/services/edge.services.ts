@@ -1,6 +1,6 @@
 // The edge of the split shop: what the Ingress-equivalent nginx (generated from k8s/base/ingress.yaml
-// by scripts/ingress-nginx.mjs) itself decides. Paths no Ingress matches get the shop's 404 from the
-// default backend; a cover larger than nginx's body buffer goes through (nginx, started as root,
+// by scripts/ingress-nginx.mjs) itself decides. Paths under no service's prefix get the shop's 404
+// (the not-found Ingress); a cover larger than nginx's body buffer goes through (nginx, started as root,
 // writes it to a temp file its workers can reach); and the client's address the services limit
 // logins by is the one nginx saw, never an X-Forwarded-For the client sent.
 import { client } from '../helpers/cookie-client.js';
@@ -53,7 +53,7 @@ function apiLogin(email: string, password: string, opts: { forwardedFor?: string
 }
 
 describe('the Ingress edge', () => {
-  test('a path no Ingress matches gets the shop\'s 404 page, with its security headers, for any method', async () => {
+  test('a path no prefix matches gets the shop\'s 404 page (the not-found Ingress), with its security headers; a form posted there is refused as in the monolith', async () => {
     for (const path of ['/nope', '/login', '/internal/accounts/1', '/catalog', '/api/login', '/ping']) {
       const res = await browser().get(path);
       assert.equal(res.status, 404, path);
@@ -64,9 +64,11 @@ describe('the Ingress edge', () => {
       assert.match(res.text, /<h1>Page not found<\/h1>/, path);
       assert.match(res.text, /href="\/book\/catalog"/, `${path}: the shop's layout, its links under the services' prefixes`);
     }
+    // The Ingress passes the method on (ingress-nginx has no annotation to change it): catalog's CSRF
+    // check refuses an unsafe request before any route, as the monolith does (test/site/health-and-errors).
     const posted = await browser().post('/nope').type('form').send({ a: '1' });
-    assert.equal(posted.status, 404);
-    assert.match(posted.text, /<h1>Page not found<\/h1>/);
+    assert.equal(posted.status, 403);
+    assert.match(posted.text, /href="\/book\/catalog"/);
   });
 
   test('a seller publishes a cover larger than nginx\'s body buffer (about 1 MB) through the Ingress', async () => {

@@ -58,6 +58,13 @@ describe('error pages', () => {
     assert.match(res.text, /<nav/);
   });
 
+  test('a form posted to an unknown page without a CSRF token is refused before any route (403), as through the services\' Ingress', async () => {
+    const res = await supertest(t.app).post('/no/such/page').type('form').send({ a: '1' }).set('Accept-Language', 'en');
+    assert.equal(res.status, 403);
+    assert.match(res.text, /<nav/);
+    assert.doesNotMatch(res.text, /Page not found/);
+  });
+
   test('under /api errors are JSON', async () => {
     const res = await supertest(t.app).get('/api/no-such-thing');
     assert.equal(res.status, 404);
