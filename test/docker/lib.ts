@@ -45,10 +45,10 @@ export async function dockerOk(args: string[], opts: Parameters<typeof exec>[2] 
 }
 
 /** Why the suite cannot run (no engine), or false. In CI a missing engine is a failure, not a skip. */
-export function engineMissing(): string | false {
+export function engineMissing(suite = 'test:docker'): string | false {
   const r = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { env: ENV, encoding: 'utf8', timeout: 20_000 });
   if (r.status === 0) return false;
-  const why = `no Docker engine at ${DOCKER_HOST} (start one: ../shared/standins/dockerd.sh start; see the README's test:docker)`;
+  const why = `no Docker engine at ${DOCKER_HOST} (start one: ../shared/standins/dockerd.sh start; see the README's ${suite})`;
   if (process.env.CI === 'true') throw new Error(why);
   return why;
 }

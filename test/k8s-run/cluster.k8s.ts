@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import mysql from 'mysql2/promise';
 import { chromium } from 'playwright-core';
 import { Cluster } from './cluster.js';
-import { docker, dockerOk, engineMissing } from './docker.js';
+import { docker, dockerOk, engineMissing } from '../docker/lib.js';
 import { agent, checkout, publish, register, type Agent, type Tally } from './shop.js';
 import { CHROMIUM } from '../e2e/harness.js';
 import { bookForm, jpeg } from '../helpers/books.js';
@@ -22,7 +22,7 @@ import { ADDRESS } from '../helpers/orders.js';
 import { csrfFrom, PASSWORD } from '../helpers/users.js';
 
 process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0'; // the front proxy's certificate is self-signed
-const skip = engineMissing();
+const skip = engineMissing('test:k8s');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('the local overlay, run as its manifests say', { skip, timeout: 15 * 60_000 }, () => {

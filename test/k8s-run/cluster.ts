@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { documentedSecrets, type K8sObject } from '../k8s/render.js';
-import { docker, dockerOk } from './docker.js';
+import { docker, dockerOk } from '../docker/lib.js';
 import { FrontProxy } from './front-proxy.js';
 import { namespaceOf, only, planPod } from './pod-spec.js';
 import { Pod } from './pods.js';

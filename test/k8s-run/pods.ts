@@ -3,7 +3,7 @@
 // container restarted when it exits (restartPolicy Always), and stopped with preStop, then SIGTERM,
 // then SIGKILL once terminationGracePeriodSeconds is spent.
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
-import { docker, dockerOk } from './docker.js';
+import { docker, dockerOk } from '../docker/lib.js';
 import type { ContainerPlan, PodPlan } from './pod-spec.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

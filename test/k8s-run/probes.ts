@@ -2,7 +2,7 @@
 // restart the container), then the livenessProbe and readinessProbe, each on its own period. A failed
 // liveness restarts the container and probing starts over; readiness decides whether the pod is an
 // endpoint of its Services (the runner's front proxy routes only to ready pods).
-import { docker } from './docker.js';
+import { docker } from '../docker/lib.js';
 import type { Probe } from './pod-spec.js';
 import type { Pod } from './pods.js';
 

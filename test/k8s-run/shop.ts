@@ -1,41 +1,16 @@
-// A shopper through the front proxy, as in test/services/journey.services.ts: a browser-like client
-// that keeps the cookies it is given (superagent's jar drops the Secure __Host- cookie of this host)
-// and speaks English; registering, publishing and the buy-now checkout as the forms do it.
+// A shopper through the front proxy, as in test/services/journey.services.ts (the shared cookie-keeping
+// client, English pages): registering, publishing and the buy-now checkout as the forms do it.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import supertest from 'supertest';
+import { client, type Client } from '../helpers/cookie-client.js';
 import { jpeg } from '../helpers/books.js';
 import { ADDRESS, GOOD_CARD } from '../helpers/orders.js';
 import { csrfFrom, PASSWORD, uniqueEmail } from '../helpers/users.js';
 
-type Request = ReturnType<ReturnType<typeof supertest>['get']>;
-export interface Agent {
-  get(path: string): Request;
-  post(path: string): Request;
-}
-
-export function agent(base: string): Agent {
-  const jar = new Map<string, string>();
-  const wrap = (req: Request): Request => {
-    void req.set('Accept-Language', 'en');
-    const end = req.end.bind(req);
-    req.end = ((cb?: Parameters<typeof end>[0]) => {
-      if (jar.size) void req.set('Cookie', [...jar].map(([k, v]) => `${k}=${v}`).join('; '));
-      return end(cb);
-    }) as typeof req.end;
-    req.on('response', (res: { headers: Record<string, string | string[] | undefined> }) => {
-      for (const c of ([] as string[]).concat(res.headers['set-cookie'] ?? [])) {
-        const pair = c.split(';')[0] ?? '';
-        const i = pair.indexOf('=');
-        const [name, value] = [pair.slice(0, i), pair.slice(i + 1)];
-        if (!value || /expires=Thu, 01 Jan 1970/i.test(c)) jar.delete(name);
-        else jar.set(name, value);
-      }
-    });
-    return req;
-  };
-  return { get: (path) => wrap(supertest(base).get(path)), post: (path) => wrap(supertest(base).post(path)) };
-}
+type Request = ReturnType<Agent['get']>;
+/** A shopper's browser: the shared cookie-keeping client (test/helpers/cookie-client.ts). */
+export type Agent = Client;
+export const agent = client;
 
 export async function register(base: string, name: string): Promise<{ agent: Agent; email: string }> {
   const a = agent(base);
