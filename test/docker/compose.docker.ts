@@ -38,20 +38,11 @@ describe('docker-compose.yml', { skip, timeout: 30 * 60_000 }, () => {
     const [http, https] = [await freePort(), await freePort()];
     project = new ComposeProject('docker-compose.yml', { HTTP_PORT: String(http), HTTPS_PORT: String(https) });
     shop = new Shop(`https://127.0.0.1:${https}`, MONOLITH);
-    try {
-      await project.ok(['up', '-d', '--build'], { timeoutMs: 20 * 60_000 });
-    } catch (e) {
-      console.log(await project.logs());
-      throw e;
-    }
+    await project.up();
   });
   after(async () => {
     await project?.down();
-    if (project) {
-      const left = await docker(['ps', '-a', '-q', '--filter', `label=com.docker.compose.project=${project.name}`]);
-      const volumes = await docker(['volume', 'ls', '-q', '--filter', `label=com.docker.compose.project=${project.name}`]);
-      assert.equal(left.stdout.trim() + volumes.stdout.trim(), '', 'down -v leaves no container or volume');
-    }
+    if (project) assert.equal(await project.leftovers(), '', 'down -v leaves no container or volume');
   });
 
   test('every service is up on MariaDB 10.11, and the shop answers over HTTPS through nginx', async () => {

@@ -153,6 +153,24 @@ export class ComposeProject {
   async down(): Promise<void> {
     await this.run(['down', '-v', '--remove-orphans', '-t', '5'], { timeoutMs: 180_000 });
   }
+
+  /** `up -d --build` as the README says; on failure the services' last log lines are printed first. */
+  async up(): Promise<void> {
+    try {
+      await this.ok(['up', '-d', '--build'], { timeoutMs: 20 * 60_000 });
+    } catch (e) {
+      console.log(await this.logs());
+      throw e;
+    }
+  }
+
+  /** What the project left after `down -v`, as docker lists it: containers and volumes (none expected). */
+  async leftovers(): Promise<string> {
+    const label = `label=com.docker.compose.project=${this.name}`;
+    const containers = await docker(['ps', '-a', '-q', '--filter', label]);
+    const volumes = await docker(['volume', 'ls', '-q', '--filter', label]);
+    return `${containers.stdout.trim()}${volumes.stdout.trim()}`;
+  }
 }
 
 export function readText(rel: string): string {

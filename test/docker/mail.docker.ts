@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { freePort, sleep } from '../deploy/lib.js';
 import { csrfFrom, PASSWORD } from '../helpers/users.js';
-import { ComposeProject, docker, engineMissing } from './lib.js';
+import { ComposeProject, engineMissing } from './lib.js';
 import { client } from './shop.js';
 
 const skip = engineMissing();
@@ -36,19 +36,11 @@ describe('docker-compose.yml with the mail profile', { skip, timeout: 20 * 60_00
       SMTP_URL: 'smtp://mail:1025',
       PUBLIC_URL: base,
     });
-    try {
-      await project.ok(['up', '-d', '--build'], { timeoutMs: 20 * 60_000 });
-    } catch (e) {
-      console.log(await project.logs());
-      throw e;
-    }
+    await project.up();
   });
   after(async () => {
     await project?.down();
-    if (project) {
-      const left = await docker(['ps', '-a', '-q', '--filter', `label=com.docker.compose.project=${project.name}`]);
-      assert.equal(left.stdout.trim(), '', 'down -v leaves no container');
-    }
+    if (project) assert.equal(await project.leftovers(), '', 'down -v leaves no container or volume');
   });
 
   test('a new account verifies its address from the e-mail MailDev caught, then may list a book', async () => {

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { exportPKCS8, exportSPKI, generateKeyPair } from 'jose';
 import { freePort, sleep } from '../deploy/lib.js';
-import { ComposeProject, docker, dockerOk, engineMissing } from './lib.js';
+import { ComposeProject, dockerOk, engineMissing } from './lib.js';
 import { client, SERVICES, Shop } from './shop.js';
 
 const skip = engineMissing();
@@ -36,20 +36,11 @@ describe('docker-compose.services.yml', { skip, timeout: 30 * 60_000 }, () => {
       TRUSTED_BY_CATALOG: JSON.stringify({ order: order.pub }),
     });
     shop = new Shop(`https://127.0.0.1:${https}`, SERVICES);
-    try {
-      await project.ok(['up', '-d', '--build'], { timeoutMs: 20 * 60_000 });
-    } catch (e) {
-      console.log(await project.logs());
-      throw e;
-    }
+    await project.up();
   });
   after(async () => {
     await project?.down();
-    if (project) {
-      const left = await docker(['ps', '-a', '-q', '--filter', `label=com.docker.compose.project=${project.name}`]);
-      const volumes = await docker(['volume', 'ls', '-q', '--filter', `label=com.docker.compose.project=${project.name}`]);
-      assert.equal(left.stdout.trim() + volumes.stdout.trim(), '', 'down -v leaves no container or volume');
-    }
+    if (project) assert.equal(await project.leftovers(), '', 'down -v leaves no container or volume');
   });
 
   test('the gateway answers over HTTPS in front of the three services, on MariaDB 10.11', async () => {
