@@ -10,14 +10,13 @@ import fs from 'node:fs';
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import mysql from 'mysql2/promise';
-import { Procs, ROOT, assertTools, findTools, freePort, layoutNginx, nginxArgs, request, selectCert, tempDir, waitFor, type ReqOpts, type Res } from './lib.js';
+import { Procs, assertTools, findTools, freePort, request, tempDir, waitFor, type ReqOpts, type Res } from './lib.js';
+import { MYSQL, assertDatabase, startProductionApp, startShippedNginx } from './app-behind-nginx.js';
 
 const tools = findTools(['nginx', 'openssl']);
 const HOST = 'shop.bookstore.test';
-const MYSQL = { host: '127.0.0.1', port: 3306, user: 'root', password: '' };
 
 const cacheStatus = (r: Res) => r.headers['x-cache-status'];
 const htmlLang = (r: Res) => /<html lang="(\w+)"/.exec(r.text)?.[1];
@@ -59,44 +58,20 @@ describe('nginx micro-cache and the language cookie', { skip: tools.skip, timeou
   const via = (n: { port: number; ca: Buffer }) => (p: string, o: ReqOpts = {}) =>
     request('https', n.port, p, { ca: n.ca, servername: HOST, ...o, headers: { Host: HOST, ...o.headers } });
 
-  async function startNginx(name: string, upstreamPort: number): Promise<{ port: number; ca: Buffer }> {
-    const httpPort = await freePort();
-    const port = await freePort();
-    const layout = layoutNginx({ serverName: HOST, httpPort, httpsPort: port, appPort: upstreamPort });
-    dirs.push(layout.prefix);
-    assert.equal(selectCert(layout, HOST, path.join(layout.prefix, 'letsencrypt')), 'selfsigned');
-    procs.start(name, tools.bin('nginx'), [...nginxArgs(layout), '-g', 'daemon off;']);
-    await waitFor(name, async () => (await request('http', httpPort, '/', { headers: { Host: HOST } })).status === 301, 20_000);
-    return { port, ca: fs.readFileSync(path.join(layout.tlsDir, 'current', 'fullchain.pem')) };
-  }
+  const startNginx = async (name: string, upstreamPort: number) => {
+    const n = await startShippedNginx(procs, tools.bin('nginx'), { name, host: HOST, upstreamPort, dirs });
+    return { port: n.httpsPort, ca: n.ca };
+  };
 
   before(async () => {
     assertTools(tools);
     process.once('exit', onExit);
-    try {
-      await (await mysql.createConnection(MYSQL)).end();
-    } catch (e) {
-      throw new Error(`MySQL/MariaDB is needed on 127.0.0.1:3306 (root, no password): ${String(e)}`);
-    }
+    await assertDatabase();
     const appPort = await freePort();
     dbCreated = true; // the app creates it (MIGRATE_ON_START); dropped in after() either way
     const uploads = tempDir('uploads');
     dirs.push(uploads);
-    procs.start('app', process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        NODE_ENV: 'production',
-        PORT: String(appPort),
-        DATABASE_URL: `mysql://root@127.0.0.1:3306/${dbName}`,
-        SESSION_SECRET: randomBytes(32).toString('hex'),
-        JWT_SECRET: randomBytes(32).toString('hex'),
-        TRUST_PROXY: 'loopback',
-        UPLOAD_DIR: uploads,
-        MIGRATE_ON_START: 'true',
-        LOG_LEVEL: 'warn',
-      },
-    });
+    startProductionApp(procs, { port: appPort, dbName, uploadDir: uploads });
 
     // Like the app before the fix: public, one second, Vary: Accept-Language only. It echoes the
     // headers it was sent, so a test sees which request's answer it got.

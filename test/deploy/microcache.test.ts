@@ -15,13 +15,13 @@ import mysql from 'mysql2/promise';
 import { createBook } from '../helpers/orders.js';
 import { createUser, csrfFrom } from '../helpers/users.js';
 import {
-  Procs, ROOT, assertTools, findTools, freePort, layoutNginx, nginxArgs, request, selectCert, sleep, tempDir,
-  waitFor, type NginxLayout, type ReqOpts, type Res,
+  Procs, ROOT, assertTools, findTools, freePort, request, sleep, tempDir,
+  waitFor, type ReqOpts, type Res,
 } from './lib.js';
+import { MYSQL, assertDatabase, startProductionApp, startShippedNginx } from './app-behind-nginx.js';
 
 const tools = findTools(['nginx', 'openssl']);
 const HOST = 'shop.bookstore.test';
-const MYSQL = { host: '127.0.0.1', port: 3306, user: 'root', password: '' };
 const SID = '__Host-bookstore.sid';
 
 const cacheStatus = (r: Res) => r.headers['x-cache-status'];
@@ -55,46 +55,18 @@ describe('nginx micro-cache', { skip: tools.skip, timeout: 180_000 }, () => {
     request('https', stubHttpsPort, p, { ca: stubCa, servername: HOST, ...o, headers: { Host: HOST, ...o.headers } });
   const loggedIn = (p: string, o: ReqOpts = {}) => get(p, { ...o, headers: { Cookie: sessionCookie, ...o.headers } });
 
-  /** A nginx on free ports with the project's config, its upstream at appPort. */
-  async function startNginx(name: string, upstreamPort: number): Promise<{ layout: NginxLayout; httpsPort: number; ca: Buffer }> {
-    const httpPort = await freePort();
-    const port = await freePort();
-    const layout = layoutNginx({ serverName: HOST, httpPort, httpsPort: port, appPort: upstreamPort });
-    dirs.push(layout.prefix);
-    assert.equal(selectCert(layout, HOST, path.join(layout.prefix, 'letsencrypt')), 'selfsigned');
-    procs.start(name, tools.bin('nginx'), [...nginxArgs(layout), '-g', 'daemon off;']);
-    await waitFor(name, async () => (await request('http', httpPort, '/', { headers: { Host: HOST } })).status === 301, 20_000);
-    return { layout, httpsPort: port, ca: fs.readFileSync(path.join(layout.tlsDir, 'current', 'fullchain.pem')) };
-  }
+  /** A nginx on free ports with the project's config, its upstream at upstreamPort. */
+  const startNginx = (name: string, upstreamPort: number) => startShippedNginx(procs, tools.bin('nginx'), { name, host: HOST, upstreamPort, dirs });
 
   before(async () => {
     assertTools(tools);
     process.once('exit', onExit);
-    try {
-      const c = await mysql.createConnection(MYSQL);
-      await c.end();
-    } catch (e) {
-      throw new Error(`MySQL/MariaDB is needed on 127.0.0.1:3306 (root, no password): ${String(e)}`);
-    }
+    await assertDatabase();
     appPort = await freePort();
     dbCreated = true; // the app creates it (MIGRATE_ON_START); dropped in after() either way
     const uploads = tempDir('uploads');
     dirs.push(uploads);
-    procs.start('app', process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        NODE_ENV: 'production',
-        PORT: String(appPort),
-        DATABASE_URL: `mysql://root@127.0.0.1:3306/${dbName}`,
-        SESSION_SECRET: randomBytes(32).toString('hex'),
-        JWT_SECRET: randomBytes(32).toString('hex'),
-        TRUST_PROXY: 'loopback',
-        UPLOAD_DIR: uploads,
-        MIGRATE_ON_START: 'true',
-        LOG_LEVEL: 'warn',
-      },
-    });
+    startProductionApp(procs, { port: appPort, dbName, uploadDir: uploads });
 
     // The stub upstream: a "public" page that also sets a cookie (which nginx must not store),
     // and one that does not (which it does store, so the setup is known to cache at all).

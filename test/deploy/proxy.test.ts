@@ -11,10 +11,10 @@ import {
   Procs, ROOT, assertTools, findTools, freePort, layoutNginx, mkdirp, nginxArgs, request, selectCert,
   waitFor, type NginxLayout, type ReqOpts,
 } from './lib.js';
+import { MYSQL, assertDatabase, startProductionApp } from './app-behind-nginx.js';
 
 const tools = findTools(['nginx', 'openssl']);
 const HOST = 'shop.bookstore.test';
-const MYSQL = { host: '127.0.0.1', port: 3306, user: 'root', password: '' };
 
 describe('app behind nginx', { skip: tools.skip, timeout: 120_000 }, () => {
   const procs = new Procs();
@@ -35,12 +35,7 @@ describe('app behind nginx', { skip: tools.skip, timeout: 120_000 }, () => {
   before(async () => {
     assertTools(tools);
     process.once('exit', onExit);
-    try {
-      const c = await mysql.createConnection(MYSQL);
-      await c.end();
-    } catch (e) {
-      throw new Error(`MySQL/MariaDB is needed on 127.0.0.1:3306 (root, no password): ${String(e)}`);
-    }
+    await assertDatabase();
     appPort = await freePort();
     httpPort = await freePort();
     httpsPort = await freePort();
@@ -50,21 +45,7 @@ describe('app behind nginx', { skip: tools.skip, timeout: 120_000 }, () => {
     ca = fs.readFileSync(path.join(layout.tlsDir, 'current', 'fullchain.pem'));
 
     dbCreated = true; // the app creates it (MIGRATE_ON_START); dropped in after() either way
-    procs.start('app', process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        NODE_ENV: 'production',
-        PORT: String(appPort),
-        DATABASE_URL: `mysql://root@127.0.0.1:3306/${dbName}`,
-        SESSION_SECRET: randomBytes(32).toString('hex'),
-        JWT_SECRET: randomBytes(32).toString('hex'),
-        TRUST_PROXY: 'loopback',
-        UPLOAD_DIR: layout.uploadsDir,
-        MIGRATE_ON_START: 'true',
-        LOG_LEVEL: 'info',
-      },
-    });
+    startProductionApp(procs, { port: appPort, dbName, uploadDir: layout.uploadsDir, logLevel: 'info' });
     procs.start('nginx', tools.bin('nginx'), [...nginxArgs(layout), '-g', 'daemon off;']);
     try {
       await waitFor('the app on /ping', async () => (await request('http', appPort, '/ping')).status === 200, 60_000);
