@@ -18,6 +18,8 @@ export class Shopper {
   private cookies = new Map<string, string>();
   private agent: Agent;
   readonly base: string;
+  /** The address it registered with. */
+  email = '';
   constructor(base: string, ca: Buffer) {
     this.base = base;
     this.agent = new Agent({ keepAlive: true, ca, maxSockets: 4 });
@@ -78,6 +80,7 @@ export async function register(base: string, ca: Buffer, name: string) {
   const page = await shopper.get('/register');
   const res = await shopper.postForm('/register', { _csrf: field(page.text, '_csrf'), name, email, password: PASSWORD, password_confirm: PASSWORD });
   if (res.status !== 302) throw new Error(`registration answered ${res.status}: ${res.text.slice(0, 300)}`);
+  shopper.email = email;
   return shopper;
 }
 

@@ -29,12 +29,12 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { backupAndRestore } from './drills/backup.ts';
 import { primaryLost } from './drills/failover.ts';
-import { oneShopOnBothInstances, tlsAndForwardedHeaders } from './drills/journeys.ts';
+import { firstAdmin, oneShopOnBothInstances, tlsAndForwardedHeaders } from './drills/journeys.ts';
 import { rollingUpdate } from './drills/rollout.ts';
 import { zoneALost } from './drills/zone.ts';
 import { checkApps, checkDatabaseTier, checkHaproxies } from './instances.ts';
 import { deployStack, exec, type Stack } from './topology.ts';
-import { cleanup } from './twin.ts';
+import { cleanup, type Instance } from './twin.ts';
 
 const releaseTarball = process.env.BOOKSTORE_RELEASE ?? new URL('../../release/bookstore.tar.gz', import.meta.url).pathname;
 let stack: Stack;
@@ -56,12 +56,15 @@ after(async () => {
   else await cleanup([...stack.instances.map((i) => i.container), 'awstwin-elb'], stack.dir);
 });
 
+/** "container (name, ip): cloud-init STATUS, signal SIGNAL", read on the instance and from the signals. */
+async function bootLine(i: Instance) {
+  const status = await exec(i.container, 'cloud-init', 'status', '--long').catch((e: { stdout?: string }) => e.stdout ?? 'unknown');
+  const signal = stack.signals().find((s) => s.startsWith(`${i.logicalId} i-${i.container} `))?.split(' ')[2] ?? 'no signal';
+  return `${i.container} (${i.name}, ${i.ip}): cloud-init ${/status: (\S+)/.exec(status)?.[1]}, signal ${signal}`;
+}
+
 test('every instance booted its user data with cloud-init and signalled SUCCESS to CloudFormation', async () => {
-  const report = await Promise.all(stack.instances.map(async (i) => {
-    const status = await exec(i.container, 'cloud-init', 'status', '--long').catch((e: { stdout?: string }) => e.stdout ?? 'unknown');
-    const signal = stack.signals().find((s) => s.startsWith(`${i.logicalId} i-${i.container} `))?.split(' ')[2] ?? 'no signal';
-    return { i, line: `${i.container} (${i.name}, ${i.ip}): cloud-init ${/status: (\S+)/.exec(status)?.[1]}, signal ${signal}` };
-  }));
+  const report = await Promise.all(stack.instances.map(async (i) => ({ i, line: await bootLine(i) })));
   summary.push('instances booted:', ...report.map((r) => `  ${r.line}`));
   for (const { i, line } of report) {
     if (!line.endsWith('cloud-init done, signal SUCCESS')) {
@@ -83,12 +86,15 @@ test('journeys: a shopper logged in on both instances, a cover uploaded through 
   record('journeys', await oneShopOnBothInstances(stack));
 });
 
+test('the first admin, made with the documented command on an app instance', () => firstAdmin(stack));
+
 test('failover: primary killed under a checkout load, 503 until `bookstore-failover promote`, then 302; confirmed purchases kept; the old primary takes no write', async () => {
   record('failover (primary killed)', await primaryLost(stack));
 });
 
 test('an instance taken out as the ASG does, and a release rolled out one instance at a time, under a mixed load: 0 failed requests', async () => {
   const r = await rollingUpdate(stack, releaseTarball);
+  summary.push('instances booted by the rollout:', ...(await Promise.all(r.launched.map(bootLine))).map((l) => `  ${l}`));
   record('scale-in (app-a1 deregistered, delay, stopped)', r.scaleIn);
   record('rollout (app-a1, app-b1 replaced by the new release)', r.rollout);
 });

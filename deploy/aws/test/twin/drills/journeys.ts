@@ -1,12 +1,12 @@
 // The scale-out journeys through the ALB stand-in, with both app instances in service: TLS and the
 // redirect, the forwarded protocol trusted (a Secure session cookie), one shop whichever instance
 // answers: a shopper logged in on both, a cover uploaded through one served by the other (EFS), a
-// purchase made on one listed by the other.
+// purchase made on one listed by the other; the first admin made with the documented command.
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { ELB_IP } from '../elb.ts';
 import { type Answer, buyOne, instanceOf, png, publishBook, register, Shopper } from '../shopper.ts';
-import { BASE, type Stack } from '../topology.ts';
+import { BASE, container, exec, sql, type Stack } from '../topology.ts';
 
 /** GETs the path until another instance than `not` answers it (round robin: the next, or the one after). */
 async function fromTheOtherInstance(shopper: Shopper, path: string, not: string): Promise<Answer> {
@@ -68,4 +68,13 @@ export async function oneShopOnBothInstances(stack: Stack) {
   assert.match(purchases.text, /Parable of the Sower/);
   for (const s of [seller, buyer]) s.close();
   return { loggedInOn: [...seen].sort(), coverUploadedVia: book.instance, coverServedBy: instanceOf(image), boughtVia: bought.instance, listedBy: instanceOf(purchases) };
+}
+
+/** docs/scale-out.md, "Deploy", step 6, on one app instance (as root, what `sudo bash -c` gives). */
+export async function firstAdmin(stack: Stack) {
+  const shopper = await register(BASE, stack.ca, 'Ada Admin');
+  shopper.close();
+  const command = `set -a; . /etc/bookstore/app.env; cd /opt/bookstore/current && runuser -u bookstore -- bin/node dist/accounts/make-admin.cli.js ${shopper.email}`;
+  assert.match(await exec(container('app-a1'), 'bash', '-c', command), /is now an admin/);
+  assert.equal(await sql('awstwin-db-primary', `SELECT role FROM bookstore.users WHERE email = '${shopper.email}'`), 'admin');
 }

@@ -27,11 +27,11 @@ export async function rollingUpdate(stack: Stack, releaseTarball: string) {
     const res = await seller.get(path);
     return { what: `GET ${path}`, phase: label, status: res.status, instance: String(res.headers['x-instance']) };
   });
-  const launched = await stack.launchApp('app-a2');
+  const launched = [await stack.launchApp('app-a2')];
   phase = 'take out app-a1';
   await stack.takeOutApp('app-a1');
   phase = 'launch app-b2';
-  await stack.launchApp('app-b2');
+  launched.push(await stack.launchApp('app-b2'));
   phase = 'take out app-b1';
   await stack.takeOutApp('app-b1');
   phase = 'after';
@@ -41,15 +41,16 @@ export async function rollingUpdate(stack: Stack, releaseTarball: string) {
   const labelled = (p: string) => outcomes.filter((o) => o.phase === p);
   const scaleIn = labelled('take out app-a1');
 
-  assert.ok(launched.userData.includes(`RELEASE_URL='`), 'the new instance booted the launch template of the new release');
   const after = (await exec(container('app-a2'), 'readlink', '/opt/bookstore/current')).trim();
   assert.notEqual(after, before, 'the new instances run another release');
   assert.equal((await exec(container('app-b2'), 'readlink', '/opt/bookstore/current')).trim(), after);
+  for (const i of launched) assert.ok(i.userData.includes(`/${after.split('/').pop()}.gz'`), `${i.container} booted the launch template version of the new release`);
+
   assert.match(await exec(container('app-b2'), 'cat', '/opt/bookstore/current/RELEASE'), /rollout release/);
   assert.ok(scaleIn.length > 20, `a real load while app-a1 was taken out (${scaleIn.length} requests)`);
   assert.deepEqual(failures(scaleIn), [], 'not one request failed while app-a1 was taken out');
   assert.deepEqual(failures(outcomes), [], 'not one request failed during the rollout');
   const served = new Set(labelled('after').map((o) => o.instance));
   assert.deepEqual([...served].sort(), ['i-awstwin-app-a2', 'i-awstwin-app-b2'], 'the new instances serve, the old ones do not');
-  return { scaleIn: tally(scaleIn), rollout: tally(outcomes), release: after };
+  return { scaleIn: tally(scaleIn), rollout: tally(outcomes), release: after, launched };
 }
