@@ -8,10 +8,12 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { albSettings, deregisterTarget, ELB_IP, registerTarget, renderElb, startElb, type AlbSettings } from './elb.ts';
-import { boot, buildImage, createNetwork, docker, exec, FILE_SYSTEM_ID, type Instance, NLB_DNS, publishAsset, resolver, resourcesOf, synth, type Template } from './twin.ts';
+import { boot, buildImage, createNetwork, docker, exec, FILE_SYSTEM_ID, IMAGE, type Instance, NLB_DNS, publishAsset, resolver, resourcesOf, synth, type Template } from './twin.ts';
 
 export const BOOT_TIMEOUT_MS = 15 * 60_000;
-export const secrets = { app: 'twin-app-password-0123456789abcdef', repl: 'twin-replication-password-0123456789' };
+/** The app's database password, as the operator's command put it in SSM (read after deployStack). */
+export const secrets = { app: '' };
+const docs = new URL('../../../../docs/scale-out.md', import.meta.url).pathname;
 export const BASE = `https://${ELB_IP}`;
 
 // The VPC's private subnets are 10.0.2.0/24 (zone a) and 10.0.3.0/24 (zone b).
@@ -71,12 +73,8 @@ export async function deployStack(releaseTarball: string): Promise<Stack> {
     const name = (r.Properties.Tags as { Key: string; Value: string }[]).find((t) => t.Key === 'Name')!.Value;
     instances.push({ logicalId, name, ...dbPlacement[prefix]!, userData: resolve(r.Properties.UserData['Fn::Base64']) });
   }
-  // The parameters an operator puts before deploying (docs/scale-out.md) and those the stack creates.
+  // The parameters the stack creates (those an operator puts come below, by the documented command).
   for (const [name, value] of [
-    ['bookstore/app/db-password', secrets.app],
-    ['bookstore/db/replication-password', secrets.repl],
-    ['bookstore/app/session-secret', 'twin-session-secret-0123456789abcdef0123456789'],
-    ['bookstore/app/jwt-secret', 'twin-jwt-secret-0123456789abcdef0123456789abcdef'],
     ['bookstore/topology/writer', 'db-primary'],
     ['bookstore/topology/standby', 'db-replica'],
   ]) {
@@ -109,6 +107,11 @@ export async function deployStack(releaseTarball: string): Promise<Stack> {
   const alb = albSettings(template);
   const haproxies = { 'haproxy-a': dbPlacement.HaproxyA!.ip, 'haproxy-b': dbPlacement.HaproxyB!.ip };
   await buildImage();
+  // docs/scale-out.md, "Deploy", step 2: the secrets put in Parameter Store, by the command written there.
+  const putSecrets = /^ *(for name in app\/session-secret[^\n]*\n[^\n]*\n *done)$/m.exec(readFileSync(docs, 'utf8'))?.[1];
+  if (!putSecrets) throw new Error('docs/scale-out.md has no secrets command (step 2)');
+  await docker('run', '--rm', '--hostname', 'operator', '-v', `${twin}:/twin`, IMAGE, 'bash', '-euc', putSecrets);
+  secrets.app = readFileSync(join(twin, 'ssm', 'bookstore', 'app', 'db-password'), 'utf8').trim();
   await createNetwork();
   const { ca } = await startElb(dir, renderElb(alb, appSlots, haproxies));
   const signalled = async (list: Instance[], resource: (i: Instance) => string) => {
