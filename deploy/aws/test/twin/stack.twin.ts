@@ -22,7 +22,7 @@
 //   ASG       this file launches instances from the launch template and takes them out (deregister,
 //             wait the delay, stop), as the group and its rolling update do
 //
-//   npm run test:aws-twin     (at the root, after scripts/release-tarball.sh; about 10 minutes)
+//   npm run test:aws-twin     (at the root, after scripts/release-tarball.sh; 5 to 10 minutes)
 //   AWSTWIN_KEEP=1 keeps the containers and the folder; BOOKSTORE_RELEASE names another tarball.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';

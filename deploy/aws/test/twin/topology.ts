@@ -6,6 +6,7 @@
 // the group does later: launch an instance from the launch template, take one out.
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { albSettings, deregisterTarget, ELB_IP, registerTarget, renderElb, startElb, type AlbSettings } from './elb.ts';
 import { boot, buildImage, createNetwork, docker, exec, FILE_SYSTEM_ID, IMAGE, type Instance, NLB_DNS, publishAsset, resolver, resourcesOf, synth, type Template } from './twin.ts';
@@ -51,7 +52,7 @@ export interface Stack {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function deployStack(releaseTarball: string): Promise<Stack> {
-  const dir = mkdtempSync('/tmp/awstwin-');
+  const dir = mkdtempSync(join(tmpdir(), 'awstwin-'));
   const twin = join(dir, 'twin');
   const signals = () => (existsSync(join(twin, 'signals.log')) ? readFileSync(join(twin, 'signals.log'), 'utf8').trim().split('\n').filter(Boolean) : []);
   const instances: Instance[] = [];

@@ -4,8 +4,7 @@
 // network that mirrors the VPC. Containers and the network are named awstwin-*; everything is
 // removed at the end.
 import { execFile, execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { App } from 'aws-cdk-lib';
@@ -25,7 +24,6 @@ export const NLB_DNS = 'BookStore-DbNlb-0123456789.elb.twin-region-1.amazonaws.c
 const twinDir = new URL('../../twin/', import.meta.url).pathname;
 
 export const docker = async (...args: string[]) => (await run('docker', args, { maxBuffer: 16 << 20 })).stdout;
-export const dockerSync = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8', maxBuffer: 16 << 20 });
 
 type Cfn = { Type: string; Properties: Record<string, any> };
 export type Template = { Resources: Record<string, Cfn> };
@@ -134,9 +132,3 @@ export async function cleanup(containers: string[], dir: string) {
   await docker('network', 'rm', NETWORK).catch(() => undefined);
   if (process.env.AWSTWIN_KEEP !== '1') rmSync(dir, { recursive: true, force: true });
 }
-
-export function tempDir() {
-  return mkdtempSync(join(tmpdir(), 'awstwin-'));
-}
-
-export const listDir = (d: string) => (existsSync(d) ? readdirSync(d) : []);
