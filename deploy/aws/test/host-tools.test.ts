@@ -1,6 +1,6 @@
 // The host tools the database-tier instances run (deploy/aws/host/bin), run here as they are:
 //   - bookstore-haproxy-config renders the one HAProxy template; the real haproxy validates and
-//     runs it (the local twin, deploy/local/scale-out.sh, renders the same file the same way);
+//     runs it (the EC2 twin, test/twin, boots the HAProxy instances that render it the same way);
 //   - bookstore-db-role picks read_only from the topology;
 //   - bookstore-failover promote against a real HAProxy (its runtime API over TCP).
 // Stand-ins, at the AWS and database boundaries only, as executables first on PATH:

@@ -4,6 +4,11 @@
 set -eu
 d=/usr/local/lib/awstwin
 install -m 0755 "$d/aws" /usr/local/bin/aws
+# EFS: nfs-common's mount helpers are diverted, so the package (app.sh installs it) leaves ours.
+for helper in /sbin/mount.nfs4 /sbin/mount.nfs; do
+  dpkg-divert --quiet --local --rename --divert "$helper.nfs-common" --add "$helper"
+done
+install -m 0755 "$d/mount.nfs4" /sbin/mount.nfs4
 install -m 0644 "$d/awstwin-endpoints.service" /etc/systemd/system/awstwin-endpoints.service
 mkdir -p /etc/systemd/system/sysinit.target.wants
 ln -s /etc/systemd/system/awstwin-endpoints.service /etc/systemd/system/sysinit.target.wants/awstwin-endpoints.service
