@@ -36,11 +36,18 @@ optional_param() {
 
 boot_common
 apt_install nfs-common
-id bookstore >/dev/null 2>&1 || useradd --system --home-dir /nonexistent --shell /usr/sbin/nologin bookstore
+# The app user has one fixed uid and gid on every instance, whatever system users an AMI or a
+# package adds before it: what it writes on the shared EFS is 2000:2000 for every instance, old and
+# new, across rollouts (the owner an EFS access point's POSIX user would pin; see below).
+APP_ID=2000
+getent group bookstore >/dev/null || groupadd --system --gid "$APP_ID" bookstore
+id bookstore >/dev/null 2>&1 || useradd --system --uid "$APP_ID" --gid bookstore --home-dir /nonexistent --shell /usr/sbin/nologin bookstore
 
-# EFS over NFS 4.1 with the options AWS recommends. (Debian 12 has no amazon-efs-utils package, so
-# no TLS and no access point: the security group admits the app instances only, and the data is
-# encrypted at rest.) The stack creates this group after the mount targets exist.
+# EFS over NFS 4.1 with the options AWS recommends. Access points and TLS need AWS's mount helper
+# (amazon-efs-utils), which Debian 12 does not package and which this script will not build at
+# boot; so the file system's root is mounted, the security group admits the app instances only,
+# the data is encrypted at rest, and the fixed uid above does the access point's job of one owner.
+# The stack creates this group after the mount targets exist.
 mkdir -p /srv/bookstore/uploads
 grep -q ' /srv/bookstore/uploads ' /etc/fstab ||
   echo "$FILE_SYSTEM_ID.efs.$REGION.amazonaws.com:/ /srv/bookstore/uploads nfs4 nfsvers=4.1,rsize=1048576,wsize=1048576,hard,timeo=600,retrans=2,noresvport,_netdev 0 0" >>/etc/fstab

@@ -58,6 +58,10 @@ export async function oneShopOnBothInstances(stack: Stack) {
   assert.equal(image.status, 200, `the cover uploaded through ${book.instance} is served by ${instanceOf(image)}`);
   assert.match(String(image.headers['content-type']), /^image\//);
   assert.ok(Number(image.headers['content-length']) > 100, 'the image has its bytes');
+  // On the shared file system the cover belongs to the app user's fixed uid and gid (app.sh), as
+  // seen from both instances, so an instance booted later can read and replace it.
+  const file = `/srv/bookstore/uploads/${coverUrl.replace(/^\/uploads\//, '')}`;
+  for (const app of ['app-a1', 'app-b1']) assert.equal((await exec(container(app), 'stat', '-c', '%u:%g', file)).trim(), '2000:2000', `${file} on ${app}`);
 
   const buyer = await register(BASE, stack.ca, 'Bruno Buyer');
   const bought = await buyOne(buyer, book.id);
