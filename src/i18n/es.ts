@@ -1,10 +1,12 @@
 // Spanish (Colombian usage) for every English text of the shop. The keys are the English texts
 // (templates with {placeholders}); a text missing here shows in English, and test/site/i18n.test.ts
 // fails for it. Lookups are by key, so the order here does not matter (kept sorted).
+import { esAfterSale } from './es.after-sale.js';
 import { esMail } from './es.mail.js';
 
 export const es: Readonly<Record<string, string>> = {
   ...esMail,
+  ...esAfterSale,
   "1 account.": "1 cuenta.",
   "1 book": "1 libro",
   "1 book found": "1 libro encontrado",

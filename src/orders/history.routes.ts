@@ -28,8 +28,8 @@ export function historyRoutes({ pool, config, catalog }: { pool: Pool; config: C
   router.get('/purchases/:id', requireLogin, async (req, res) => {
     const detail = await history.purchaseDetail(pool, requireId(req.params.id), req.user!);
     const { t } = res.locals.language as Language;
-    const events = detail.events.map((e) => ({ ...e, note: deliveries.eventNote(t, e.note) }));
-    res.render('orders/purchase', { title: 'Purchase #{id}', titleParams: { id: detail.purchase.id }, ...detail, events, now: new Date() });
+    const parcels = detail.parcels.map((p) => ({ ...p, events: p.events.map((e) => ({ ...e, note: deliveries.eventNote(t, e.note) })) }));
+    res.render('orders/purchase', { title: 'Purchase #{id}', titleParams: { id: detail.purchase.id }, ...detail, parcels, now: new Date() });
   });
 
   router.post('/purchases/:id/cancel', requireLogin, async (req, res) => {

@@ -10,9 +10,10 @@ import { pageFromQuery } from '../http/pagination.js';
 import { parseInput, requireId } from '../http/validate.js';
 import * as deliveries from './deliveries.service.js';
 import * as history from './history.service.js';
-import type { PurchaseDetail } from './history.service.js';
+import type { ParcelDetail, PurchaseDetail } from './history.service.js';
+import { summariseParcels } from './parcels.js';
 import { idempotent } from './idempotency.js';
-import { checkoutToken, deliverySchema, quantity } from './orders.schema.js';
+import { checkoutToken, providerChoice, quantity } from './orders.schema.js';
 import * as payments from './payments.service.js';
 import type { PurchaseSummary } from './history.repo.js';
 import * as purchases from './purchases.service.js';
@@ -37,6 +38,25 @@ function summaryJson(p: PurchaseSummary) {
   };
 }
 
+function parcelJson(p: ParcelDetail) {
+  const { delivery } = p;
+  return {
+    sellerId: p.sellerId,
+    sellerName: p.sellerName,
+    items: p.items.map((i) => ({ bookId: i.bookId, quantity: i.quantity })),
+    delivery: delivery && {
+      id: delivery.id,
+      providerId: delivery.providerId,
+      provider: delivery.providerName,
+      status: delivery.status,
+      costCents: delivery.costCents,
+      trackingNumber: delivery.trackingNumber,
+      shippedAt: delivery.shippedAt,
+      events: p.events.map((e) => ({ status: e.status, note: e.note, at: e.createdAt })),
+    },
+  };
+}
+
 /** A purchase as `viewer` (its buyer, or an administrator) may see it. */
 function detailJson(d: PurchaseDetail, viewer: { id: number }) {
   const { purchase: p } = d;
@@ -53,14 +73,10 @@ function detailJson(d: PurchaseDetail, viewer: { id: number }) {
     // The whole address for its buyer; city and country for an administrator (history.shipToFor).
     shippingAddress: history.shipToFor(d, viewer.id),
     items: d.items.map((i) => ({ bookId: i.bookId, title: i.title, author: i.author, quantity: i.quantity, unitPriceCents: i.unitPriceCents, shippedAt: i.shippedAt })),
-    delivery: d.delivery && {
-      providerId: d.delivery.providerId,
-      provider: d.delivery.providerName,
-      status: d.delivery.status,
-      costCents: d.delivery.costCents,
-      trackingNumber: d.delivery.trackingNumber,
-      events: d.events.map((e) => ({ status: e.status, note: e.note, at: e.createdAt })),
-    },
+    // The first parcel (the only one of a purchase from one seller), as before parcels; then every parcel.
+    delivery: d.parcels[0] ? parcelJson(d.parcels[0])?.delivery ?? null : null,
+    deliveryStatus: summariseParcels(d.parcels.filter((p) => p.delivery).map((p) => p.delivery!.status)),
+    parcels: d.parcels.map(parcelJson),
     payment: d.payment && {
       method: d.payment.method,
       amountCents: d.payment.amountCents,
@@ -116,20 +132,21 @@ export function ordersApiRoutes({ config, pool, bearer, catalog, accounts }: { c
   router.post('/delivery/:id', once, async (req, res) => {
     const id = requireId(req.params.id, 'There is no such purchase.');
     await purchases.purchaseOfBuyer(pool, id, req.apiUser!.id); // someone else's purchase: 403 before its input is looked at
-    const input = parseInput(deliverySchema, req.body);
+    const choice = providerChoice(req.body);
     // A paid or cancelled purchase, or an unknown carrier, is refused before a new address is saved.
-    await deliveries.checkDelivery(pool, req.apiUser!.id, id, input.provider_id);
-    const choice = shipToChoice(req.body);
-    const shipTo = choice ? await resolveShipTo(accounts, req.apiUser!.id, choice) : undefined;
-    await deliveries.chooseDelivery(pool, req.apiUser!.id, id, input.provider_id, { shipTo });
+    await deliveries.checkDelivery(pool, req.apiUser!.id, id, choice);
+    const where = shipToChoice(req.body);
+    const shipTo = where ? await resolveShipTo(accounts, req.apiUser!.id, where) : undefined;
+    await deliveries.chooseDelivery(pool, req.apiUser!.id, id, choice, { shipTo });
     res.json({ purchase: detailJson(await history.purchaseDetail(pool, id, req.apiUser!), req.apiUser!) });
   });
 
   router.post('/payment/:id', once, async (req, res) => {
     const id = requireId(req.params.id, 'There is no such purchase.');
-    const { trackingNumber } = await payments.pay(pool, catalog, req.apiUser!.id, id, req.body);
+    const { trackingNumbers } = await payments.pay(pool, catalog, req.apiUser!.id, id, req.body);
     req.log.info({ event: 'purchase_paid', purchaseId: id, userId: req.apiUser!.id, via: 'api' }, 'purchase paid');
-    res.status(201).json({ purchase: detailJson(await history.purchaseDetail(pool, id, req.apiUser!), req.apiUser!), trackingNumber });
+    // trackingNumber: the first parcel's (the only one of a purchase from one seller, as before).
+    res.status(201).json({ purchase: detailJson(await history.purchaseDetail(pool, id, req.apiUser!), req.apiUser!), trackingNumber: trackingNumbers[0], trackingNumbers });
   });
 
   return router;

@@ -8,6 +8,7 @@ import type { Config } from '../config.js';
 import type { Db, Pool } from '../db/pool.js';
 import { enqueueMail, outboxSender, type MailSetup, type Sender } from '../mail/outbox.js';
 import type { MailContent, MailContext } from '../mail/render.js';
+import * as deliveriesRepo from './deliveries.repo.js';
 import * as historyRepo from './history.repo.js';
 import * as purchasesRepo from './purchases.repo.js';
 import * as salesRepo from './sales.repo.js';
@@ -37,11 +38,13 @@ interface OrderMail {
   cancelReason: string | null;
 }
 
-async function orderData(db: Db, purchaseId: number): Promise<{ buyerId: number; data: OrderMail } | null> {
-  const found = await historyRepo.findPurchaseWithDelivery(db, purchaseId);
+/** The purchase as its e-mails tell it; with `parcelId`, that parcel's carrier and tracking number (else the first parcel's). */
+async function orderData(db: Db, purchaseId: number, parcelId?: number): Promise<{ buyerId: number; data: OrderMail } | null> {
+  const found = await historyRepo.findPurchaseWithPayment(db, purchaseId);
   if (!found) return null;
-  const { purchase, delivery, payment } = found;
-  const items = await purchasesRepo.listItems(db, purchaseId);
+  const { purchase, payment } = found;
+  const [items, parcels] = await Promise.all([purchasesRepo.listItems(db, purchaseId), deliveriesRepo.listParcels(db, purchaseId)]);
+  const delivery = parcels.find((p) => p.id === parcelId) ?? parcels[0];
   return {
     buyerId: purchase.buyerId,
     data: {
@@ -60,11 +63,15 @@ async function orderData(db: Db, purchaseId: number): Promise<{ buyerId: number;
   };
 }
 
-/** Queues the buyer's e-mail about this purchase (inside the caller's transaction), once per event. */
-export async function queueBuyerMail(db: Db, event: BuyerEvent, purchaseId: number): Promise<void> {
-  const order = await orderData(db, purchaseId);
+/**
+ * Queues the buyer's e-mail about this purchase (inside the caller's transaction), once per event;
+ * with `parcelId`, about that parcel (once per event and parcel: each parcel ships on its own).
+ */
+export async function queueBuyerMail(db: Db, event: BuyerEvent, purchaseId: number, parcelId?: number): Promise<void> {
+  const order = await orderData(db, purchaseId, parcelId);
   if (!order) return;
-  await enqueueMail(db, 'order_outbox', { event, subject: purchaseId, to: { userId: order.buyerId }, template: event, data: { ...order.data } });
+  const subject = parcelId === undefined ? purchaseId : `${purchaseId}/${parcelId}`;
+  await enqueueMail(db, 'order_outbox', { event, subject, to: { userId: order.buyerId }, template: event, data: { ...order.data } });
   // A new paid sale: each seller hears of their own part.
   if (event === 'purchase_paid') {
     for (const sellerId of new Set(order.data.lines.map((l) => l.sellerId))) await queueSellerMail(db, 'sale_paid', order.data, sellerId);

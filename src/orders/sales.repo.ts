@@ -9,6 +9,8 @@ const ITEM_COLUMNS_I = ITEM_COLUMNS.split(', ')
 export interface SaleRow extends PurchaseItem {
   purchaseStatus: PurchaseStatus;
   paidAt: Date | null;
+  /** The seller's parcel of that purchase. */
+  deliveryId: number | null;
   deliveryStatus: string | null;
   trackingNumber: string | null;
   /** Where to send it: listed sales are paid ones only, so a seller never sees an unpaid buyer's address. */
@@ -25,8 +27,9 @@ export async function countSales(db: Db, sellerId: number): Promise<number> {
 
 export async function listSales(db: Db, sellerId: number, limit: number, offset: number): Promise<SaleRow[]> {
   const [rows] = await db.execute<RowDataPacket[]>(
-    `SELECT ${ITEM_COLUMNS_I}, p.status AS purchase_status, p.paid_at, ${SHIP_COLUMNS_P}, d.status AS delivery_status, d.tracking_number
-       FROM purchase_items i JOIN purchases p ON p.id = i.purchase_id LEFT JOIN deliveries d ON d.purchase_id = p.id
+    `SELECT ${ITEM_COLUMNS_I}, p.status AS purchase_status, p.paid_at, ${SHIP_COLUMNS_P}, d.id AS delivery_id, d.status AS delivery_status, d.tracking_number
+       FROM purchase_items i JOIN purchases p ON p.id = i.purchase_id
+       LEFT JOIN deliveries d ON d.purchase_id = p.id AND (d.seller_id = i.seller_id OR d.seller_id IS NULL)
       WHERE i.seller_id = ? AND p.status = 'paid'
       ORDER BY p.paid_at DESC, i.id DESC LIMIT ? OFFSET ?`,
     [sellerId, String(limit), String(offset)],
@@ -35,6 +38,7 @@ export async function listSales(db: Db, sellerId: number, limit: number, offset:
     ...toItem(row),
     purchaseStatus: row.purchase_status as PurchaseStatus,
     paidAt: row.paid_at as Date | null,
+    deliveryId: row.delivery_id as number | null,
     deliveryStatus: row.delivery_status as string | null,
     trackingNumber: row.tracking_number as string | null,
     shipTo: toShipTo(row),

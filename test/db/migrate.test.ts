@@ -100,6 +100,7 @@ describe('a new database', () => {
       'orders/001.do.orders.sql',
       'orders/002.do.purchase_ship_to.sql',
       'orders/003.do.order_outbox.sql',
+      'orders/004.do.parcels.sql',
     ]);
     assert.deepEqual(await migrate(url), []);
     assert.deepEqual(await tables(url), Object.keys(OWNER).sort());
@@ -176,6 +177,7 @@ describe('a database from before the split', () => {
       'orders/001.do.orders.sql',
       'orders/002.do.purchase_ship_to.sql',
       'orders/003.do.order_outbox.sql',
+      'orders/004.do.parcels.sql',
     ]);
     assert.deepEqual(await migrate(old), []);
     assert.deepEqual(await schema(old), await schema(fresh));
