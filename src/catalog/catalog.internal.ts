@@ -13,6 +13,7 @@ const reserveSchema = z.object({
   lines: z.array(z.object({ bookId: id, quantity: z.number().int().positive().max(1000) })).min(1).max(100),
   holdUntil: z.iso.datetime(),
 });
+const returnSchema = z.object({ bookIds: z.array(id).min(1).max(100) });
 const keySchema = z.string().min(1).max(100).regex(/^[A-Za-z0-9:_-]+$/);
 
 export function catalogInternalRoutes({ pool }: { pool: Pool }): Router {
@@ -33,6 +34,10 @@ export function catalogInternalRoutes({ pool }: { pool: Pool }): Router {
   });
   router.post('/catalog/reservations/:key/release', async (req, res) => {
     res.json({ released: await catalog.release(key(req.params.key)) });
+  });
+  router.post('/catalog/reservations/:key/return', async (req, res) => {
+    const input = parseInput(returnSchema, req.body);
+    res.json({ returned: await catalog.returnLines(key(req.params.key), input.bookIds) });
   });
   return router;
 }

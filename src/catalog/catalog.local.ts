@@ -10,5 +10,6 @@ export function localCatalog(pool: Pool): CatalogPort {
     reserve: (key, lines, { holdUntil }) => reservations.reserve(pool, key, lines, holdUntil),
     commit: (key) => reservations.commit(pool, key),
     release: (key) => reservations.release(pool, key),
+    returnLines: (key, bookIds) => reservations.returnLines(pool, key, bookIds),
   };
 }

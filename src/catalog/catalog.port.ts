@@ -69,4 +69,9 @@ export interface CatalogPort {
   commit(key: string): Promise<boolean>;
   /** Returns the stock, exactly once: true for the call that returned it, false otherwise. */
   release(key: string): Promise<boolean>;
+  /**
+   * Returns the stock of these books' lines of a committed (sold) reservation, each line exactly
+   * once however often it is asked (a parcel cancelled after payment). true if this call returned any.
+   */
+  returnLines(key: string, bookIds: number[]): Promise<boolean>;
 }

@@ -545,7 +545,6 @@ export const es: Readonly<Record<string, string>> = {
   "done": "hecho",
   "e.g. Austen, Dune or 978-0-14-143951-8": "p. ej. Austen, Dune o 978-0-14-143951-8",
   "fill in the fields below; it is saved to your address book": "llena los campos de abajo; se guarda en tu libreta de direcciones",
-  "from paid purchases": "de compras pagadas",
   "pay for it": "pagarla",
   "second-hand books from readers to readers.": "libros de segunda mano, de lectores para lectores.",
   "{brand} ending in {last4}": "{brand} terminada en {last4}",

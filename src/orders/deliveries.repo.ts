@@ -24,6 +24,8 @@ export interface Delivery {
   trackingNumber: string | null;
   nextStepAt: Date | null;
   shippedAt: Date | null;
+  cancelledAt: Date | null;
+  cancelReason: ParcelCancelReason | null;
   deliveryHours: number;
   createdAt: Date;
 }
@@ -58,6 +60,8 @@ export function toDelivery(row: RowDataPacket): Delivery {
     trackingNumber: row.tracking_number as string | null,
     nextStepAt: row.next_step_at as Date | null,
     shippedAt: (row.shipped_at as Date | null) ?? null,
+    cancelledAt: (row.cancelled_at as Date | null) ?? null,
+    cancelReason: (row.cancel_reason as ParcelCancelReason | null) ?? null,
     deliveryHours: row.delivery_hours as number,
     createdAt: row.created_at as Date,
   };
@@ -66,7 +70,7 @@ export function toDelivery(row: RowDataPacket): Delivery {
 const PROVIDER_COLUMNS = 'id, name, coverage, cost_cents, delivery_hours, retired_at';
 /** The delivery columns of d (and its provider dp), also read by the purchase pages' queries. */
 export const DELIVERY_COLUMNS_D = `d.id, d.purchase_id, d.seller_id, d.provider_id, dp.name AS provider_name, dp.delivery_hours, d.status, d.cost_cents,
-  d.tracking_number, d.next_step_at, d.shipped_at, d.created_at`;
+  d.tracking_number, d.next_step_at, d.shipped_at, d.cancelled_at, d.cancel_reason, d.created_at`;
 const DELIVERY_SELECT = `SELECT ${DELIVERY_COLUMNS_D} FROM deliveries d JOIN delivery_providers dp ON dp.id = d.provider_id`;
 
 export async function listProviders(db: Db, includeRetired: boolean): Promise<Provider[]> {
@@ -152,6 +156,32 @@ export async function deletePendingSharedParcel(db: Db, purchaseId: number): Pro
 /** Every parcel of an unpaid purchase that is cancelled: pending → cancelled. */
 export async function cancelPendingParcels(db: Db, purchaseId: number): Promise<void> {
   await db.execute("UPDATE deliveries SET status = 'cancelled' WHERE purchase_id = ? AND status = 'pending'", [purchaseId]);
+}
+
+export type ParcelCancelReason = 'buyer' | 'seller_declined' | 'deadline';
+
+/** preparing → cancelled by compare-and-set (a paid parcel not yet shipped); false if it was not preparing. */
+export async function markParcelCancelled(db: Db, deliveryId: number, reason: ParcelCancelReason, now: Date): Promise<boolean> {
+  const [result] = await db.execute<ResultSetHeader>(
+    "UPDATE deliveries SET status = 'cancelled', cancelled_at = ?, cancel_reason = ?, next_step_at = NULL WHERE id = ? AND status = 'preparing'",
+    [now, reason, deliveryId],
+  );
+  return result.affectedRows === 1;
+}
+
+/** Once the books of a cancelled parcel are back in catalog. */
+export async function markStockReturned(db: Db, deliveryId: number, now: Date): Promise<void> {
+  await db.execute('UPDATE deliveries SET stock_returned_at = ? WHERE id = ? AND stock_returned_at IS NULL', [now, deliveryId]);
+}
+
+/** Paid parcels cancelled by `before` whose books are not back yet (the return after the cancel did not finish). */
+export async function unreturnedCancelled(db: Db, before: Date, limit: number): Promise<{ id: number; purchaseId: number }[]> {
+  const [rows] = await db.execute<RowDataPacket[]>(
+    `SELECT id, purchase_id FROM deliveries
+      WHERE status = 'cancelled' AND stock_returned_at IS NULL AND cancelled_at IS NOT NULL AND cancelled_at <= ? ORDER BY id LIMIT ?`,
+    [before, String(limit)],
+  );
+  return rows.map((r) => ({ id: r.id as number, purchaseId: r.purchase_id as number }));
 }
 
 /** preparing → shipped by compare-and-set, with the time it was handed over. */

@@ -32,6 +32,8 @@ export interface PurchaseSummary extends Purchase {
   firstTitle: string;
   /** Its parcels' statuses summarised (parcels.ts summariseParcels); null before a carrier is chosen. */
   deliveryStatus: string | null;
+  /** What its refunds gave back. */
+  refundedCents: number;
 }
 
 function toSummary(row: RowDataPacket): PurchaseSummary {
@@ -39,12 +41,14 @@ function toSummary(row: RowDataPacket): PurchaseSummary {
     ...toPurchase(row),
     itemCount: Number(row.item_count ?? 0),
     firstTitle: (row.first_title as string | null) ?? '',
+    refundedCents: Number(row.refunded_cents ?? 0),
     deliveryStatus: summariseParcels(row.delivery_statuses ? String(row.delivery_statuses).split(',') : []),
   };
 }
 
 const SUMMARY_SELECT = `SELECT ${PURCHASE_COLUMNS_P},
   (SELECT GROUP_CONCAT(d.status ORDER BY d.id) FROM deliveries d WHERE d.purchase_id = p.id) AS delivery_statuses,
+  (SELECT SUM(r.amount_cents) FROM refunds r WHERE r.purchase_id = p.id) AS refunded_cents,
   (SELECT SUM(i.quantity) FROM purchase_items i WHERE i.purchase_id = p.id) AS item_count,
   (SELECT i.title FROM purchase_items i WHERE i.purchase_id = p.id ORDER BY i.id LIMIT 1) AS first_title
   FROM purchases p`;

@@ -8,6 +8,8 @@ import * as historyRepo from './history.repo.js';
 import * as repo from './purchases.repo.js';
 import type { Purchase, PurchaseItem, PurchaseStatus, ShipTo } from './purchases.repo.js';
 import * as salesRepo from './sales.repo.js';
+import * as refundsRepo from './refunds.repo.js';
+import type { Refund } from './refunds.repo.js';
 import { sellersOf } from './parcels.js';
 
 export interface TimelineStep {
@@ -65,6 +67,7 @@ export interface PurchaseDetail {
   /** The first parcel's delivery (the only one of a purchase from one seller), as the API always answered. */
   delivery: Delivery | null;
   payment: Payment | null;
+  refunds: Refund[];
   /** The purchase's own timeline: a step is done once every parcel still on its way has done it. */
   steps: TimelineStep[];
 }
@@ -115,9 +118,9 @@ export async function purchaseDetail(db: Db, purchaseId: number, viewer: { id: n
   const { purchase, payment } = found;
   if (purchase.buyerId !== viewer.id && viewer.role !== 'admin') throw new Forbidden('This purchase belongs to another account.');
   const items = await repo.listItems(db, purchaseId);
-  const parcels = await parcelsOf(db, purchaseId, items);
+  const [parcels, refunds] = await Promise.all([parcelsOf(db, purchaseId, items), refundsRepo.listRefunds(db, purchaseId)]);
   const steps = timeline(purchase, parcels.length === 1 ? parcels[0]!.events : summaryEvents(parcels));
-  return { purchase, items, parcels, delivery: parcels[0]?.delivery ?? null, payment, steps };
+  return { purchase, items, parcels, delivery: parcels[0]?.delivery ?? null, payment, refunds, steps };
 }
 
 /**

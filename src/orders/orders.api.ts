@@ -17,6 +17,8 @@ import { checkoutToken, providerChoice, quantity } from './orders.schema.js';
 import * as payments from './payments.service.js';
 import type { PurchaseSummary } from './history.repo.js';
 import * as purchases from './purchases.service.js';
+import * as refunds from './refunds.service.js';
+import type { Refund } from './refunds.repo.js';
 import { checkShipTo, resolveShipTo, shipNewPurchase, shipToChoice } from './ship-to.js';
 import { NOT_FOR_SALE } from './orders.errors.js';
 
@@ -33,6 +35,7 @@ function summaryJson(p: PurchaseSummary) {
     itemCount: p.itemCount,
     firstTitle: p.firstTitle,
     deliveryStatus: p.deliveryStatus,
+    refundedCents: p.refundedCents,
     createdAt: p.createdAt,
     expiresAt: p.status === 'pending_payment' ? p.expiresAt : null,
   };
@@ -52,9 +55,15 @@ function parcelJson(p: ParcelDetail) {
       costCents: delivery.costCents,
       trackingNumber: delivery.trackingNumber,
       shippedAt: delivery.shippedAt,
+      cancelledAt: delivery.cancelledAt,
+      cancelReason: delivery.cancelReason,
       events: p.events.map((e) => ({ status: e.status, note: e.note, at: e.createdAt })),
     },
   };
+}
+
+function refundJson(r: Refund) {
+  return { id: r.id, parcelId: r.deliveryId, cause: r.cause, itemsCents: r.itemsCents, shippingCents: r.shippingCents, amountCents: r.amountCents, refundedAt: r.createdAt };
 }
 
 /** A purchase as `viewer` (its buyer, or an administrator) may see it. */
@@ -77,6 +86,8 @@ function detailJson(d: PurchaseDetail, viewer: { id: number }) {
     delivery: d.parcels[0] ? parcelJson(d.parcels[0])?.delivery ?? null : null,
     deliveryStatus: summariseParcels(d.parcels.filter((p) => p.delivery).map((p) => p.delivery!.status)),
     parcels: d.parcels.map(parcelJson),
+    refunds: d.refunds.map(refundJson),
+    refundedCents: d.refunds.reduce((sum, r) => sum + r.amountCents, 0),
     payment: d.payment && {
       method: d.payment.method,
       amountCents: d.payment.amountCents,
@@ -91,7 +102,7 @@ function detailJson(d: PurchaseDetail, viewer: { id: number }) {
 export function ordersApiRoutes({ config, pool, bearer, catalog, accounts }: { config: Config; pool: Pool; bearer: RequestHandler; catalog: CatalogPort; accounts: AccountsPort }): Router {
   const router = Router();
   const once = idempotent(pool);
-  router.use(['/purchases', '/buy', '/delivery', '/payment', '/delivery_providers'], bearer);
+  router.use(['/purchases', '/buy', '/delivery', '/payment', '/delivery_providers', '/sales'], bearer);
 
   router.get('/delivery_providers', async (_req, res) => {
     const providers = await deliveries.listProviders(pool);
@@ -147,6 +158,22 @@ export function ordersApiRoutes({ config, pool, bearer, catalog, accounts }: { c
     req.log.info({ event: 'purchase_paid', purchaseId: id, userId: req.apiUser!.id, via: 'api' }, 'purchase paid');
     // trackingNumber: the first parcel's (the only one of a purchase from one seller, as before).
     res.status(201).json({ purchase: detailJson(await history.purchaseDetail(pool, id, req.apiUser!), req.apiUser!), trackingNumber: trackingNumbers[0], trackingNumbers });
+  });
+
+  // Cancel and refund a paid parcel that has not shipped (its buyer), or decline one (its seller).
+  router.post('/purchases/:id/parcels/:parcel_id/cancel', once, async (req, res) => {
+    const id = requireId(req.params.id, 'There is no such purchase.');
+    const parcelId = requireId(req.params.parcel_id, 'There is no such parcel.');
+    const { refund } = await refunds.cancelParcel(pool, catalog, id, { buyerId: req.apiUser!.id, parcelId });
+    req.log.info({ event: 'parcel_cancelled', purchaseId: id, parcelId, via: 'api' }, 'parcel cancelled and refunded by buyer');
+    res.json({ purchase: detailJson(await history.purchaseDetail(pool, id, req.apiUser!), req.apiUser!), refund: refundJson(refund) });
+  });
+
+  router.post('/sales/:purchase_id/decline', once, async (req, res) => {
+    const id = requireId(req.params.purchase_id, 'There is no such purchase.');
+    const { refund } = await refunds.cancelParcel(pool, catalog, id, { sellerId: req.apiUser!.id });
+    req.log.info({ event: 'parcel_declined', purchaseId: id, via: 'api' }, 'parcel declined by seller');
+    res.json({ refund: refundJson(refund) });
   });
 
   return router;

@@ -89,6 +89,43 @@ async function queueSellerMail(db: Db, event: 'sale_paid' | 'sale_reminder', ord
   });
 }
 
+/** What a cancelled parcel's e-mails say: whose books, what was refunded, and why. */
+interface ParcelCancelMail {
+  purchaseId: number;
+  lines: Line[];
+  refundCents: number;
+  reason: 'buyer' | 'seller_declined' | 'deadline';
+}
+
+/**
+ * A paid parcel was cancelled and refunded (inside the cancel's transaction): the buyer hears what
+ * was refunded and why, and each seller of its books that the sale is off. Once per parcel.
+ */
+export async function queueParcelCancelledMails(
+  db: Db,
+  purchaseId: number,
+  parcelId: number,
+  items: purchasesRepo.PurchaseItem[],
+  reason: ParcelCancelMail['reason'],
+): Promise<void> {
+  const [purchase, parcel] = await Promise.all([purchasesRepo.findPurchase(db, purchaseId), deliveriesRepo.findDelivery(db, parcelId)]);
+  if (!purchase || !parcel) return;
+  const lines = items.map((i) => ({ seller: i.sellerName, sellerId: i.sellerId, title: i.title, quantity: i.quantity, cents: i.unitPriceCents * i.quantity }));
+  const data: ParcelCancelMail = { purchaseId, lines, refundCents: lines.reduce((s, l) => s + l.cents, 0) + parcel.costCents, reason };
+  const subject = `${purchaseId}/${parcelId}`;
+  await enqueueMail(db, 'order_outbox', { event: 'parcel_refunded', subject, to: { userId: purchase.buyerId }, template: 'parcel_refunded', data: { ...data } });
+  for (const sellerId of new Set(lines.map((l) => l.sellerId))) {
+    const own = { ...data, lines: lines.filter((l) => l.sellerId === sellerId) };
+    await enqueueMail(db, 'order_outbox', { event: 'sale_cancelled', subject, to: { userId: sellerId }, template: 'sale_cancelled', data: { ...own } });
+  }
+}
+
+const CANCEL_REASONS = {
+  buyer: 'The buyer cancelled this parcel before it was shipped.',
+  seller_declined: 'The seller could not send this parcel.',
+  deadline: 'It was not shipped by its ship-by date, so it was cancelled.',
+} as const;
+
 export const REMIND_AFTER_MS = 4 * 86_400_000;
 
 /** Reminds sellers of paid sales still unshipped 4 days after payment (once per sale: the outbox's key). */
@@ -158,6 +195,20 @@ export const orderMails = {
         : ctx.language.t('You cancelled it and its books went back on sale. Nothing was charged.'),
     ],
     action: purchaseLink(ctx, d.purchaseId),
+  }),
+  parcel_refunded: (d: ParcelCancelMail, ctx: MailContext): MailContent => ({
+    subject: ctx.language.t('Purchase #{id}: a parcel was cancelled and refunded', { id: d.purchaseId }),
+    greeting: ctx.language.t('Hello,'),
+    paragraphs: [ctx.language.t(CANCEL_REASONS[d.reason]), ctx.language.t('We refunded {amount} to your payment method: the books and their shipping.', { amount: ctx.language.money(d.refundCents) })],
+    rows: d.lines.map((l) => [`${l.title} × ${l.quantity}`, ctx.language.money(l.cents)]),
+    action: purchaseLink(ctx, d.purchaseId),
+  }),
+  sale_cancelled: (d: ParcelCancelMail, ctx: MailContext): MailContent => ({
+    subject: ctx.language.t('Sale #{id} was cancelled', { id: d.purchaseId }),
+    greeting: ctx.language.t('Hello,'),
+    paragraphs: [ctx.language.t(CANCEL_REASONS[d.reason]), ctx.language.t('Do not send these books: the buyer was refunded and they are back on sale.')],
+    rows: d.lines.map((l) => [l.title, `× ${l.quantity}`]),
+    action: { label: ctx.language.t('See your sales'), url: ctx.link('/sales') },
   }),
   sale_paid: (d: SaleMail, ctx: MailContext): MailContent => saleMail(d, ctx, false),
   sale_reminder: (d: SaleMail, ctx: MailContext): MailContent => saleMail(d, ctx, true),

@@ -118,6 +118,24 @@ function contract(name: string, port: () => CatalogPort) {
       assert.equal(await stockOf(t.pool, a), 10_000);
       assert.equal(await port().commit('no-such-reservation'), false);
     });
+
+    test('returnLines gives back some lines of a sold reservation, each once (also when asked at once); a later release skips them', async () => {
+      const a = await createBook(t.pool, seller, { stock: 5 });
+      const b = await createBook(t.pool, seller, { stock: 5 });
+      const key = randomUUID();
+      await port().reserve(key, [{ bookId: a, quantity: 2 }, { bookId: b, quantity: 1 }], { holdUntil: soon() });
+      assert.equal(await port().returnLines(key, [a]), false, 'a held reservation goes back whole, by release');
+      await port().commit(key);
+      const answers = await Promise.all([port().returnLines(key, [a]), port().returnLines(key, [a]), port().returnLines(key, [a])]);
+      assert.deepEqual(answers.sort(), [false, false, true]);
+      assert.equal(await stockOf(t.pool, a), 5);
+      assert.equal(await stockOf(t.pool, b), 4, 'the other line stays sold');
+      assert.equal(await port().returnLines(key, [a]), false);
+      assert.equal(await port().returnLines('no-such-reservation', [a]), false);
+      assert.equal(await port().release(key), true);
+      assert.equal(await stockOf(t.pool, a), 5, 'not returned twice');
+      assert.equal(await stockOf(t.pool, b), 5);
+    });
   });
 }
 

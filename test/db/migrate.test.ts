@@ -34,6 +34,7 @@ const OWNER: Record<string, (typeof FEATURES)[number]> = {
   cart_items: 'orders',
   api_idempotency: 'orders',
   order_outbox: 'orders',
+  refunds: 'orders',
 };
 
 const urls: string[] = [];
@@ -97,10 +98,12 @@ describe('a new database', () => {
       'accounts/002.do.addresses.sql',
       'accounts/003.do.email.sql',
       'catalog/001.do.catalog.sql',
+      'catalog/002.do.reservation_line_returns.sql',
       'orders/001.do.orders.sql',
       'orders/002.do.purchase_ship_to.sql',
       'orders/003.do.order_outbox.sql',
       'orders/004.do.parcels.sql',
+      'orders/005.do.refunds.sql',
     ]);
     assert.deepEqual(await migrate(url), []);
     assert.deepEqual(await tables(url), Object.keys(OWNER).sort());
@@ -116,7 +119,7 @@ describe('a new database', () => {
 
   test('one feature alone can migrate a database of its own', async () => {
     const own = newUrl();
-    assert.deepEqual(await migrate(own, { features: ['catalog'] }), ['catalog/001.do.catalog.sql']);
+    assert.deepEqual(await migrate(own, { features: ['catalog'] }), ['catalog/001.do.catalog.sql', 'catalog/002.do.reservation_line_returns.sql']);
     assert.deepEqual(await tables(own), ['book_reservation_items', 'book_reservations', 'books']);
   });
 
@@ -174,10 +177,12 @@ describe('a database from before the split', () => {
       'accounts/002.do.addresses.sql',
       'accounts/003.do.email.sql',
       'catalog/001.do.catalog.sql',
+      'catalog/002.do.reservation_line_returns.sql',
       'orders/001.do.orders.sql',
       'orders/002.do.purchase_ship_to.sql',
       'orders/003.do.order_outbox.sql',
       'orders/004.do.parcels.sql',
+      'orders/005.do.refunds.sql',
     ]);
     assert.deepEqual(await migrate(old), []);
     assert.deepEqual(await schema(old), await schema(fresh));
