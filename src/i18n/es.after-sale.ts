@@ -1,6 +1,7 @@
 // Spanish for the texts of issue 27 (parcels, refunds, the ship-by deadline), kept apart from es.ts
 // so that file does not grow further; es.ts spreads it in. Sorted by key.
 export const esAfterSale: Readonly<Record<string, string>> = {
+  "(if it has not shipped by then, it is cancelled and refunded)": "(si no se ha enviado para entonces, se cancela y se reembolsa)",
   "Cancel and refund": "Cancelar y reembolsar",
   "Cancel this parcel? Its books and shipping are refunded.": "¿Cancelar este paquete? Se reembolsan sus libros y su envío.",
   "Cancelled by the buyer before shipping. The books and the shipping were refunded.": "Cancelado por el comprador antes del envío. Se reembolsaron los libros y el envío.",
@@ -25,7 +26,9 @@ export const esAfterSale: Readonly<Record<string, string>> = {
   "Send providers as a list of { seller_id, provider_id }.": "Envía providers como una lista de { seller_id, provider_id }.",
   "Sent by {seller}: 1 book": "Lo envía {seller}: 1 libro",
   "Sent by {seller}: {n} books": "Lo envía {seller}: {n} libros",
+  "Ship by {time}": "Envíalo a más tardar el {time}",
   "Shipping from {seller}": "Envío de {seller}",
+  "Ships by": "Se envía a más tardar",
   "Thank you! Your payment was received. Your books travel in {n} parcels: {tracking}.": "¡Gracias! Recibimos tu pago. Tus libros viajan en {n} paquetes: {tracking}.",
   "The buyer cancelled it and was refunded.": "El comprador la canceló y se le reembolsó.",
   "The buyer cancelled this parcel before it was shipped.": "El comprador canceló este paquete antes de que se enviara.",

@@ -2,6 +2,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { AccountsPort } from '../accounts/accounts.port.js';
 import type { CatalogPort } from '../catalog/catalog.port.js';
+import type { Config } from '../config.js';
 import type { Pool } from '../db/pool.js';
 import { Invalid } from '../http/errors.js';
 import { flash } from '../http/flash.js';
@@ -19,7 +20,7 @@ import { resolveShipTo, shipToChoice } from './ship-to.js';
 /** The new-address fields of the delivery form, kept when it comes back with errors. */
 const NEW_ADDRESS_FIELDS = ['address_id', 'recipient', 'line1', 'line2', 'city', 'region', 'postal_code', 'country', 'phone'] as const;
 
-export function checkoutRoutes({ pool, catalog, accounts }: { pool: Pool; catalog: CatalogPort; accounts: AccountsPort }): Router {
+export function checkoutRoutes({ pool, config, catalog, accounts }: { pool: Pool; config: Config; catalog: CatalogPort; accounts: AccountsPort }): Router {
   const router = Router();
 
   /** The viewer's own purchase (not even an admin may pay for another), still waiting for payment. */
@@ -94,7 +95,7 @@ export function checkoutRoutes({ pool, catalog, accounts }: { pool: Pool; catalo
     // The card number and CVV are never sent back to the page.
     const values = typedValues(req.body, ['method', 'card_expiry', 'paypal_email', 'bank_name', 'bank_reference']);
     try {
-      const { trackingNumbers } = await payments.pay(pool, catalog, req.user!.id, purchaseId, req.body);
+      const { trackingNumbers } = await payments.pay(pool, catalog, req.user!.id, purchaseId, req.body, { shipByDays: config.shipByBusinessDays });
       req.log.info({ event: 'purchase_paid', purchaseId, userId: req.user!.id }, 'purchase paid');
       if (trackingNumbers.length === 1) flash(req, 'success', 'Thank you! Your payment was received. Tracking number: {tracking}.', { tracking: trackingNumbers[0]! });
       else flash(req, 'success', 'Thank you! Your payment was received. Your books travel in {n} parcels: {tracking}.', { n: trackingNumbers.length, tracking: trackingNumbers.join(', ') });

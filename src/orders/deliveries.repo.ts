@@ -24,6 +24,8 @@ export interface Delivery {
   trackingNumber: string | null;
   nextStepAt: Date | null;
   shippedAt: Date | null;
+  /** A paid parcel must be marked shipped by then (null before payment, and on parcels from before deadlines). */
+  shipBy: Date | null;
   cancelledAt: Date | null;
   cancelReason: ParcelCancelReason | null;
   deliveryHours: number;
@@ -60,6 +62,7 @@ export function toDelivery(row: RowDataPacket): Delivery {
     trackingNumber: row.tracking_number as string | null,
     nextStepAt: row.next_step_at as Date | null,
     shippedAt: (row.shipped_at as Date | null) ?? null,
+    shipBy: (row.ship_by as Date | null) ?? null,
     cancelledAt: (row.cancelled_at as Date | null) ?? null,
     cancelReason: (row.cancel_reason as ParcelCancelReason | null) ?? null,
     deliveryHours: row.delivery_hours as number,
@@ -70,7 +73,7 @@ export function toDelivery(row: RowDataPacket): Delivery {
 const PROVIDER_COLUMNS = 'id, name, coverage, cost_cents, delivery_hours, retired_at';
 /** The delivery columns of d (and its provider dp), also read by the purchase pages' queries. */
 export const DELIVERY_COLUMNS_D = `d.id, d.purchase_id, d.seller_id, d.provider_id, dp.name AS provider_name, dp.delivery_hours, d.status, d.cost_cents,
-  d.tracking_number, d.next_step_at, d.shipped_at, d.cancelled_at, d.cancel_reason, d.created_at`;
+  d.tracking_number, d.next_step_at, d.ship_by, d.shipped_at, d.cancelled_at, d.cancel_reason, d.created_at`;
 const DELIVERY_SELECT = `SELECT ${DELIVERY_COLUMNS_D} FROM deliveries d JOIN delivery_providers dp ON dp.id = d.provider_id`;
 
 export async function listProviders(db: Db, includeRetired: boolean): Promise<Provider[]> {
@@ -169,6 +172,15 @@ export async function markParcelCancelled(db: Db, deliveryId: number, reason: Pa
   return result.affectedRows === 1;
 }
 
+/** Paid parcels still being prepared past their ship-by date, the most overdue first (the deadline job). */
+export async function overdueParcels(db: Db, now: Date, limit: number): Promise<{ id: number; purchaseId: number }[]> {
+  const [rows] = await db.execute<RowDataPacket[]>(
+    "SELECT id, purchase_id FROM deliveries WHERE status = 'preparing' AND ship_by <= ? ORDER BY ship_by LIMIT ?",
+    [now, String(limit)],
+  );
+  return rows.map((r) => ({ id: r.id as number, purchaseId: r.purchase_id as number }));
+}
+
 /** Once the books of a cancelled parcel are back in catalog. */
 export async function markStockReturned(db: Db, deliveryId: number, now: Date): Promise<void> {
   await db.execute('UPDATE deliveries SET stock_returned_at = ? WHERE id = ? AND stock_returned_at IS NULL', [now, deliveryId]);
@@ -211,11 +223,11 @@ export async function moveDueDelivery(db: Db, deliveryId: number, from: Delivery
   return result.affectedRows === 1;
 }
 
-/** pending → preparing, with the tracking number the parcel gets. */
-export async function startPreparing(db: Db, deliveryId: number, trackingNumber: string): Promise<boolean> {
+/** pending → preparing, with the tracking number the parcel gets and the date it must ship by. */
+export async function startPreparing(db: Db, deliveryId: number, trackingNumber: string, shipBy: Date): Promise<boolean> {
   const [result] = await db.execute<ResultSetHeader>(
-    "UPDATE deliveries SET status = 'preparing', next_step_at = NULL, tracking_number = ? WHERE id = ? AND status = 'pending'",
-    [trackingNumber, deliveryId],
+    "UPDATE deliveries SET status = 'preparing', next_step_at = NULL, tracking_number = ?, ship_by = ? WHERE id = ? AND status = 'pending'",
+    [trackingNumber, shipBy, deliveryId],
   );
   return result.affectedRows === 1;
 }

@@ -13,6 +13,7 @@ import { assertPending, purchaseOfBuyer } from './purchases.service.js';
 import * as salesRepo from './sales.repo.js';
 import { queueBuyerMail } from './orders.mails.js';
 import { parcelOfSeller, sellersOf } from './parcels.js';
+import { addBusinessDays } from './business-days.js';
 
 export type { Delivery, DeliveryStatus, Provider };
 
@@ -136,14 +137,18 @@ export async function everyParcelChosen(db: Db, purchaseId: number): Promise<boo
   return parcels.length > 0 && sellersOf(items).every((s) => parcelOfSeller(parcels, s)?.status === 'pending');
 }
 
-/** Called inside the payment's transaction: every parcel starts and gets its tracking number. */
-export async function startDelivery(conn: PoolConnection, purchaseId: number, now: Date): Promise<string[]> {
+/**
+ * Called inside the payment's transaction: every parcel starts, gets its tracking number and the
+ * date it must be shipped by (`shipByDays` business days from now).
+ */
+export async function startDelivery(conn: PoolConnection, purchaseId: number, now: Date, shipByDays: number): Promise<string[]> {
+  const shipBy = addBusinessDays(now, shipByDays);
   const parcels = await repo.lockParcels(conn, purchaseId);
   if (parcels.length === 0) throw new Conflict('Choose a delivery option before paying.');
   const numbers: string[] = [];
   for (const parcel of parcels) {
     const tracking = newTrackingNumber();
-    if (!(await repo.startPreparing(conn, parcel.id, tracking))) throw new Conflict('This delivery has already started.');
+    if (!(await repo.startPreparing(conn, parcel.id, tracking, shipBy))) throw new Conflict('This delivery has already started.');
     await repo.insertEvent(conn, parcel.id, 'preparing', 'Payment received. The seller is preparing the parcel.', now);
     numbers.push(tracking);
   }

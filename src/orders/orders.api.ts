@@ -54,6 +54,7 @@ function parcelJson(p: ParcelDetail) {
       status: delivery.status,
       costCents: delivery.costCents,
       trackingNumber: delivery.trackingNumber,
+      shipBy: delivery.shipBy,
       shippedAt: delivery.shippedAt,
       cancelledAt: delivery.cancelledAt,
       cancelReason: delivery.cancelReason,
@@ -154,7 +155,7 @@ export function ordersApiRoutes({ config, pool, bearer, catalog, accounts }: { c
 
   router.post('/payment/:id', once, async (req, res) => {
     const id = requireId(req.params.id, 'There is no such purchase.');
-    const { trackingNumbers } = await payments.pay(pool, catalog, req.apiUser!.id, id, req.body);
+    const { trackingNumbers } = await payments.pay(pool, catalog, req.apiUser!.id, id, req.body, { shipByDays: config.shipByBusinessDays });
     req.log.info({ event: 'purchase_paid', purchaseId: id, userId: req.apiUser!.id, via: 'api' }, 'purchase paid');
     // trackingNumber: the first parcel's (the only one of a purchase from one seller, as before).
     res.status(201).json({ purchase: detailJson(await history.purchaseDetail(pool, id, req.apiUser!), req.apiUser!), trackingNumber: trackingNumbers[0], trackingNumbers });

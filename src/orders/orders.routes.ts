@@ -13,7 +13,7 @@ export function ordersRoutes({ pool, config, catalog, accounts }: { pool: Pool; 
   const router = Router();
   router.use(ordersLocals);
   router.use(cartRoutes({ pool, config, catalog }));
-  router.use(checkoutRoutes({ pool, catalog, accounts }));
+  router.use(checkoutRoutes({ pool, config, catalog, accounts }));
   router.use(historyRoutes({ pool, config, catalog }));
   return router;
 }

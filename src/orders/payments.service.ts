@@ -42,7 +42,7 @@ export async function pay(
   buyerId: number,
   purchaseId: number,
   body: unknown,
-  now = new Date(),
+  { shipByDays, now = new Date() }: { shipByDays: number; now?: Date },
 ): Promise<{ payment: Payment; trackingNumbers: string[] }> {
   // Ownership and state come before the form: a stranger learns nothing from validation messages.
   const current = await purchaseOfBuyer(pool, purchaseId, buyerId);
@@ -62,7 +62,7 @@ export async function pay(
       assertPending(purchase, now, 'pay for it');
       if (!(await purchasesRepo.markPaid(conn, purchaseId, now))) throw new Conflict('This purchase changed meanwhile and cannot be paid.');
       const paymentId = await repo.insertPayment(conn, { purchaseId, amountCents: purchase.totalCents, ...details }, now);
-      const trackingNumbers = await startDelivery(conn, purchaseId, now);
+      const trackingNumbers = await startDelivery(conn, purchaseId, now, shipByDays);
       await queueBuyerMail(conn, 'purchase_paid', purchaseId); // and each seller's "new sale"
       return { payment: { id: paymentId, purchaseId, amountCents: purchase.totalCents, createdAt: now, ...details }, trackingNumbers };
     });

@@ -74,6 +74,24 @@ export async function cancelParcel(pool: Pool, catalog: CatalogPort, purchaseId:
   return { parcel: done.parcel, refund: done.refund };
 }
 
+/**
+ * The ship-by deadline: cancels and refunds every paid parcel still being prepared past its ship-by
+ * date, and tells its buyer and seller. Safe on several instances at once: each parcel is cancelled
+ * by one of them (the compare-and-set under the purchase's lock; the others get a Conflict and pass
+ * on), refunded once (its unique cause) and its stock returned once. Returns how many this call cancelled.
+ */
+export async function cancelOverdueParcels(pool: Pool, catalog: CatalogPort, now = new Date(), batch = 200): Promise<number> {
+  return eachRow(await deliveriesRepo.overdueParcels(pool, now, batch), async ({ id, purchaseId }) => {
+    try {
+      await cancelParcel(pool, catalog, purchaseId, { deadline: true, parcelId: id }, now);
+      return true;
+    } catch (err) {
+      if (err instanceof Conflict) return false; // shipped or cancelled meanwhile, or by another instance
+      throw err;
+    }
+  });
+}
+
 /** A cancel whose stock return did not finish is retried after this long. */
 export const RETURN_RETRY_AFTER_MS = 60_000;
 

@@ -14,6 +14,8 @@ export interface SaleRow extends PurchaseItem {
   deliveryStatus: string | null;
   /** Why the parcel was cancelled and refunded ('buyer', 'seller_declined', 'deadline'), if it was. */
   cancelReason: string | null;
+  /** The parcel must be marked shipped by then, or it is cancelled and refunded. */
+  shipBy: Date | null;
   trackingNumber: string | null;
   /** Where to send it: listed sales are paid ones only, so a seller never sees an unpaid buyer's address. */
   shipTo: ShipTo | null;
@@ -30,7 +32,7 @@ export async function countSales(db: Db, sellerId: number): Promise<number> {
 export async function listSales(db: Db, sellerId: number, limit: number, offset: number): Promise<SaleRow[]> {
   const [rows] = await db.execute<RowDataPacket[]>(
     `SELECT ${ITEM_COLUMNS_I}, p.status AS purchase_status, p.paid_at, ${SHIP_COLUMNS_P}, d.id AS delivery_id, d.status AS delivery_status, d.tracking_number,
-            d.cancel_reason
+            d.cancel_reason, d.ship_by
        FROM purchase_items i JOIN purchases p ON p.id = i.purchase_id
        LEFT JOIN deliveries d ON d.purchase_id = p.id AND (d.seller_id = i.seller_id OR d.seller_id IS NULL)
       WHERE i.seller_id = ? AND p.status = 'paid'
@@ -44,6 +46,7 @@ export async function listSales(db: Db, sellerId: number, limit: number, offset:
     deliveryId: row.delivery_id as number | null,
     deliveryStatus: row.delivery_status as string | null,
     cancelReason: row.cancel_reason as string | null,
+    shipBy: row.ship_by as Date | null,
     trackingNumber: row.tracking_number as string | null,
     shipTo: toShipTo(row),
   }));

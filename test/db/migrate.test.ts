@@ -104,6 +104,7 @@ describe('a new database', () => {
       'orders/003.do.order_outbox.sql',
       'orders/004.do.parcels.sql',
       'orders/005.do.refunds.sql',
+      'orders/006.do.ship_by.sql',
     ]);
     assert.deepEqual(await migrate(url), []);
     assert.deepEqual(await tables(url), Object.keys(OWNER).sort());
@@ -183,6 +184,7 @@ describe('a database from before the split', () => {
       'orders/003.do.order_outbox.sql',
       'orders/004.do.parcels.sql',
       'orders/005.do.refunds.sql',
+      'orders/006.do.ship_by.sql',
     ]);
     assert.deepEqual(await migrate(old), []);
     assert.deepEqual(await schema(old), await schema(fresh));

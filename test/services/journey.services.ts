@@ -149,7 +149,9 @@ describe('the split shop behind the Ingress', () => {
     assert.ok(m, `checkout went to ${checkout.headers.location}`);
     purchaseId = Number(m[1]);
     const delivery = await buyer.get(`/order/delivery/${purchaseId}`);
-    const provider = /name="provider_id" value="(\d+)"/.exec(delivery.text)?.[1];
+    // Two sellers: a box each (provider_id_<seller>); the one provider_id field still sets them all.
+    assert.equal(delivery.text.match(/<fieldset id="provider_id_\d+"/g)?.length, 2, 'one parcel per seller');
+    const provider = /name="provider_id_\d+" value="(\d+)"/.exec(delivery.text)?.[1];
     assert.ok(provider);
     // Where to ship: order asks auth (the address book's owner) through the accounts port. With an
     // empty book a new address is preselected; typed here, auth keeps it and order copies it.
