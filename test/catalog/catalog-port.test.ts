@@ -8,6 +8,7 @@ import type { CatalogPort } from '../../src/catalog/catalog.port.js';
 import { localCatalog } from '../../src/catalog/catalog.local.js';
 import { catalogInternalRoutes } from '../../src/catalog/catalog.internal.js';
 import { releaseExpiredHolds } from '../../src/catalog/reservations.service.js';
+import { sellerStatsOf } from '../../src/catalog/catalog.service.js';
 import { httpCatalog } from '../../src/services/catalog.client.js';
 import { createPool, type Pool } from '../../src/db/pool.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
@@ -135,6 +136,14 @@ function contract(name: string, port: () => CatalogPort) {
       assert.equal(await port().release(key), true);
       assert.equal(await stockOf(t.pool, a), 5, 'not returned twice');
       assert.equal(await stockOf(t.pool, b), 5);
+    });
+
+    test('publishSellerStats stores a record per seller, replacing the one before', async () => {
+      const other = (await createUser(t.pool)).id;
+      await port().publishSellerStats([{ sellerId: other, decidedParcels: 4, completedPermille: 750, medianShipMinutes: 90 }]);
+      await port().publishSellerStats([{ sellerId: other, decidedParcels: 5, completedPermille: 800, medianShipMinutes: null }]);
+      await port().publishSellerStats([]);
+      assert.deepEqual(await sellerStatsOf(t.pool, other), { sellerId: other, decidedParcels: 5, completedPermille: 800, medianShipMinutes: null });
     });
   });
 }
