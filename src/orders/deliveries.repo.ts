@@ -24,6 +24,7 @@ export interface Delivery {
   trackingNumber: string | null;
   nextStepAt: Date | null;
   shippedAt: Date | null;
+  deliveredAt: Date | null;
   /** A paid parcel must be marked shipped by then (null before payment, and on parcels from before deadlines). */
   shipBy: Date | null;
   cancelledAt: Date | null;
@@ -62,6 +63,7 @@ export function toDelivery(row: RowDataPacket): Delivery {
     trackingNumber: row.tracking_number as string | null,
     nextStepAt: row.next_step_at as Date | null,
     shippedAt: (row.shipped_at as Date | null) ?? null,
+    deliveredAt: (row.delivered_at as Date | null) ?? null,
     shipBy: (row.ship_by as Date | null) ?? null,
     cancelledAt: (row.cancelled_at as Date | null) ?? null,
     cancelReason: (row.cancel_reason as ParcelCancelReason | null) ?? null,
@@ -73,7 +75,7 @@ export function toDelivery(row: RowDataPacket): Delivery {
 const PROVIDER_COLUMNS = 'id, name, coverage, cost_cents, delivery_hours, retired_at';
 /** The delivery columns of d (and its provider dp), also read by the purchase pages' queries. */
 export const DELIVERY_COLUMNS_D = `d.id, d.purchase_id, d.seller_id, d.provider_id, dp.name AS provider_name, dp.delivery_hours, d.status, d.cost_cents,
-  d.tracking_number, d.next_step_at, d.ship_by, d.shipped_at, d.cancelled_at, d.cancel_reason, d.created_at`;
+  d.tracking_number, d.next_step_at, d.ship_by, d.shipped_at, d.delivered_at, d.cancelled_at, d.cancel_reason, d.created_at`;
 const DELIVERY_SELECT = `SELECT ${DELIVERY_COLUMNS_D} FROM deliveries d JOIN delivery_providers dp ON dp.id = d.provider_id`;
 
 export async function listProviders(db: Db, includeRetired: boolean): Promise<Provider[]> {
@@ -213,9 +215,12 @@ export async function moveDelivery(db: Db, deliveryId: number, from: DeliverySta
 
 /** The same move, only if its next step was due by `dueBy` (the simulated carrier). */
 export async function moveDueDelivery(db: Db, deliveryId: number, from: DeliveryStatus, to: DeliveryStatus, nextStepAt: Date | null, dueBy: Date): Promise<boolean> {
-  const [result] = await db.execute<ResultSetHeader>('UPDATE deliveries SET status = ?, next_step_at = ? WHERE id = ? AND status = ? AND next_step_at <= ?', [
+  // Arriving records when (the claim window counts from it).
+  const [result] = await db.execute<ResultSetHeader>("UPDATE deliveries SET status = ?, next_step_at = ?, delivered_at = IF(? = 'delivered', ?, delivered_at) WHERE id = ? AND status = ? AND next_step_at <= ?", [
     to,
     nextStepAt,
+    to,
+    dueBy,
     deliveryId,
     from,
     dueBy,

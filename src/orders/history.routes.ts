@@ -13,6 +13,8 @@ import * as deliveries from './deliveries.service.js';
 import * as history from './history.service.js';
 import * as purchases from './purchases.service.js';
 import * as refunds from './refunds.service.js';
+import * as claims from './claims.service.js';
+import { REASON_LABELS } from './claims.routes.js';
 
 const PER_PAGE = 20;
 
@@ -37,8 +39,16 @@ export function historyRoutes({ pool, config, catalog }: { pool: Pool; config: C
   router.get('/purchases/:id', requireLogin, async (req, res) => {
     const detail = await history.purchaseDetail(pool, requireId(req.params.id), req.user!);
     const { t } = res.locals.language as Language;
-    const parcels = detail.parcels.map((p) => ({ ...p, events: p.events.map((e) => ({ ...e, note: deliveries.eventNote(t, e.note) })) }));
-    res.render('orders/purchase', { title: 'Purchase #{id}', titleParams: { id: detail.purchase.id }, ...detail, parcels, cancelNotes: CANCEL_NOTES, now: new Date() });
+    const parcelClaims = await claims.listClaimsOfPurchase(pool, detail.purchase.id);
+    const now = new Date();
+    const parcels = detail.parcels.map((p) => {
+      const own = parcelClaims.filter((c) => c.deliveryId === p.delivery?.id);
+      const until = p.delivery ? claims.claimableUntil(p.delivery, config.claimBusinessDays) : null;
+      // A claim can be opened while the window is open and no claim on the parcel is still open.
+      const canClaim = until !== null && until >= now && !own.some((c) => ['open', 'answered', 'disputed'].includes(c.status));
+      return { ...p, claims: own, claimUntil: until, canClaim, events: p.events.map((e) => ({ ...e, note: deliveries.eventNote(t, e.note) })) };
+    });
+    res.render('orders/purchase', { title: 'Purchase #{id}', titleParams: { id: detail.purchase.id }, ...detail, parcels, cancelNotes: CANCEL_NOTES, reasonLabels: REASON_LABELS, now });
   });
 
   router.post('/purchases/:id/cancel', requireLogin, async (req, res) => {
@@ -63,11 +73,12 @@ export function historyRoutes({ pool, config, catalog }: { pool: Pool; config: C
 
   router.get('/sales', requireLogin, async (req, res) => {
     const page = pageFromQuery(req.query.page);
-    const [{ total, sales, totals }, chart] = await Promise.all([
+    const [{ total, sales, totals }, chart, openClaims] = await Promise.all([
       history.sellerSales(pool, req.user!.id, page, PER_PAGE),
       history.revenueChart(pool, req.user!.id),
+      claims.listClaimsOfSeller(pool, req.user!.id),
     ]);
-    res.render('orders/sales', { title: 'Your sales', sales, totals, chart, pager: pagination(page, PER_PAGE, total, req.query) });
+    res.render('orders/sales', { title: 'Your sales', sales, totals, chart, claims: openClaims, reasonLabels: REASON_LABELS, pager: pagination(page, PER_PAGE, total, req.query) });
   });
 
   router.post('/sales/:purchase_id/ship', requireLogin, async (req, res) => {

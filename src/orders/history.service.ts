@@ -10,6 +10,8 @@ import type { Purchase, PurchaseItem, PurchaseStatus, ShipTo } from './purchases
 import * as salesRepo from './sales.repo.js';
 import * as refundsRepo from './refunds.repo.js';
 import type { Refund } from './refunds.repo.js';
+import * as claimsRepo from './claims.repo.js';
+import type { Claim } from './claims.repo.js';
 import { sellersOf } from './parcels.js';
 
 export interface TimelineStep {
@@ -68,6 +70,7 @@ export interface PurchaseDetail {
   delivery: Delivery | null;
   payment: Payment | null;
   refunds: Refund[];
+  claims: Claim[];
   /** The purchase's own timeline: a step is done once every parcel still on its way has done it. */
   steps: TimelineStep[];
 }
@@ -118,9 +121,9 @@ export async function purchaseDetail(db: Db, purchaseId: number, viewer: { id: n
   const { purchase, payment } = found;
   if (purchase.buyerId !== viewer.id && viewer.role !== 'admin') throw new Forbidden('This purchase belongs to another account.');
   const items = await repo.listItems(db, purchaseId);
-  const [parcels, refunds] = await Promise.all([parcelsOf(db, purchaseId, items), refundsRepo.listRefunds(db, purchaseId)]);
+  const [parcels, refunds, claims] = await Promise.all([parcelsOf(db, purchaseId, items), refundsRepo.listRefunds(db, purchaseId), claimsRepo.listClaimsOfPurchase(db, purchaseId)]);
   const steps = timeline(purchase, parcels.length === 1 ? parcels[0]!.events : summaryEvents(parcels));
-  return { purchase, items, parcels, delivery: parcels[0]?.delivery ?? null, payment, refunds, steps };
+  return { purchase, items, parcels, delivery: parcels[0]?.delivery ?? null, payment, refunds, claims, steps };
 }
 
 /**

@@ -13,7 +13,9 @@ import * as history from './history.service.js';
 import type { ParcelDetail, PurchaseDetail } from './history.service.js';
 import { summariseParcels } from './parcels.js';
 import { idempotent } from './idempotency.js';
-import { checkoutToken, providerChoice, quantity } from './orders.schema.js';
+import { checkoutToken, claimAnswerSchema, claimSchema, providerChoice, quantity } from './orders.schema.js';
+import * as claims from './claims.service.js';
+import type { Claim } from './claims.repo.js';
 import * as payments from './payments.service.js';
 import type { PurchaseSummary } from './history.repo.js';
 import * as purchases from './purchases.service.js';
@@ -63,6 +65,23 @@ function parcelJson(p: ParcelDetail) {
   };
 }
 
+function claimJson(c: Claim) {
+  return {
+    id: c.id,
+    purchaseId: c.purchaseId,
+    parcelId: c.deliveryId,
+    reason: c.reason,
+    message: c.message,
+    status: c.status,
+    respondBy: c.respondBy,
+    sellerAnswer: c.sellerAnswer,
+    decision: c.decision,
+    decisionReason: c.decisionReason,
+    refundCents: c.refundCents,
+    createdAt: c.createdAt,
+  };
+}
+
 function refundJson(r: Refund) {
   return { id: r.id, parcelId: r.deliveryId, cause: r.cause, itemsCents: r.itemsCents, shippingCents: r.shippingCents, amountCents: r.amountCents, refundedAt: r.createdAt };
 }
@@ -88,6 +107,7 @@ function detailJson(d: PurchaseDetail, viewer: { id: number }) {
     deliveryStatus: summariseParcels(d.parcels.filter((p) => p.delivery).map((p) => p.delivery!.status)),
     parcels: d.parcels.map(parcelJson),
     refunds: d.refunds.map(refundJson),
+    claims: d.claims.map(claimJson),
     refundedCents: d.refunds.reduce((sum, r) => sum + r.amountCents, 0),
     payment: d.payment && {
       method: d.payment.method,
@@ -103,7 +123,7 @@ function detailJson(d: PurchaseDetail, viewer: { id: number }) {
 export function ordersApiRoutes({ config, pool, bearer, catalog, accounts }: { config: Config; pool: Pool; bearer: RequestHandler; catalog: CatalogPort; accounts: AccountsPort }): Router {
   const router = Router();
   const once = idempotent(pool);
-  router.use(['/purchases', '/buy', '/delivery', '/payment', '/delivery_providers', '/sales'], bearer);
+  router.use(['/purchases', '/buy', '/delivery', '/payment', '/delivery_providers', '/sales', '/claims'], bearer);
 
   router.get('/delivery_providers', async (_req, res) => {
     const providers = await deliveries.listProviders(pool);
@@ -169,6 +189,26 @@ export function ordersApiRoutes({ config, pool, bearer, catalog, accounts }: { c
     req.log.info({ event: 'parcel_cancelled', purchaseId: id, parcelId, via: 'api' }, 'parcel cancelled and refunded by buyer');
     res.json({ purchase: detailJson(await history.purchaseDetail(pool, id, req.apiUser!), req.apiUser!), refund: refundJson(refund) });
   });
+
+  // Claims: the buyer opens one on a delivered parcel and may dispute the answer; the seller accepts or answers.
+  router.post('/purchases/:id/parcels/:parcel_id/claims', once, async (req, res) => {
+    const purchaseId = requireId(req.params.id, 'There is no such purchase.');
+    const parcelId = requireId(req.params.parcel_id, 'There is no such parcel.');
+    await purchases.purchaseOfBuyer(pool, purchaseId, req.apiUser!.id); // someone else's purchase: 403 before its input is looked at
+    const input = parseInput(claimSchema, req.body);
+    const id = await claims.openClaim(pool, { buyerId: req.apiUser!.id, purchaseId, parcelId, ...input, claimDays: config.claimBusinessDays });
+    res.status(201).json({ claim: claimJson((await claims.findClaim(pool, id))!) });
+  });
+
+  const claimAction = (path: string, act: (userId: number, claimId: number, body: unknown) => Promise<unknown>) =>
+    router.post(`/claims/:id/${path}`, once, async (req, res) => {
+      const id = requireId(req.params.id, 'There is no such claim.');
+      await act(req.apiUser!.id, id, req.body);
+      res.json({ claim: claimJson((await claims.findClaim(pool, id))!) });
+    });
+  claimAction('accept', (userId, id) => claims.acceptClaim(pool, userId, id));
+  claimAction('answer', (userId, id, body) => claims.answerClaim(pool, userId, id, parseInput(claimAnswerSchema, body).message));
+  claimAction('dispute', (userId, id) => claims.disputeClaim(pool, userId, id));
 
   router.post('/sales/:purchase_id/decline', once, async (req, res) => {
     const id = requireId(req.params.purchase_id, 'There is no such purchase.');

@@ -8,6 +8,7 @@ import type { Config } from '../config.js';
 import type { Db, Pool } from '../db/pool.js';
 import { enqueueMail, outboxSender, type MailSetup, type Sender } from '../mail/outbox.js';
 import type { MailContent, MailContext } from '../mail/render.js';
+import { claimMails } from './claims.mails.js';
 import * as deliveriesRepo from './deliveries.repo.js';
 import * as historyRepo from './history.repo.js';
 import * as purchasesRepo from './purchases.repo.js';
@@ -210,6 +211,7 @@ export const orderMails = {
     rows: d.lines.map((l) => [l.title, `× ${l.quantity}`]),
     action: { label: ctx.language.t('See your sales'), url: ctx.link('/sales') },
   }),
+  ...claimMails,
   sale_paid: (d: SaleMail, ctx: MailContext): MailContent => saleMail(d, ctx, false),
   sale_reminder: (d: SaleMail, ctx: MailContext): MailContent => saleMail(d, ctx, true),
 };

@@ -162,3 +162,27 @@ export const providerSchema = z.object({
 });
 
 export const purchaseStatusFilter = z.enum(['pending_payment', 'paid', 'cancelled']);
+
+// ---- Claims ----
+
+const claimText = (min: number, max: 500 | 2000, message: string) =>
+  z
+    .string({ message })
+    .trim()
+    .min(min, message)
+    .max(max, max === 500 ? 'Use at most 500 characters.' : 'Use at most 2,000 characters.')
+    .refine((v) => !/[^\P{Cc}\n\r\t]/u.test(v), 'Remove the control characters from the text.');
+
+export const claimSchema = z.object({
+  reason: z.enum(['not_received', 'not_as_described', 'damaged', 'wrong_book', 'changed_mind'], { message: 'Choose what went wrong.' }),
+  message: claimText(10, 2000, 'Tell the seller what happened, in at least 10 characters.'),
+});
+export const claimAnswerSchema = z.object({ message: claimText(5, 2000, 'Write your answer, in at least 5 characters.') });
+export const claimDecisionSchema = z.object({
+  decision: z.enum(['full', 'partial', 'none'], { message: 'Choose a decision.' }),
+  amount: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? null : parseMoney(v))),
+  reason: claimText(5, 500, 'Give the reason both will see, in at least 5 characters.'),
+});

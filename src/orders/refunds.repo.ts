@@ -54,3 +54,9 @@ export async function listRefunds(db: Db, purchaseId: number): Promise<Refund[]>
   const [rows] = await db.execute<RowDataPacket[]>(`SELECT ${COLUMNS} FROM refunds WHERE purchase_id = ? ORDER BY id`, [purchaseId]);
   return rows.map(toRefund);
 }
+
+/** What was refunded for one parcel so far (its cancel, its claims). */
+export async function refundedForParcel(db: Db, deliveryId: number): Promise<number> {
+  const [rows] = await db.execute<RowDataPacket[]>('SELECT COALESCE(SUM(amount_cents), 0) AS n FROM refunds WHERE delivery_id = ?', [deliveryId]);
+  return Number(rows[0]?.n ?? 0);
+}

@@ -8,13 +8,17 @@ export interface ParcelOutcome {
   cancelReason: string | null;
   paidAt: Date;
   shippedAt: Date | null;
+  /** A claim on it was refunded for a reason other than "changed my mind": the seller's fault. */
+  faultClaim: boolean;
 }
 
 /** These sellers' parcels paid since `since`. */
 export async function parcelOutcomes(db: Db, sellerIds: number[], since: Date): Promise<ParcelOutcome[]> {
   if (sellerIds.length === 0) return [];
   const [rows] = await db.execute<RowDataPacket[]>(
-    'SELECT d.seller_id, d.status, d.cancel_reason, p.paid_at, d.shipped_at FROM deliveries d JOIN purchases p ON p.id = d.purchase_id WHERE d.seller_id IN (' +
+    `SELECT d.seller_id, d.status, d.cancel_reason, p.paid_at, d.shipped_at,
+       EXISTS (SELECT 1 FROM claims c WHERE c.delivery_id = d.id AND c.reason <> 'changed_mind' AND c.status IN ('accepted', 'decided') AND c.refund_cents > 0) AS fault_claim
+       FROM deliveries d JOIN purchases p ON p.id = d.purchase_id WHERE d.seller_id IN (` +
       sellerIds.map(() => '?').join(', ') +
       ') AND p.paid_at >= ?',
     [...sellerIds, since],
@@ -25,6 +29,7 @@ export async function parcelOutcomes(db: Db, sellerIds: number[], since: Date): 
     cancelReason: r.cancel_reason as string | null,
     paidAt: r.paid_at as Date,
     shippedAt: r.shipped_at as Date | null,
+    faultClaim: Number(r.fault_claim) === 1,
   }));
 }
 

@@ -28,7 +28,7 @@ export async function computeSellerStats(db: Db, sellerIds: number[], now = new 
   return sellerIds.map((sellerId) => {
     const own = outcomes.filter((o) => o.sellerId === sellerId);
     const decided = own.filter((o) => o.status === 'delivered' || (o.status === 'cancelled' && (o.cancelReason === 'seller_declined' || o.cancelReason === 'deadline')));
-    const completed = decided.filter((o) => o.status === 'delivered').length;
+    const completed = decided.filter((o) => o.status === 'delivered' && !o.faultClaim).length;
     const shipMinutes = own.filter((o) => o.shippedAt).map((o) => Math.max(0, Math.round((o.shippedAt!.getTime() - o.paidAt.getTime()) / 60_000)));
     return {
       sellerId,

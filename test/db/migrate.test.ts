@@ -36,6 +36,7 @@ const OWNER: Record<string, (typeof FEATURES)[number]> = {
   api_idempotency: 'orders',
   order_outbox: 'orders',
   refunds: 'orders',
+  claims: 'orders',
 };
 
 const urls: string[] = [];
@@ -108,6 +109,7 @@ describe('a new database', () => {
       'orders/005.do.refunds.sql',
       'orders/006.do.ship_by.sql',
       'orders/007.do.seller_stats_source.sql',
+      'orders/008.do.claims.sql',
     ]);
     assert.deepEqual(await migrate(url), []);
     assert.deepEqual(await tables(url), Object.keys(OWNER).sort());
@@ -190,6 +192,7 @@ describe('a database from before the split', () => {
       'orders/005.do.refunds.sql',
       'orders/006.do.ship_by.sql',
       'orders/007.do.seller_stats_source.sql',
+      'orders/008.do.claims.sql',
     ]);
     assert.deepEqual(await migrate(old), []);
     assert.deepEqual(await schema(old), await schema(fresh));
