@@ -106,6 +106,12 @@ async function parcelsOf(db: Db, purchaseId: number, items: PurchaseItem[]): Pro
   );
 }
 
+/** The latest of these times (null when none is known). */
+function lastOf(times: (Date | null)[]): Date | null {
+  const known = times.filter((at): at is Date => at !== null);
+  return known.length ? new Date(Math.max(...known.map((at) => at.getTime()))) : null;
+}
+
 /** A cancelled parcel's timeline: Preparing → Cancelled. */
 function cancelledParcel(events: DeliveryEvent[]): TimelineStep[] {
   return [
@@ -122,7 +128,14 @@ export async function purchaseDetail(db: Db, purchaseId: number, viewer: { id: n
   if (purchase.buyerId !== viewer.id && viewer.role !== 'admin') throw new Forbidden('This purchase belongs to another account.');
   const items = await repo.listItems(db, purchaseId);
   const [parcels, refunds, claims] = await Promise.all([parcelsOf(db, purchaseId, items), refundsRepo.listRefunds(db, purchaseId), claimsRepo.listClaimsOfPurchase(db, purchaseId)]);
-  const steps = timeline(purchase, parcels.length === 1 ? parcels[0]!.events : summaryEvents(parcels));
+  const allCancelled = purchase.status === 'paid' && parcels.length > 0 && parcels.every((p) => p.delivery?.status === 'cancelled');
+  const steps = allCancelled
+    ? [
+        { key: 'ordered', label: 'Ordered', at: purchase.createdAt, state: 'done' as const },
+        { key: 'paid', label: 'Paid', at: purchase.paidAt, state: 'done' as const },
+        { key: 'cancelled', label: 'Cancelled', at: lastOf(parcels.map((p) => p.delivery!.cancelledAt)), state: 'cancelled' as const },
+      ]
+    : timeline(purchase, parcels.length === 1 ? parcels[0]!.events : summaryEvents(parcels));
   return { purchase, items, parcels, delivery: parcels[0]?.delivery ?? null, payment, refunds, claims, steps };
 }
 

@@ -156,6 +156,7 @@ describe('cancel and refund a paid parcel before it ships', () => {
     const [paid] = await t.pool.execute<RowDataPacket[]>('SELECT amount_cents FROM payments WHERE purchase_id = ?', [other.purchaseId]);
     const refunded = (await refundRows(other.purchaseId)).reduce((s, r) => s + Number(r.amount_cents), 0);
     assert.equal(refunded, Number(paid[0]!.amount_cents), 'everything refunded, never more than paid');
+    assert.match((await other.buyer.agent.get(`/purchases/${other.purchaseId}`)).text, /timeline-cancelled/, 'every parcel cancelled: the purchase timeline ends cancelled');
   });
 
   test('a stock return that fails is retried by the sweep, once', async () => {
