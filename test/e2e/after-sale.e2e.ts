@@ -87,7 +87,7 @@ describe('after the sale in Chromium', { skip: missing ?? false }, () => {
       assert.equal(await betoStatus.innerText(), 'Delivered');
 
       // A claim on the delivered parcel.
-      await page.getByRole('link', { name: 'Open a claim' }).click();
+      await page.getByRole('button', { name: 'Open a claim' }).click(); // a link styled as a button
       await page.waitForURL(/\/claim$/);
       await page.getByRole('radio', { name: 'Damaged' }).check();
       await page.getByLabel('Your message to the seller').fill('The cover arrived torn in half.');
