@@ -11,6 +11,7 @@ import { withTransaction, type Pool } from '../db/pool.js';
 import { eachRow } from '../jobs.js';
 import { Conflict, Forbidden, NotFound } from '../http/errors.js';
 import * as deliveriesRepo from './deliveries.repo.js';
+import * as cancelsRepo from './parcel-cancels.repo.js';
 import type { Delivery, ParcelCancelReason } from './deliveries.repo.js';
 import { queueParcelCancelledMails } from './orders.mails.js';
 import { itemsOfParcel, parcelOfSeller } from './parcels.js';
@@ -36,7 +37,7 @@ function reasonOf(by: Canceller): ParcelCancelReason {
 /** The parcel's books back in catalog (each line once, whoever asks), then recorded. */
 async function returnStock(pool: Pool, catalog: CatalogPort, reservationKey: string, parcel: Delivery, bookIds: number[], now: Date): Promise<void> {
   await catalog.returnLines(reservationKey, bookIds);
-  await deliveriesRepo.markStockReturned(pool, parcel.id, now);
+  await cancelsRepo.markStockReturned(pool, parcel.id, now);
 }
 
 /**
@@ -59,7 +60,7 @@ export async function cancelParcel(pool: Pool, catalog: CatalogPort, purchaseId:
     if (parcel.status !== 'preparing') throw new Conflict('This parcel has already been shipped, so it can no longer be cancelled.');
     const carried = itemsOfParcel(parcel, items);
     if (carried.some((i) => i.shippedAt)) throw new Conflict('This parcel has already been shipped, so it can no longer be cancelled.');
-    if (!(await deliveriesRepo.markParcelCancelled(conn, parcel.id, reason, now))) throw new Conflict('This parcel changed meanwhile; reload the page.');
+    if (!(await cancelsRepo.markParcelCancelled(conn, parcel.id, reason, now))) throw new Conflict('This parcel changed meanwhile; reload the page.');
     const itemsCents = carried.reduce((sum, i) => sum + i.unitPriceCents * i.quantity, 0);
     const refund = { purchaseId, deliveryId: parcel.id, sellerId: parcel.sellerId, cause: reason, causeKey: `parcel:${parcel.id}`, itemsCents, shippingCents: parcel.costCents };
     const refundId = await repo.insertRefund(conn, refund, now);
@@ -81,7 +82,7 @@ export async function cancelParcel(pool: Pool, catalog: CatalogPort, purchaseId:
  * on), refunded once (its unique cause) and its stock returned once. Returns how many this call cancelled.
  */
 export async function cancelOverdueParcels(pool: Pool, catalog: CatalogPort, now = new Date(), batch = 200): Promise<number> {
-  return eachRow(await deliveriesRepo.overdueParcels(pool, now, batch), async ({ id, purchaseId }) => {
+  return eachRow(await cancelsRepo.overdueParcels(pool, now, batch), async ({ id, purchaseId }) => {
     try {
       await cancelParcel(pool, catalog, purchaseId, { deadline: true, parcelId: id }, now);
       return true;
@@ -97,7 +98,7 @@ export const RETURN_RETRY_AFTER_MS = 60_000;
 
 /** Finishes the stock returns of cancelled parcels that did not finish; returns how many it finished. */
 export async function retryStockReturns(pool: Pool, catalog: CatalogPort, now = new Date(), batch = 200): Promise<number> {
-  const stale = await deliveriesRepo.unreturnedCancelled(pool, new Date(now.getTime() - RETURN_RETRY_AFTER_MS), batch);
+  const stale = await cancelsRepo.unreturnedCancelled(pool, new Date(now.getTime() - RETURN_RETRY_AFTER_MS), batch);
   return eachRow(stale, async ({ id, purchaseId }) => {
     const [purchase, parcel, items] = await Promise.all([purchasesRepo.findPurchase(pool, purchaseId), deliveriesRepo.findDelivery(pool, id), purchasesRepo.listItems(pool, purchaseId)]);
     if (!purchase || !parcel) return false;
