@@ -57,6 +57,10 @@ const schema = z
     LISTINGS_PER_DAY: positiveInt(50),
     PURCHASE_TTL_MINUTES: positiveInt(30),
     DELIVERY_SPEEDUP: z.coerce.number({ message: 'must be a number' }).positive('must be positive').default(1),
+    /** A paid parcel not marked shipped within this many business days (Monday to Friday) is cancelled and refunded. */
+    SHIP_BY_BUSINESS_DAYS: positiveInt(3).refine((n) => n <= 30, 'must be at most 30'),
+    /** A buyer may open a claim on a delivered parcel for this many business days (Ley 1480 de 2011, art. 47: 5). */
+    CLAIM_BUSINESS_DAYS: positiveInt(5).refine((n) => n <= 60, 'must be at most 60'),
     SHUTDOWN_TIMEOUT_MS: positiveInt(9000),
     /** smtp://user:password@host:587 (STARTTLS when offered) or smtps://user:password@host:465. */
     SMTP_URL: z
@@ -122,6 +126,8 @@ export interface Config {
   listingsPerDay: number;
   purchaseTtlMinutes: number;
   deliverySpeedup: number;
+  shipByBusinessDays: number;
+  claimBusinessDays: number;
   shutdownTimeoutMs: number;
   /** null: no e-mail is sent (rows wait in the outboxes) and /healthz says "mail":"off". */
   smtpUrl: string | null;
@@ -189,6 +195,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, productionSecre
     listingsPerDay: e.LISTINGS_PER_DAY,
     purchaseTtlMinutes: e.PURCHASE_TTL_MINUTES,
     deliverySpeedup: e.DELIVERY_SPEEDUP,
+    shipByBusinessDays: e.SHIP_BY_BUSINESS_DAYS,
+    claimBusinessDays: e.CLAIM_BUSINESS_DAYS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     smtpUrl: e.SMTP_URL ?? null,
     mailFrom: e.MAIL_FROM,

@@ -13,6 +13,19 @@ const reserveSchema = z.object({
   lines: z.array(z.object({ bookId: id, quantity: z.number().int().positive().max(1000) })).min(1).max(100),
   holdUntil: z.iso.datetime(),
 });
+const returnSchema = z.object({ bookIds: z.array(id).min(1).max(100) });
+const statsSchema = z.object({
+  stats: z
+    .array(
+      z.object({
+        sellerId: id,
+        decidedParcels: z.number().int().min(0).max(4_000_000_000),
+        completedPermille: z.number().int().min(0).max(1000).nullable(),
+        medianShipMinutes: z.number().int().min(0).max(4_000_000_000).nullable(),
+      }),
+    )
+    .max(500),
+});
 const keySchema = z.string().min(1).max(100).regex(/^[A-Za-z0-9:_-]+$/);
 
 export function catalogInternalRoutes({ pool }: { pool: Pool }): Router {
@@ -33,6 +46,14 @@ export function catalogInternalRoutes({ pool }: { pool: Pool }): Router {
   });
   router.post('/catalog/reservations/:key/release', async (req, res) => {
     res.json({ released: await catalog.release(key(req.params.key)) });
+  });
+  router.put('/catalog/seller-stats', async (req, res) => {
+    await catalog.publishSellerStats(parseInput(statsSchema, req.body).stats);
+    res.json({ stored: true });
+  });
+  router.post('/catalog/reservations/:key/return', async (req, res) => {
+    const input = parseInput(returnSchema, req.body);
+    res.json({ returned: await catalog.returnLines(key(req.params.key), input.bookIds) });
   });
   return router;
 }

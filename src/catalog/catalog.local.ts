@@ -3,6 +3,7 @@ import type { Pool } from '../db/pool.js';
 import type { CatalogPort } from './catalog.port.js';
 import { booksForSale } from './catalog.service.js';
 import * as reservations from './reservations.service.js';
+import * as sellerStats from './seller-stats.repo.js';
 
 export function localCatalog(pool: Pool): CatalogPort {
   return {
@@ -10,5 +11,7 @@ export function localCatalog(pool: Pool): CatalogPort {
     reserve: (key, lines, { holdUntil }) => reservations.reserve(pool, key, lines, holdUntil),
     commit: (key) => reservations.commit(pool, key),
     release: (key) => reservations.release(pool, key),
+    returnLines: (key, bookIds) => reservations.returnLines(pool, key, bookIds),
+    publishSellerStats: (stats) => sellerStats.publish(pool, stats),
   };
 }

@@ -56,6 +56,17 @@ export interface Refusal {
 
 export type ReserveOutcome = { reserved: Reservation } | { refused: Refusal };
 
+/** A seller's record as orders computes it (180 days), shown on their books' pages. */
+export interface SellerStats {
+  sellerId: number;
+  /** Parcels whose outcome is known (delivered, or cancelled by the seller or the deadline). */
+  decidedParcels: number;
+  /** Of those, delivered without a claim at the seller's fault, per thousand; null with none decided. */
+  completedPermille: number | null;
+  /** Median minutes from payment to shipping; null when nothing shipped. */
+  medianShipMinutes: number | null;
+}
+
 export interface CatalogPort {
   /** These books (listed or not; unknown ids are left out), in no particular order. */
   booksForSale(ids: number[]): Promise<BookForSale[]>;
@@ -69,4 +80,11 @@ export interface CatalogPort {
   commit(key: string): Promise<boolean>;
   /** Returns the stock, exactly once: true for the call that returned it, false otherwise. */
   release(key: string): Promise<boolean>;
+  /**
+   * Returns the stock of these books' lines of a committed (sold) reservation, each line exactly
+   * once however often it is asked (a parcel cancelled after payment). true if this call returned any.
+   */
+  returnLines(key: string, bookIds: number[]): Promise<boolean>;
+  /** Stores these sellers' records (replacing what was there), for their books' pages. */
+  publishSellerStats(stats: SellerStats[]): Promise<void>;
 }

@@ -160,7 +160,9 @@ export function catalogRoutes({ pool, uploadDir, listingsPerDay, accounts, email
 
   router.get('/:id', async (req, res, next) => {
     const book = present(await catalog.getVisibleBook(pool, bookId(req), req.user?.id ?? null));
-    publicPages.render(req, res, next, 'catalog/book', { title: book.title, book });
+    // The seller's record: one primary-key read of what orders published (seller_stats).
+    const sellerStats = await catalog.sellerStatsOf(pool, book.sellerId);
+    publicPages.render(req, res, next, 'catalog/book', { title: book.title, book, sellerStats });
   });
 
   return router;

@@ -4,6 +4,7 @@
 import { withTransaction, type Db, type Pool } from '../db/pool.js';
 import { Forbidden, NotFound, TooManyRequests } from '../http/errors.js';
 import * as repo from './catalog.repo.js';
+import * as sellerStats from './seller-stats.repo.js';
 import * as reservationsRepo from './reservations.repo.js';
 import type { Book, BookSummary, Condition, Sort } from './catalog.repo.js';
 import type { AccountsPort } from '../accounts/accounts.port.js';
@@ -127,3 +128,6 @@ export async function removeBook(pool: Pool, uploadDir: string, id: number, user
   await removeCover(uploadDir, coverKey);
   return outcome;
 }
+
+/** A seller's record as orders last published it (null: nothing published yet). */
+export const sellerStatsOf = sellerStats.findSellerStats;

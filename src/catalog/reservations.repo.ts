@@ -65,6 +65,15 @@ export async function takeStock(db: Db, bookId: number, quantity: number): Promi
   return result.affectedRows === 1;
 }
 
+/** Marks a line's stock returned by compare-and-set: true once per line, whoever asks. */
+export async function markLineReturned(db: Db, reservationId: number, bookId: number, now: Date): Promise<boolean> {
+  const [result] = await db.execute<ResultSetHeader>(
+    'UPDATE book_reservation_items SET returned_at = ? WHERE reservation_id = ? AND book_id = ? AND returned_at IS NULL',
+    [now, reservationId, bookId],
+  );
+  return result.affectedRows === 1;
+}
+
 export async function returnStock(db: Db, bookId: number, quantity: number): Promise<void> {
   // Capped at the catalog's most (CHECK stock <= 10000): a seller may have restocked meanwhile.
   await db.execute('UPDATE books SET stock = LEAST(stock + ?, 10000) WHERE id = ?', [quantity, bookId]);

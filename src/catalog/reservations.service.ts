@@ -4,6 +4,7 @@
 //            idempotent by key (a UNIQUE key claimed first), so a retry reserves nothing twice.
 //   commit   held → committed: the stock is sold and no longer goes back by itself.
 //   release  → released: the stock goes back once, whoever calls it and however often.
+//   returnLines  some lines of a committed reservation go back, each once (a cancelled parcel).
 //   sweep    a held reservation nobody committed or released by its holdUntil (its caller crashed
 //            between reserving and recording what it reserved for) is released; compare-and-set,
 //            so several instances may sweep at once.
@@ -86,8 +87,30 @@ async function releaseOnce(pool: Pool, key: string, now: Date, heldUntilBy?: Dat
   return withTransaction(pool, async (conn) => {
     const released = heldUntilBy ? await repo.markHoldEnded(conn, found.id, now, heldUntilBy) : await repo.markReleased(conn, found.id, now);
     if (!released) return false;
-    for (const line of found.lines) await repo.returnStock(conn, line.bookId, line.quantity); // lines are in book id order
+    // Lines are in book id order; a line already returned on its own (returnLines) is not returned again.
+    for (const line of found.lines) if (await repo.markLineReturned(conn, found.id, line.bookId, now)) await repo.returnStock(conn, line.bookId, line.quantity);
     return true;
+  });
+}
+
+/**
+ * Returns the stock of some lines of a committed (sold) reservation, each line exactly once: a parcel
+ * cancelled after payment. True if this call returned any line. A held reservation goes back whole
+ * (release); an unknown or released one returns nothing.
+ */
+export async function returnLines(pool: Pool, key: string, bookIds: number[], now = new Date()): Promise<boolean> {
+  const found = await repo.findReservation(pool, key);
+  if (!found || found.state !== 'committed') return false;
+  const lines = found.lines.filter((l) => bookIds.includes(l.bookId)); // in book id order
+  if (lines.length === 0) return false;
+  return withTransaction(pool, async (conn) => {
+    let returned = false;
+    for (const line of lines) {
+      if (!(await repo.markLineReturned(conn, found.id, line.bookId, now))) continue;
+      await repo.returnStock(conn, line.bookId, line.quantity);
+      returned = true;
+    }
+    return returned;
   });
 }
 

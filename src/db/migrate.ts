@@ -68,6 +68,8 @@ export interface MigrateOptions {
    * this version and nothing else.
    */
   legacyOnlyTo?: string;
+  /** Only for tests that make data with an older schema of a feature: migrate it up to this version. */
+  featureTo?: Partial<Record<Feature, string>>;
 }
 
 /** Applies pending migrations; returns their names (a feature's prefixed with `<feature>/`). */
@@ -87,7 +89,7 @@ export async function migrate(databaseUrl: string, options: MigrateOptions = {})
     );
     if (Number(legacy[0]?.n) > 0) applied.push(...(await applyFolder(conn, database, legacyDir, 'schema_version')));
     for (const feature of options.features ?? FEATURES) {
-      const names = await applyFolder(conn, database, featureDir(feature), `schema_version_${feature}`);
+      const names = await applyFolder(conn, database, featureDir(feature), `schema_version_${feature}`, options.featureTo?.[feature]);
       applied.push(...names.map((n) => `${feature}/${n}`));
     }
     return applied;

@@ -52,7 +52,7 @@ const RULES: Rule[] = [
   { canonical: '/book', owner: 'catalog', local: '' },
   { canonical: '/uploads', owner: 'catalog', local: '/uploads' },
   ...['/login', '/register', '/logout', '/account', '/admin/users', '/lang', '/forgot-password', '/reset-password', '/verify-email'].map((p) => ({ canonical: p, owner: 'auth' as const, local: p })),
-  ...['/cart', '/buy', '/delivery', '/payment', '/purchases', '/sales', '/track', '/admin/delivery_providers', '/admin/purchases'].map((p) => ({
+  ...['/cart', '/buy', '/delivery', '/payment', '/purchases', '/sales', '/track', '/admin/delivery_providers', '/admin/purchases', '/admin/claims'].map((p) => ({
     canonical: p,
     owner: 'order' as const,
     local: p,

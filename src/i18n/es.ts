@@ -1,10 +1,12 @@
 // Spanish (Colombian usage) for every English text of the shop. The keys are the English texts
 // (templates with {placeholders}); a text missing here shows in English, and test/site/i18n.test.ts
 // fails for it. Lookups are by key, so the order here does not matter (kept sorted).
+import { esAfterSale } from './es.after-sale.js';
 import { esMail } from './es.mail.js';
 
 export const es: Readonly<Record<string, string>> = {
   ...esMail,
+  ...esAfterSale,
   "1 account.": "1 cuenta.",
   "1 book": "1 libro",
   "1 book found": "1 libro encontrado",
@@ -543,7 +545,6 @@ export const es: Readonly<Record<string, string>> = {
   "done": "hecho",
   "e.g. Austen, Dune or 978-0-14-143951-8": "p. ej. Austen, Dune o 978-0-14-143951-8",
   "fill in the fields below; it is saved to your address book": "llena los campos de abajo; se guarda en tu libreta de direcciones",
-  "from paid purchases": "de compras pagadas",
   "pay for it": "pagarla",
   "second-hand books from readers to readers.": "libros de segunda mano, de lectores para lectores.",
   "{brand} ending in {last4}": "{brand} terminada en {last4}",

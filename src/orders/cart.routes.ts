@@ -26,8 +26,7 @@ export function cartRoutes({ pool, config, catalog }: { pool: Pool; config: Conf
       return res.redirect(`/delivery/${purchase.id}`);
     }
     flash(req, 'info', 'You already placed this order; here it is.');
-    const delivery = await deliveries.findDeliveryByPurchase(pool, purchase.id);
-    res.redirect(nextStepHref(purchase, delivery !== null));
+    res.redirect(nextStepHref(purchase, await deliveries.everyParcelChosen(pool, purchase.id)));
   }
 
   const soldOut = (res: Response, err: SoldOut) =>

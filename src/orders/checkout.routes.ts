@@ -2,15 +2,16 @@
 import { Router, type Request, type Response } from 'express';
 import type { AccountsPort } from '../accounts/accounts.port.js';
 import type { CatalogPort } from '../catalog/catalog.port.js';
+import type { Config } from '../config.js';
 import type { Pool } from '../db/pool.js';
 import { Invalid } from '../http/errors.js';
 import { flash } from '../http/flash.js';
 import { requireLogin } from '../http/guards.js';
-import { parseInput, requireId, typedValues } from '../http/validate.js';
+import { requireId, typedValues } from '../http/validate.js';
 import * as deliveries from './deliveries.service.js';
 import * as history from './history.service.js';
 import { PaymentDeclined } from './orders.errors.js';
-import { deliverySchema } from './orders.schema.js';
+import { providerChoice } from './orders.schema.js';
 import { COUNTRY_CODES } from '../countries.js';
 import * as payments from './payments.service.js';
 import * as purchases from './purchases.service.js';
@@ -19,7 +20,7 @@ import { resolveShipTo, shipToChoice } from './ship-to.js';
 /** The new-address fields of the delivery form, kept when it comes back with errors. */
 const NEW_ADDRESS_FIELDS = ['address_id', 'recipient', 'line1', 'line2', 'city', 'region', 'postal_code', 'country', 'phone'] as const;
 
-export function checkoutRoutes({ pool, catalog, accounts }: { pool: Pool; catalog: CatalogPort; accounts: AccountsPort }): Router {
+export function checkoutRoutes({ pool, config, catalog, accounts }: { pool: Pool; config: Config; catalog: CatalogPort; accounts: AccountsPort }): Router {
   const router = Router();
 
   /** The viewer's own purchase (not even an admin may pay for another), still waiting for payment. */
@@ -36,6 +37,11 @@ export function checkoutRoutes({ pool, catalog, accounts }: { pool: Pool; catalo
   async function renderDelivery(req: Request, res: Response, status: number, errors: Record<string, string>, values: Record<string, string> = {}) {
     const detail = await pendingDetail(req, 'choose its delivery');
     const [providers, addresses] = await Promise.all([deliveries.listProviders(pool), accounts.addressesOfUser(req.user!.id)]);
+    // One box per seller, each with its carrier: the one typed, else the one chosen before.
+    const boxes = detail.parcels.map((parcel) => {
+      const field = deliveries.providerField(parcel.sellerId, detail.parcels.length);
+      return { ...parcel, field, chosen: values[field] ?? values.provider_id ?? (parcel.delivery ? String(parcel.delivery.providerId) : '') };
+    });
     const previous = addresses.find((a) => a.id === detail.purchase.shipTo?.addressId) ?? addresses.find((a) => a.isDefault);
     const chosenAddress = values.address_id || (previous ? String(previous.id) : 'new');
     res.status(status).render('orders/delivery', {
@@ -45,7 +51,7 @@ export function checkoutRoutes({ pool, catalog, accounts }: { pool: Pool; catalo
       errors,
       addresses,
       chosenAddress,
-      chosenProvider: values.provider_id ?? '',
+      boxes,
       addressValues: { country: 'CO', ...values },
       countries: COUNTRY_CODES,
     });
@@ -54,17 +60,18 @@ export function checkoutRoutes({ pool, catalog, accounts }: { pool: Pool; catalo
   router.get('/delivery/:purchase_id', requireLogin, (req, res) => renderDelivery(req, res, 200, {}));
 
   router.post('/delivery/:purchase_id', requireLogin, async (req, res) => {
-    const values = typedValues(req.body, [...NEW_ADDRESS_FIELDS, 'provider_id']);
+    const providerFields = Object.keys((req.body ?? {}) as object).filter((k) => /^provider_id(_\d{1,10})?$/.test(k));
+    const values = typedValues(req.body, [...NEW_ADDRESS_FIELDS, ...providerFields]);
     try {
       // Ownership and state first: nothing (not even a new address) is saved for someone else's purchase.
       const { purchase } = await pendingDetail(req, 'choose its delivery');
-      const input = parseInput(deliverySchema, req.body);
-      const choice = shipToChoice(req.body);
-      if (!choice) throw new Invalid({ address_id: 'Choose where to ship the books.' });
-      const shipTo = await resolveShipTo(accounts, req.user!.id, choice);
+      const choice = providerChoice(req.body);
+      const where = shipToChoice(req.body);
+      if (!where) throw new Invalid({ address_id: 'Choose where to ship the books.' });
+      const shipTo = await resolveShipTo(accounts, req.user!.id, where);
       // A new address is in the address book now: should the carrier fail, the form offers it as chosen.
       if (shipTo.addressId) values.address_id = String(shipTo.addressId);
-      await deliveries.chooseDelivery(pool, req.user!.id, purchase.id, input.provider_id, { shipTo });
+      await deliveries.chooseDelivery(pool, req.user!.id, purchase.id, choice, { shipTo });
       res.redirect(`/payment/${purchase.id}`);
     } catch (err) {
       if (!(err instanceof Invalid)) throw err;
@@ -74,7 +81,7 @@ export function checkoutRoutes({ pool, catalog, accounts }: { pool: Pool; catalo
 
   async function renderPayment(req: Request, res: Response, status: number, errors: Record<string, string>, values: Record<string, string>, declined: string | null = null) {
     const detail = await pendingDetail(req, 'pay for it');
-    if (!detail.delivery || !detail.purchase.shipTo) {
+    if (!(await deliveries.everyParcelChosen(pool, detail.purchase.id)) || !detail.purchase.shipTo) {
       flash(req, 'info', 'Choose where to ship and a delivery option first: its cost is part of the total.');
       return res.redirect(`/delivery/${detail.purchase.id}`);
     }
@@ -88,9 +95,10 @@ export function checkoutRoutes({ pool, catalog, accounts }: { pool: Pool; catalo
     // The card number and CVV are never sent back to the page.
     const values = typedValues(req.body, ['method', 'card_expiry', 'paypal_email', 'bank_name', 'bank_reference']);
     try {
-      const { trackingNumber } = await payments.pay(pool, catalog, req.user!.id, purchaseId, req.body);
+      const { trackingNumbers } = await payments.pay(pool, catalog, req.user!.id, purchaseId, req.body, { shipByDays: config.shipByBusinessDays });
       req.log.info({ event: 'purchase_paid', purchaseId, userId: req.user!.id }, 'purchase paid');
-      flash(req, 'success', 'Thank you! Your payment was received. Tracking number: {tracking}.', { tracking: trackingNumber });
+      if (trackingNumbers.length === 1) flash(req, 'success', 'Thank you! Your payment was received. Tracking number: {tracking}.', { tracking: trackingNumbers[0]! });
+      else flash(req, 'success', 'Thank you! Your payment was received. Your books travel in {n} parcels: {tracking}.', { n: trackingNumbers.length, tracking: trackingNumbers.join(', ') });
       res.redirect(`/purchases/${purchaseId}`);
     } catch (err) {
       if (err instanceof PaymentDeclined) {

@@ -1,4 +1,4 @@
-// Delivery providers, deliveries and their append-only events. SQL only here.
+// Delivery providers, deliveries (one parcel per seller of a purchase) and their append-only events. SQL only here.
 import type { Db, ResultSetHeader, RowDataPacket } from '../db/pool.js';
 
 export type DeliveryStatus = 'pending' | 'preparing' | 'shipped' | 'in_transit' | 'delivered' | 'cancelled';
@@ -12,15 +12,23 @@ export interface Provider {
   retired: boolean;
 }
 
+/** One parcel: the books of one seller of a purchase (sellerId null: a parcel from before parcels, carrying all of them). */
 export interface Delivery {
   id: number;
   purchaseId: number;
+  sellerId: number | null;
   providerId: number;
   providerName: string;
   status: DeliveryStatus;
   costCents: number;
   trackingNumber: string | null;
   nextStepAt: Date | null;
+  shippedAt: Date | null;
+  deliveredAt: Date | null;
+  /** A paid parcel must be marked shipped by then (null before payment, and on parcels from before deadlines). */
+  shipBy: Date | null;
+  cancelledAt: Date | null;
+  cancelReason: ParcelCancelReason | null;
   deliveryHours: number;
   createdAt: Date;
 }
@@ -47,20 +55,28 @@ export function toDelivery(row: RowDataPacket): Delivery {
   return {
     id: row.id as number,
     purchaseId: row.purchase_id as number,
+    sellerId: (row.seller_id as number | null) ?? null,
     providerId: row.provider_id as number,
     providerName: row.provider_name as string,
     status: row.status as DeliveryStatus,
     costCents: row.cost_cents as number,
     trackingNumber: row.tracking_number as string | null,
     nextStepAt: row.next_step_at as Date | null,
+    shippedAt: (row.shipped_at as Date | null) ?? null,
+    deliveredAt: (row.delivered_at as Date | null) ?? null,
+    shipBy: (row.ship_by as Date | null) ?? null,
+    cancelledAt: (row.cancelled_at as Date | null) ?? null,
+    cancelReason: (row.cancel_reason as ParcelCancelReason | null) ?? null,
     deliveryHours: row.delivery_hours as number,
     createdAt: row.created_at as Date,
   };
 }
 
 const PROVIDER_COLUMNS = 'id, name, coverage, cost_cents, delivery_hours, retired_at';
-const DELIVERY_SELECT = `SELECT d.id, d.purchase_id, d.provider_id, dp.name AS provider_name, dp.delivery_hours, d.status, d.cost_cents,
-  d.tracking_number, d.next_step_at, d.created_at FROM deliveries d JOIN delivery_providers dp ON dp.id = d.provider_id`;
+/** The delivery columns of d (and its provider dp), also read by the purchase pages' queries. */
+export const DELIVERY_COLUMNS_D = `d.id, d.purchase_id, d.seller_id, d.provider_id, dp.name AS provider_name, dp.delivery_hours, d.status, d.cost_cents,
+  d.tracking_number, d.next_step_at, d.ship_by, d.shipped_at, d.delivered_at, d.cancelled_at, d.cancel_reason, d.created_at`;
+const DELIVERY_SELECT = `SELECT ${DELIVERY_COLUMNS_D} FROM deliveries d JOIN delivery_providers dp ON dp.id = d.provider_id`;
 
 export async function listProviders(db: Db, includeRetired: boolean): Promise<Provider[]> {
   const [rows] = await db.execute<RowDataPacket[]>(
@@ -98,8 +114,20 @@ export async function setProviderRetired(db: Db, id: number, retired: boolean, n
   return result.affectedRows === 1;
 }
 
-export async function findDeliveryByPurchase(db: Db, purchaseId: number): Promise<Delivery | null> {
-  const [rows] = await db.execute<RowDataPacket[]>(DELIVERY_SELECT + ' WHERE d.purchase_id = ?', [purchaseId]);
+/** The parcels of a purchase, in the order they were made. */
+export async function listParcels(db: Db, purchaseId: number): Promise<Delivery[]> {
+  const [rows] = await db.execute<RowDataPacket[]>(DELIVERY_SELECT + ' WHERE d.purchase_id = ? ORDER BY d.id', [purchaseId]);
+  return rows.map(toDelivery);
+}
+
+/** The parcels of a purchase, locked until the transaction ends (in id order). */
+export async function lockParcels(db: Db, purchaseId: number): Promise<Delivery[]> {
+  const [rows] = await db.execute<RowDataPacket[]>(DELIVERY_SELECT + ' WHERE d.purchase_id = ? ORDER BY d.id FOR UPDATE', [purchaseId]);
+  return rows.map(toDelivery);
+}
+
+export async function findDelivery(db: Db, id: number): Promise<Delivery | null> {
+  const [rows] = await db.execute<RowDataPacket[]>(DELIVERY_SELECT + ' WHERE d.id = ?', [id]);
   return rows[0] ? toDelivery(rows[0]) : null;
 }
 
@@ -108,19 +136,40 @@ export async function findDeliveryByTracking(db: Db, trackingNumber: string): Pr
   return rows[0] ? toDelivery(rows[0]) : null;
 }
 
-export async function insertDelivery(db: Db, purchaseId: number, providerId: number, costCents: number): Promise<number> {
+export async function insertDelivery(db: Db, purchaseId: number, sellerId: number, providerId: number, costCents: number): Promise<number> {
   const [result] = await db.execute<ResultSetHeader>(
-    "INSERT INTO deliveries (purchase_id, provider_id, status, cost_cents) VALUES (?, ?, 'pending', ?)",
-    [purchaseId, providerId, costCents],
+    "INSERT INTO deliveries (purchase_id, seller_id, provider_id, status, cost_cents) VALUES (?, ?, ?, 'pending', ?)",
+    [purchaseId, sellerId, providerId, costCents],
   );
   return result.insertId;
 }
 
-/** Changes the provider of a delivery that has not started yet. */
-export async function changePendingProvider(db: Db, purchaseId: number, providerId: number, costCents: number): Promise<boolean> {
+/** Changes the provider of a parcel that has not started yet. */
+export async function changePendingProvider(db: Db, deliveryId: number, providerId: number, costCents: number): Promise<boolean> {
   const [result] = await db.execute<ResultSetHeader>(
-    "UPDATE deliveries SET provider_id = ?, cost_cents = ? WHERE purchase_id = ? AND status = 'pending'",
-    [providerId, costCents, purchaseId],
+    "UPDATE deliveries SET provider_id = ?, cost_cents = ? WHERE id = ? AND status = 'pending'",
+    [providerId, costCents, deliveryId],
+  );
+  return result.affectedRows === 1;
+}
+
+/** An unpaid purchase's one parcel from before parcels (several sellers): it gives way to one per seller. */
+export async function deletePendingSharedParcel(db: Db, purchaseId: number): Promise<void> {
+  await db.execute("DELETE FROM deliveries WHERE purchase_id = ? AND seller_id IS NULL AND status = 'pending'", [purchaseId]);
+}
+
+/** Every parcel of an unpaid purchase that is cancelled: pending → cancelled. */
+export async function cancelPendingParcels(db: Db, purchaseId: number): Promise<void> {
+  await db.execute("UPDATE deliveries SET status = 'cancelled' WHERE purchase_id = ? AND status = 'pending'", [purchaseId]);
+}
+
+export type ParcelCancelReason = 'buyer' | 'seller_declined' | 'deadline';
+
+/** preparing → shipped by compare-and-set, with the time it was handed over. */
+export async function markShipped(db: Db, deliveryId: number, nextStepAt: Date, now: Date): Promise<boolean> {
+  const [result] = await db.execute<ResultSetHeader>(
+    "UPDATE deliveries SET status = 'shipped', next_step_at = ?, shipped_at = ? WHERE id = ? AND status = 'preparing'",
+    [nextStepAt, now, deliveryId],
   );
   return result.affectedRows === 1;
 }
@@ -133,9 +182,12 @@ export async function moveDelivery(db: Db, deliveryId: number, from: DeliverySta
 
 /** The same move, only if its next step was due by `dueBy` (the simulated carrier). */
 export async function moveDueDelivery(db: Db, deliveryId: number, from: DeliveryStatus, to: DeliveryStatus, nextStepAt: Date | null, dueBy: Date): Promise<boolean> {
-  const [result] = await db.execute<ResultSetHeader>('UPDATE deliveries SET status = ?, next_step_at = ? WHERE id = ? AND status = ? AND next_step_at <= ?', [
+  // Arriving records when (the claim window counts from it).
+  const [result] = await db.execute<ResultSetHeader>("UPDATE deliveries SET status = ?, next_step_at = ?, delivered_at = IF(? = 'delivered', ?, delivered_at) WHERE id = ? AND status = ? AND next_step_at <= ?", [
     to,
     nextStepAt,
+    to,
+    dueBy,
     deliveryId,
     from,
     dueBy,
@@ -143,11 +195,11 @@ export async function moveDueDelivery(db: Db, deliveryId: number, from: Delivery
   return result.affectedRows === 1;
 }
 
-/** pending → preparing, with the tracking number the parcel gets. */
-export async function startPreparing(db: Db, deliveryId: number, trackingNumber: string): Promise<boolean> {
+/** pending → preparing, with the tracking number the parcel gets and the date it must ship by. */
+export async function startPreparing(db: Db, deliveryId: number, trackingNumber: string, shipBy: Date): Promise<boolean> {
   const [result] = await db.execute<ResultSetHeader>(
-    "UPDATE deliveries SET status = 'preparing', next_step_at = NULL, tracking_number = ? WHERE id = ? AND status = 'pending'",
-    [trackingNumber, deliveryId],
+    "UPDATE deliveries SET status = 'preparing', next_step_at = NULL, tracking_number = ?, ship_by = ? WHERE id = ? AND status = 'pending'",
+    [trackingNumber, shipBy, deliveryId],
   );
   return result.affectedRows === 1;
 }

@@ -8,6 +8,11 @@ import * as historyRepo from './history.repo.js';
 import * as repo from './purchases.repo.js';
 import type { Purchase, PurchaseItem, PurchaseStatus, ShipTo } from './purchases.repo.js';
 import * as salesRepo from './sales.repo.js';
+import * as refundsRepo from './refunds.repo.js';
+import type { Refund } from './refunds.repo.js';
+import * as claimsRepo from './claims.repo.js';
+import type { Claim } from './claims.repo.js';
+import { sellersOf } from './parcels.js';
 
 export interface TimelineStep {
   key: string;
@@ -46,23 +51,92 @@ export function timeline(purchase: Pick<Purchase, 'status' | 'createdAt' | 'paid
   });
 }
 
-export interface PurchaseDetail {
-  purchase: Purchase;
+/** One parcel as the purchase pages show it: whose books, its carrier (null until chosen), its timeline. */
+export interface ParcelDetail {
+  /** The seller whose books it carries (null: the shared parcel of a purchase from before parcels). */
+  sellerId: number | null;
+  sellerName: string;
   items: PurchaseItem[];
   delivery: Delivery | null;
   events: DeliveryEvent[];
-  payment: Payment | null;
   steps: TimelineStep[];
+}
+
+export interface PurchaseDetail {
+  purchase: Purchase;
+  items: PurchaseItem[];
+  parcels: ParcelDetail[];
+  /** The first parcel's delivery (the only one of a purchase from one seller), as the API always answered. */
+  delivery: Delivery | null;
+  payment: Payment | null;
+  refunds: Refund[];
+  claims: Claim[];
+  /** The purchase's own timeline: a step is done once every parcel still on its way has done it. */
+  steps: TimelineStep[];
+}
+
+/**
+ * The events that summarise several parcels: each step at the time the last live (not cancelled)
+ * parcel reached it, and only once all of them have.
+ */
+function summaryEvents(parcels: ParcelDetail[]): DeliveryEvent[] {
+  const live = parcels.filter((p) => p.delivery && p.delivery.status !== 'cancelled');
+  if (live.length === 0) return [];
+  const out: DeliveryEvent[] = [];
+  for (const status of ['preparing', 'shipped', 'in_transit', 'delivered'] as const) {
+    const times = live.map((p) => eventTime(p.events, status));
+    if (times.some((at) => at === null)) break;
+    out.push({ id: 0, status, note: '', createdAt: new Date(Math.max(...times.map((at) => at!.getTime()))) });
+  }
+  return out;
+}
+
+/** A purchase's parcels: one per seller (its delivery once a carrier is chosen), or the shared one of an old purchase. */
+async function parcelsOf(db: Db, purchaseId: number, items: PurchaseItem[]): Promise<ParcelDetail[]> {
+  const deliveries = await deliveriesRepo.listParcels(db, purchaseId);
+  const shared = deliveries.find((d) => d.sellerId === null && d.status !== 'pending');
+  const groups = shared ? [{ sellerId: null, delivery: shared }] : sellersOf(items).map((sellerId) => ({ sellerId, delivery: deliveries.find((d) => d.sellerId === sellerId) ?? null }));
+  return Promise.all(
+    groups.map(async ({ sellerId, delivery }) => {
+      const own = sellerId === null ? items : items.filter((i) => i.sellerId === sellerId);
+      const events = delivery ? await deliveriesRepo.listEvents(db, delivery.id) : [];
+      const sellerName = [...new Set(own.map((i) => i.sellerName))].join(', ');
+      return { sellerId, sellerName, items: own, delivery, events, steps: delivery?.status === 'cancelled' ? cancelledParcel(events) : timeline(null, events) };
+    }),
+  );
+}
+
+/** The latest of these times (null when none is known). */
+function lastOf(times: (Date | null)[]): Date | null {
+  const known = times.filter((at): at is Date => at !== null);
+  return known.length ? new Date(Math.max(...known.map((at) => at.getTime()))) : null;
+}
+
+/** A cancelled parcel's timeline: Preparing → Cancelled. */
+function cancelledParcel(events: DeliveryEvent[]): TimelineStep[] {
+  return [
+    { key: 'paid', label: 'Preparing', at: eventTime(events, 'preparing'), state: 'done' },
+    { key: 'cancelled', label: 'Cancelled', at: eventTime(events, 'cancelled'), state: 'cancelled' },
+  ];
 }
 
 /** The whole purchase for its buyer (or an administrator). */
 export async function purchaseDetail(db: Db, purchaseId: number, viewer: { id: number; role: string }): Promise<PurchaseDetail> {
-  const found = await historyRepo.findPurchaseWithDelivery(db, purchaseId);
+  const found = await historyRepo.findPurchaseWithPayment(db, purchaseId);
   if (!found) throw new NotFound('There is no such purchase.');
-  const { purchase, delivery, payment } = found;
+  const { purchase, payment } = found;
   if (purchase.buyerId !== viewer.id && viewer.role !== 'admin') throw new Forbidden('This purchase belongs to another account.');
-  const [items, events] = await Promise.all([repo.listItems(db, purchaseId), delivery ? deliveriesRepo.listEvents(db, delivery.id) : []]);
-  return { purchase, items, delivery, events, payment, steps: timeline(purchase, events) };
+  const items = await repo.listItems(db, purchaseId);
+  const [parcels, refunds, claims] = await Promise.all([parcelsOf(db, purchaseId, items), refundsRepo.listRefunds(db, purchaseId), claimsRepo.listClaimsOfPurchase(db, purchaseId)]);
+  const allCancelled = purchase.status === 'paid' && parcels.length > 0 && parcels.every((p) => p.delivery?.status === 'cancelled');
+  const steps = allCancelled
+    ? [
+        { key: 'ordered', label: 'Ordered', at: purchase.createdAt, state: 'done' as const },
+        { key: 'paid', label: 'Paid', at: purchase.paidAt, state: 'done' as const },
+        { key: 'cancelled', label: 'Cancelled', at: lastOf(parcels.map((p) => p.delivery!.cancelledAt)), state: 'cancelled' as const },
+      ]
+    : timeline(purchase, parcels.length === 1 ? parcels[0]!.events : summaryEvents(parcels));
+  return { purchase, items, parcels, delivery: parcels[0]?.delivery ?? null, payment, refunds, claims, steps };
 }
 
 /**

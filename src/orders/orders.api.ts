@@ -10,12 +10,17 @@ import { pageFromQuery } from '../http/pagination.js';
 import { parseInput, requireId } from '../http/validate.js';
 import * as deliveries from './deliveries.service.js';
 import * as history from './history.service.js';
-import type { PurchaseDetail } from './history.service.js';
+import type { ParcelDetail, PurchaseDetail } from './history.service.js';
+import { summariseParcels } from './parcels.js';
 import { idempotent } from './idempotency.js';
-import { checkoutToken, deliverySchema, quantity } from './orders.schema.js';
+import { checkoutToken, claimAnswerSchema, claimSchema, providerChoice, quantity } from './orders.schema.js';
+import * as claims from './claims.service.js';
+import type { Claim } from './claims.repo.js';
 import * as payments from './payments.service.js';
 import type { PurchaseSummary } from './history.repo.js';
 import * as purchases from './purchases.service.js';
+import * as refunds from './refunds.service.js';
+import type { Refund } from './refunds.repo.js';
 import { checkShipTo, resolveShipTo, shipNewPurchase, shipToChoice } from './ship-to.js';
 import { NOT_FOR_SALE } from './orders.errors.js';
 
@@ -32,9 +37,53 @@ function summaryJson(p: PurchaseSummary) {
     itemCount: p.itemCount,
     firstTitle: p.firstTitle,
     deliveryStatus: p.deliveryStatus,
+    refundedCents: p.refundedCents,
     createdAt: p.createdAt,
     expiresAt: p.status === 'pending_payment' ? p.expiresAt : null,
   };
+}
+
+function parcelJson(p: ParcelDetail) {
+  const { delivery } = p;
+  return {
+    sellerId: p.sellerId,
+    sellerName: p.sellerName,
+    items: p.items.map((i) => ({ bookId: i.bookId, quantity: i.quantity })),
+    delivery: delivery && {
+      id: delivery.id,
+      providerId: delivery.providerId,
+      provider: delivery.providerName,
+      status: delivery.status,
+      costCents: delivery.costCents,
+      trackingNumber: delivery.trackingNumber,
+      shipBy: delivery.shipBy,
+      shippedAt: delivery.shippedAt,
+      cancelledAt: delivery.cancelledAt,
+      cancelReason: delivery.cancelReason,
+      events: p.events.map((e) => ({ status: e.status, note: e.note, at: e.createdAt })),
+    },
+  };
+}
+
+function claimJson(c: Claim) {
+  return {
+    id: c.id,
+    purchaseId: c.purchaseId,
+    parcelId: c.deliveryId,
+    reason: c.reason,
+    message: c.message,
+    status: c.status,
+    respondBy: c.respondBy,
+    sellerAnswer: c.sellerAnswer,
+    decision: c.decision,
+    decisionReason: c.decisionReason,
+    refundCents: c.refundCents,
+    createdAt: c.createdAt,
+  };
+}
+
+function refundJson(r: Refund) {
+  return { id: r.id, parcelId: r.deliveryId, cause: r.cause, itemsCents: r.itemsCents, shippingCents: r.shippingCents, amountCents: r.amountCents, refundedAt: r.createdAt };
 }
 
 /** A purchase as `viewer` (its buyer, or an administrator) may see it. */
@@ -53,14 +102,13 @@ function detailJson(d: PurchaseDetail, viewer: { id: number }) {
     // The whole address for its buyer; city and country for an administrator (history.shipToFor).
     shippingAddress: history.shipToFor(d, viewer.id),
     items: d.items.map((i) => ({ bookId: i.bookId, title: i.title, author: i.author, quantity: i.quantity, unitPriceCents: i.unitPriceCents, shippedAt: i.shippedAt })),
-    delivery: d.delivery && {
-      providerId: d.delivery.providerId,
-      provider: d.delivery.providerName,
-      status: d.delivery.status,
-      costCents: d.delivery.costCents,
-      trackingNumber: d.delivery.trackingNumber,
-      events: d.events.map((e) => ({ status: e.status, note: e.note, at: e.createdAt })),
-    },
+    // The first parcel (the only one of a purchase from one seller), as before parcels; then every parcel.
+    delivery: d.parcels[0] ? parcelJson(d.parcels[0])?.delivery ?? null : null,
+    deliveryStatus: summariseParcels(d.parcels.filter((p) => p.delivery).map((p) => p.delivery!.status)),
+    parcels: d.parcels.map(parcelJson),
+    refunds: d.refunds.map(refundJson),
+    claims: d.claims.map(claimJson),
+    refundedCents: d.refunds.reduce((sum, r) => sum + r.amountCents, 0),
     payment: d.payment && {
       method: d.payment.method,
       amountCents: d.payment.amountCents,
@@ -75,7 +123,7 @@ function detailJson(d: PurchaseDetail, viewer: { id: number }) {
 export function ordersApiRoutes({ config, pool, bearer, catalog, accounts }: { config: Config; pool: Pool; bearer: RequestHandler; catalog: CatalogPort; accounts: AccountsPort }): Router {
   const router = Router();
   const once = idempotent(pool);
-  router.use(['/purchases', '/buy', '/delivery', '/payment', '/delivery_providers'], bearer);
+  router.use(['/purchases', '/buy', '/delivery', '/payment', '/delivery_providers', '/sales', '/claims'], bearer);
 
   router.get('/delivery_providers', async (_req, res) => {
     const providers = await deliveries.listProviders(pool);
@@ -116,20 +164,57 @@ export function ordersApiRoutes({ config, pool, bearer, catalog, accounts }: { c
   router.post('/delivery/:id', once, async (req, res) => {
     const id = requireId(req.params.id, 'There is no such purchase.');
     await purchases.purchaseOfBuyer(pool, id, req.apiUser!.id); // someone else's purchase: 403 before its input is looked at
-    const input = parseInput(deliverySchema, req.body);
+    const choice = providerChoice(req.body);
     // A paid or cancelled purchase, or an unknown carrier, is refused before a new address is saved.
-    await deliveries.checkDelivery(pool, req.apiUser!.id, id, input.provider_id);
-    const choice = shipToChoice(req.body);
-    const shipTo = choice ? await resolveShipTo(accounts, req.apiUser!.id, choice) : undefined;
-    await deliveries.chooseDelivery(pool, req.apiUser!.id, id, input.provider_id, { shipTo });
+    await deliveries.checkDelivery(pool, req.apiUser!.id, id, choice);
+    const where = shipToChoice(req.body);
+    const shipTo = where ? await resolveShipTo(accounts, req.apiUser!.id, where) : undefined;
+    await deliveries.chooseDelivery(pool, req.apiUser!.id, id, choice, { shipTo });
     res.json({ purchase: detailJson(await history.purchaseDetail(pool, id, req.apiUser!), req.apiUser!) });
   });
 
   router.post('/payment/:id', once, async (req, res) => {
     const id = requireId(req.params.id, 'There is no such purchase.');
-    const { trackingNumber } = await payments.pay(pool, catalog, req.apiUser!.id, id, req.body);
+    const { trackingNumbers } = await payments.pay(pool, catalog, req.apiUser!.id, id, req.body, { shipByDays: config.shipByBusinessDays });
     req.log.info({ event: 'purchase_paid', purchaseId: id, userId: req.apiUser!.id, via: 'api' }, 'purchase paid');
-    res.status(201).json({ purchase: detailJson(await history.purchaseDetail(pool, id, req.apiUser!), req.apiUser!), trackingNumber });
+    // trackingNumber: the first parcel's (the only one of a purchase from one seller, as before).
+    res.status(201).json({ purchase: detailJson(await history.purchaseDetail(pool, id, req.apiUser!), req.apiUser!), trackingNumber: trackingNumbers[0], trackingNumbers });
+  });
+
+  // Cancel and refund a paid parcel that has not shipped (its buyer), or decline one (its seller).
+  router.post('/purchases/:id/parcels/:parcel_id/cancel', once, async (req, res) => {
+    const id = requireId(req.params.id, 'There is no such purchase.');
+    const parcelId = requireId(req.params.parcel_id, 'There is no such parcel.');
+    const { refund } = await refunds.cancelParcel(pool, catalog, id, { buyerId: req.apiUser!.id, parcelId });
+    req.log.info({ event: 'parcel_cancelled', purchaseId: id, parcelId, via: 'api' }, 'parcel cancelled and refunded by buyer');
+    res.json({ purchase: detailJson(await history.purchaseDetail(pool, id, req.apiUser!), req.apiUser!), refund: refundJson(refund) });
+  });
+
+  // Claims: the buyer opens one on a delivered parcel and may dispute the answer; the seller accepts or answers.
+  router.post('/purchases/:id/parcels/:parcel_id/claims', once, async (req, res) => {
+    const purchaseId = requireId(req.params.id, 'There is no such purchase.');
+    const parcelId = requireId(req.params.parcel_id, 'There is no such parcel.');
+    await purchases.purchaseOfBuyer(pool, purchaseId, req.apiUser!.id); // someone else's purchase: 403 before its input is looked at
+    const input = parseInput(claimSchema, req.body);
+    const id = await claims.openClaim(pool, { buyerId: req.apiUser!.id, purchaseId, parcelId, ...input, claimDays: config.claimBusinessDays });
+    res.status(201).json({ claim: claimJson((await claims.findClaim(pool, id))!) });
+  });
+
+  const claimAction = (path: string, act: (userId: number, claimId: number, body: unknown) => Promise<unknown>) =>
+    router.post(`/claims/:id/${path}`, once, async (req, res) => {
+      const id = requireId(req.params.id, 'There is no such claim.');
+      await act(req.apiUser!.id, id, req.body);
+      res.json({ claim: claimJson((await claims.findClaim(pool, id))!) });
+    });
+  claimAction('accept', (userId, id) => claims.acceptClaim(pool, userId, id));
+  claimAction('answer', (userId, id, body) => claims.answerClaim(pool, userId, id, parseInput(claimAnswerSchema, body).message));
+  claimAction('dispute', (userId, id) => claims.disputeClaim(pool, userId, id));
+
+  router.post('/sales/:purchase_id/decline', once, async (req, res) => {
+    const id = requireId(req.params.purchase_id, 'There is no such purchase.');
+    const { refund } = await refunds.cancelParcel(pool, catalog, id, { sellerId: req.apiUser!.id });
+    req.log.info({ event: 'parcel_declined', purchaseId: id, via: 'api' }, 'parcel declined by seller');
+    res.json({ refund: refundJson(refund) });
   });
 
   return router;

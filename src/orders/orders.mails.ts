@@ -8,6 +8,8 @@ import type { Config } from '../config.js';
 import type { Db, Pool } from '../db/pool.js';
 import { enqueueMail, outboxSender, type MailSetup, type Sender } from '../mail/outbox.js';
 import type { MailContent, MailContext } from '../mail/render.js';
+import { claimMails } from './claims.mails.js';
+import * as deliveriesRepo from './deliveries.repo.js';
 import * as historyRepo from './history.repo.js';
 import * as purchasesRepo from './purchases.repo.js';
 import * as salesRepo from './sales.repo.js';
@@ -37,11 +39,13 @@ interface OrderMail {
   cancelReason: string | null;
 }
 
-async function orderData(db: Db, purchaseId: number): Promise<{ buyerId: number; data: OrderMail } | null> {
-  const found = await historyRepo.findPurchaseWithDelivery(db, purchaseId);
+/** The purchase as its e-mails tell it; with `parcelId`, that parcel's carrier and tracking number (else the first parcel's). */
+async function orderData(db: Db, purchaseId: number, parcelId?: number): Promise<{ buyerId: number; data: OrderMail } | null> {
+  const found = await historyRepo.findPurchaseWithPayment(db, purchaseId);
   if (!found) return null;
-  const { purchase, delivery, payment } = found;
-  const items = await purchasesRepo.listItems(db, purchaseId);
+  const { purchase, payment } = found;
+  const [items, parcels] = await Promise.all([purchasesRepo.listItems(db, purchaseId), deliveriesRepo.listParcels(db, purchaseId)]);
+  const delivery = parcels.find((p) => p.id === parcelId) ?? parcels[0];
   return {
     buyerId: purchase.buyerId,
     data: {
@@ -60,11 +64,15 @@ async function orderData(db: Db, purchaseId: number): Promise<{ buyerId: number;
   };
 }
 
-/** Queues the buyer's e-mail about this purchase (inside the caller's transaction), once per event. */
-export async function queueBuyerMail(db: Db, event: BuyerEvent, purchaseId: number): Promise<void> {
-  const order = await orderData(db, purchaseId);
+/**
+ * Queues the buyer's e-mail about this purchase (inside the caller's transaction), once per event;
+ * with `parcelId`, about that parcel (once per event and parcel: each parcel ships on its own).
+ */
+export async function queueBuyerMail(db: Db, event: BuyerEvent, purchaseId: number, parcelId?: number): Promise<void> {
+  const order = await orderData(db, purchaseId, parcelId);
   if (!order) return;
-  await enqueueMail(db, 'order_outbox', { event, subject: purchaseId, to: { userId: order.buyerId }, template: event, data: { ...order.data } });
+  const subject = parcelId === undefined ? purchaseId : `${purchaseId}/${parcelId}`;
+  await enqueueMail(db, 'order_outbox', { event, subject, to: { userId: order.buyerId }, template: event, data: { ...order.data } });
   // A new paid sale: each seller hears of their own part.
   if (event === 'purchase_paid') {
     for (const sellerId of new Set(order.data.lines.map((l) => l.sellerId))) await queueSellerMail(db, 'sale_paid', order.data, sellerId);
@@ -81,6 +89,43 @@ async function queueSellerMail(db: Db, event: 'sale_paid' | 'sale_reminder', ord
     data: { purchaseId: order.purchaseId, lines, city: order.city, country: order.country },
   });
 }
+
+/** What a cancelled parcel's e-mails say: whose books, what was refunded, and why. */
+interface ParcelCancelMail {
+  purchaseId: number;
+  lines: Line[];
+  refundCents: number;
+  reason: 'buyer' | 'seller_declined' | 'deadline';
+}
+
+/**
+ * A paid parcel was cancelled and refunded (inside the cancel's transaction): the buyer hears what
+ * was refunded and why, and each seller of its books that the sale is off. Once per parcel.
+ */
+export async function queueParcelCancelledMails(
+  db: Db,
+  purchaseId: number,
+  parcelId: number,
+  items: purchasesRepo.PurchaseItem[],
+  reason: ParcelCancelMail['reason'],
+): Promise<void> {
+  const [purchase, parcel] = await Promise.all([purchasesRepo.findPurchase(db, purchaseId), deliveriesRepo.findDelivery(db, parcelId)]);
+  if (!purchase || !parcel) return;
+  const lines = items.map((i) => ({ seller: i.sellerName, sellerId: i.sellerId, title: i.title, quantity: i.quantity, cents: i.unitPriceCents * i.quantity }));
+  const data: ParcelCancelMail = { purchaseId, lines, refundCents: lines.reduce((s, l) => s + l.cents, 0) + parcel.costCents, reason };
+  const subject = `${purchaseId}/${parcelId}`;
+  await enqueueMail(db, 'order_outbox', { event: 'parcel_refunded', subject, to: { userId: purchase.buyerId }, template: 'parcel_refunded', data: { ...data } });
+  for (const sellerId of new Set(lines.map((l) => l.sellerId))) {
+    const own = { ...data, lines: lines.filter((l) => l.sellerId === sellerId) };
+    await enqueueMail(db, 'order_outbox', { event: 'sale_cancelled', subject, to: { userId: sellerId }, template: 'sale_cancelled', data: { ...own } });
+  }
+}
+
+const CANCEL_REASONS = {
+  buyer: 'The buyer cancelled this parcel before it was shipped.',
+  seller_declined: 'The seller could not send this parcel.',
+  deadline: 'It was not shipped by its ship-by date, so it was cancelled.',
+} as const;
 
 export const REMIND_AFTER_MS = 4 * 86_400_000;
 
@@ -152,6 +197,21 @@ export const orderMails = {
     ],
     action: purchaseLink(ctx, d.purchaseId),
   }),
+  parcel_refunded: (d: ParcelCancelMail, ctx: MailContext): MailContent => ({
+    subject: ctx.language.t('Purchase #{id}: a parcel was cancelled and refunded', { id: d.purchaseId }),
+    greeting: ctx.language.t('Hello,'),
+    paragraphs: [ctx.language.t(CANCEL_REASONS[d.reason]), ctx.language.t('We refunded {amount} to your payment method: the books and their shipping.', { amount: ctx.language.money(d.refundCents) })],
+    rows: d.lines.map((l) => [`${l.title} × ${l.quantity}`, ctx.language.money(l.cents)]),
+    action: purchaseLink(ctx, d.purchaseId),
+  }),
+  sale_cancelled: (d: ParcelCancelMail, ctx: MailContext): MailContent => ({
+    subject: ctx.language.t('Sale #{id} was cancelled', { id: d.purchaseId }),
+    greeting: ctx.language.t('Hello,'),
+    paragraphs: [ctx.language.t(CANCEL_REASONS[d.reason]), ctx.language.t('Do not send these books: the buyer was refunded and they are back on sale.')],
+    rows: d.lines.map((l) => [l.title, `× ${l.quantity}`]),
+    action: { label: ctx.language.t('See your sales'), url: ctx.link('/sales') },
+  }),
+  ...claimMails,
   sale_paid: (d: SaleMail, ctx: MailContext): MailContent => saleMail(d, ctx, false),
   sale_reminder: (d: SaleMail, ctx: MailContext): MailContent => saleMail(d, ctx, true),
 };

@@ -1,5 +1,6 @@
 // One schema per form (and API body); the same schema serves both.
 import { z } from 'zod';
+import { Invalid } from '../http/errors.js';
 import { parseId } from '../http/validate.js';
 import { parseMoney } from '../money.js';
 import { MAX_CART_QUANTITY } from './cart.repo.js';
@@ -43,7 +44,33 @@ export const cartUpdateSchema = z.object({
 });
 export const cartRemoveSchema = z.object({ book_id: id('Choose a book.') });
 export const checkoutSchema = z.object({ checkout_token: checkoutToken });
-export const deliverySchema = z.object({ provider_id: id('Choose a delivery option.') });
+
+/**
+ * The carriers chosen on the delivery form or in the API body: `provider_id` for every parcel (a
+ * purchase from one seller, as always), `provider_id_<seller>` (form) or `providers: [{ seller_id,
+ * provider_id }]` (API) for one seller's parcel. A value that is there but no id is refused here.
+ */
+export function providerChoice(body: unknown): { all: number | null; bySeller: Map<number, number> } {
+  const fields = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const chosen = (v: unknown, field: string): number => {
+    const parsed = typeof v === 'string' || typeof v === 'number' ? parseId(String(v).trim()) : null;
+    if (parsed === null) throw new Invalid({ [field]: 'Choose a delivery option.' });
+    return parsed;
+  };
+  const present = (v: unknown) => v !== undefined && v !== '';
+  const all = present(fields.provider_id) ? chosen(fields.provider_id, 'provider_id') : null;
+  const bySeller = new Map<number, number>();
+  for (const [key, value] of Object.entries(fields)) {
+    const m = /^provider_id_(\d{1,10})$/.exec(key);
+    if (m && present(value)) bySeller.set(Number(m[1]), chosen(value, key));
+  }
+  if (fields.providers !== undefined) {
+    const list = z.array(z.object({ seller_id: z.number().int().positive(), provider_id: z.number().int().positive() })).max(100).safeParse(fields.providers);
+    if (!list.success) throw new Invalid({ providers: 'Send providers as a list of { seller_id, provider_id }.' });
+    for (const p of list.data) bySeller.set(p.seller_id, p.provider_id);
+  }
+  return { all, bySeller };
+}
 
 // ---- Payment ----
 
@@ -135,3 +162,27 @@ export const providerSchema = z.object({
 });
 
 export const purchaseStatusFilter = z.enum(['pending_payment', 'paid', 'cancelled']);
+
+// ---- Claims ----
+
+const claimText = (min: number, max: 500 | 2000, message: string) =>
+  z
+    .string({ message })
+    .trim()
+    .min(min, message)
+    .max(max, max === 500 ? 'Use at most 500 characters.' : 'Use at most 2,000 characters.')
+    .refine((v) => !/[^\P{Cc}\n\r\t]/u.test(v), 'Remove the control characters from the text.');
+
+export const claimSchema = z.object({
+  reason: z.enum(['not_received', 'not_as_described', 'damaged', 'wrong_book', 'changed_mind'], { message: 'Choose what went wrong.' }),
+  message: claimText(10, 2000, 'Tell the seller what happened, in at least 10 characters.'),
+});
+export const claimAnswerSchema = z.object({ message: claimText(5, 2000, 'Write your answer, in at least 5 characters.') });
+export const claimDecisionSchema = z.object({
+  decision: z.enum(['full', 'partial', 'none'], { message: 'Choose a decision.' }),
+  amount: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? null : parseMoney(v))),
+  reason: claimText(5, 500, 'Give the reason both will see, in at least 5 characters.'),
+});

@@ -12,6 +12,8 @@ export const STATUS_LABELS: Record<string, string> = {
   shipped: 'Shipped',
   in_transit: 'In transit',
   delivered: 'Delivered',
+  partly_shipped: 'Partly shipped',
+  partly_delivered: 'Partly delivered',
 };
 
 /** Where a purchase continues: delivery, then payment, then its page. */

@@ -3,7 +3,7 @@ import type { CatalogPort } from '../catalog/catalog.port.js';
 import { isDuplicateKey, withTransaction, type Pool } from '../db/pool.js';
 import { Conflict } from '../http/errors.js';
 import { parseInput } from '../http/validate.js';
-import { findDeliveryByPurchase, startDelivery } from './deliveries.service.js';
+import { everyParcelChosen, startDelivery } from './deliveries.service.js';
 import { PaymentDeclined } from './orders.errors.js';
 import { bankSchema, cardBrand, cardSchema, DECLINED_CARD, methodSchema, paypalSchema } from './orders.schema.js';
 import * as repo from './payments.repo.js';
@@ -33,7 +33,7 @@ export function parsePayment(body: unknown, now: Date): { details: PaymentDetail
 /**
  * Pays a pending purchase for its buyer: first its stock becomes sold in catalog (the reservation
  * is committed, so it no longer goes back by itself), then pending_payment → paid by compare-and-set,
- * the payment row (unique per purchase) and the start of the delivery, in one transaction. Should
+ * the payment row (unique per purchase) and the start of every parcel, in one transaction. Should
  * that transaction fail, the purchase stays unpaid and its cancel or expiry releases the stock.
  */
 export async function pay(
@@ -42,12 +42,12 @@ export async function pay(
   buyerId: number,
   purchaseId: number,
   body: unknown,
-  now = new Date(),
-): Promise<{ payment: Payment; trackingNumber: string }> {
+  { shipByDays, now = new Date() }: { shipByDays: number; now?: Date },
+): Promise<{ payment: Payment; trackingNumbers: string[] }> {
   // Ownership and state come before the form: a stranger learns nothing from validation messages.
   const current = await purchaseOfBuyer(pool, purchaseId, buyerId);
   assertPending(current, now, 'pay for it');
-  if (!(await findDeliveryByPurchase(pool, purchaseId))) throw new Conflict('Choose a delivery option before paying.');
+  if (!(await everyParcelChosen(pool, purchaseId))) throw new Conflict('Choose a delivery option before paying.');
   if (!current.shipTo) throw new Conflict('Choose where to ship the books before paying.');
   const { details, cardNumber } = parsePayment(body, now);
   if (cardNumber === DECLINED_CARD) throw new PaymentDeclined('Your card was declined by the issuing bank (insufficient funds). Nothing was charged; try another card or payment method.');
@@ -62,9 +62,9 @@ export async function pay(
       assertPending(purchase, now, 'pay for it');
       if (!(await purchasesRepo.markPaid(conn, purchaseId, now))) throw new Conflict('This purchase changed meanwhile and cannot be paid.');
       const paymentId = await repo.insertPayment(conn, { purchaseId, amountCents: purchase.totalCents, ...details }, now);
-      const trackingNumber = await startDelivery(conn, purchaseId, now);
+      const trackingNumbers = await startDelivery(conn, purchaseId, now, shipByDays);
       await queueBuyerMail(conn, 'purchase_paid', purchaseId); // and each seller's "new sale"
-      return { payment: { id: paymentId, purchaseId, amountCents: purchase.totalCents, createdAt: now, ...details }, trackingNumber };
+      return { payment: { id: paymentId, purchaseId, amountCents: purchase.totalCents, createdAt: now, ...details }, trackingNumbers };
     });
   } catch (err) {
     if (isDuplicateKey(err)) throw new Conflict('This purchase is already paid.');

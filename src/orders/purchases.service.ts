@@ -181,14 +181,13 @@ export function assertPending(purchase: Purchase, now: Date, action: string): vo
 }
 
 /**
- * pending_payment → cancelled by compare-and-set (and its pending delivery with it); true if this
+ * pending_payment → cancelled by compare-and-set (and its pending parcels with it); true if this
  * call won. `onlyIfExpired`: the sweep's condition. The stock goes back afterwards (releaseStock).
  */
 async function cancelInside(conn: PoolConnection, purchaseId: number, now: Date, reason: CancelReason, onlyIfExpired: boolean): Promise<boolean> {
   const cancelled = onlyIfExpired ? await repo.markExpiredCancelled(conn, purchaseId, now) : await repo.markCancelled(conn, purchaseId, now, reason);
   if (!cancelled) return false;
-  const delivery = await deliveriesRepo.findDeliveryByPurchase(conn, purchaseId);
-  if (delivery) await deliveriesRepo.moveDelivery(conn, delivery.id, 'pending', 'cancelled', null);
+  await deliveriesRepo.cancelPendingParcels(conn, purchaseId);
   await queueBuyerMail(conn, 'purchase_cancelled', purchaseId);
   return true;
 }

@@ -9,7 +9,13 @@ const ITEM_COLUMNS_I = ITEM_COLUMNS.split(', ')
 export interface SaleRow extends PurchaseItem {
   purchaseStatus: PurchaseStatus;
   paidAt: Date | null;
+  /** The seller's parcel of that purchase. */
+  deliveryId: number | null;
   deliveryStatus: string | null;
+  /** Why the parcel was cancelled and refunded ('buyer', 'seller_declined', 'deadline'), if it was. */
+  cancelReason: string | null;
+  /** The parcel must be marked shipped by then, or it is cancelled and refunded. */
+  shipBy: Date | null;
   trackingNumber: string | null;
   /** Where to send it: listed sales are paid ones only, so a seller never sees an unpaid buyer's address. */
   shipTo: ShipTo | null;
@@ -25,8 +31,10 @@ export async function countSales(db: Db, sellerId: number): Promise<number> {
 
 export async function listSales(db: Db, sellerId: number, limit: number, offset: number): Promise<SaleRow[]> {
   const [rows] = await db.execute<RowDataPacket[]>(
-    `SELECT ${ITEM_COLUMNS_I}, p.status AS purchase_status, p.paid_at, ${SHIP_COLUMNS_P}, d.status AS delivery_status, d.tracking_number
-       FROM purchase_items i JOIN purchases p ON p.id = i.purchase_id LEFT JOIN deliveries d ON d.purchase_id = p.id
+    `SELECT ${ITEM_COLUMNS_I}, p.status AS purchase_status, p.paid_at, ${SHIP_COLUMNS_P}, d.id AS delivery_id, d.status AS delivery_status, d.tracking_number,
+            d.cancel_reason, d.ship_by
+       FROM purchase_items i JOIN purchases p ON p.id = i.purchase_id
+       LEFT JOIN deliveries d ON d.purchase_id = p.id AND (d.seller_id = i.seller_id OR d.seller_id IS NULL)
       WHERE i.seller_id = ? AND p.status = 'paid'
       ORDER BY p.paid_at DESC, i.id DESC LIMIT ? OFFSET ?`,
     [sellerId, String(limit), String(offset)],
@@ -35,27 +43,36 @@ export async function listSales(db: Db, sellerId: number, limit: number, offset:
     ...toItem(row),
     purchaseStatus: row.purchase_status as PurchaseStatus,
     paidAt: row.paid_at as Date | null,
+    deliveryId: row.delivery_id as number | null,
     deliveryStatus: row.delivery_status as string | null,
+    cancelReason: row.cancel_reason as string | null,
+    shipBy: row.ship_by as Date | null,
     trackingNumber: row.tracking_number as string | null,
     shipTo: toShipTo(row),
   }));
 }
 
+// The seller's parcel of the purchase p: their own, or the shared one of a purchase from before parcels.
+const SELLERS_PARCEL = 'LEFT JOIN deliveries d ON d.purchase_id = p.id AND (d.seller_id = i.seller_id OR d.seller_id IS NULL)';
+// Revenue is net of refunds: the books of a cancelled (refunded) parcel are not sold.
+const NOT_REFUNDED = "(d.status IS NULL OR d.status <> 'cancelled')";
+
 export async function salesTotals(db: Db, sellerId: number): Promise<{ revenueCents: number; copies: number }> {
   const [rows] = await db.execute<RowDataPacket[]>(
     `SELECT COALESCE(SUM(i.quantity * i.unit_price_cents), 0) AS revenue, COALESCE(SUM(i.quantity), 0) AS copies
-       FROM purchase_items i JOIN purchases p ON p.id = i.purchase_id WHERE i.seller_id = ? AND p.status = 'paid'`,
+       FROM purchase_items i JOIN purchases p ON p.id = i.purchase_id ${SELLERS_PARCEL}
+      WHERE i.seller_id = ? AND p.status = 'paid' AND ${NOT_REFUNDED}`,
     [sellerId],
   );
   return { revenueCents: Number(rows[0]?.revenue ?? 0), copies: Number(rows[0]?.copies ?? 0) };
 }
 
-/** Revenue per UTC day since `since`, for the chart on /sales. */
+/** Revenue per UTC day since `since` (net of refunded parcels), for the chart on /sales. */
 export async function revenueByDay(db: Db, sellerId: number, since: Date): Promise<{ day: string; cents: number }[]> {
   const [rows] = await db.execute<RowDataPacket[]>(
     `SELECT DATE_FORMAT(p.paid_at, '%Y-%m-%d') AS day, SUM(i.quantity * i.unit_price_cents) AS cents
-       FROM purchase_items i JOIN purchases p ON p.id = i.purchase_id
-      WHERE i.seller_id = ? AND p.status = 'paid' AND p.paid_at >= ?
+       FROM purchase_items i JOIN purchases p ON p.id = i.purchase_id ${SELLERS_PARCEL}
+      WHERE i.seller_id = ? AND p.status = 'paid' AND p.paid_at >= ? AND ${NOT_REFUNDED}
       GROUP BY DATE_FORMAT(p.paid_at, '%Y-%m-%d') ORDER BY day`,
     [sellerId, since],
   );
@@ -80,7 +97,8 @@ export async function countUnshipped(db: Db, purchaseId: number): Promise<number
 export async function unshippedSales(db: Db, paidBefore: Date, limit: number): Promise<{ purchaseId: number; sellerId: number }[]> {
   const [rows] = await db.execute<RowDataPacket[]>(
     `SELECT DISTINCT i.purchase_id, i.seller_id FROM purchase_items i JOIN purchases p ON p.id = i.purchase_id
-      WHERE p.status = 'paid' AND p.paid_at < ? AND p.paid_at > ? AND i.shipped_at IS NULL ORDER BY i.purchase_id LIMIT ?`,
+       ${SELLERS_PARCEL}
+      WHERE p.status = 'paid' AND p.paid_at < ? AND p.paid_at > ? AND i.shipped_at IS NULL AND ${NOT_REFUNDED} ORDER BY i.purchase_id LIMIT ?`,
     // A week's window: each sale is reminded once (the outbox's key), and old ones are not read again and again.
     [paidBefore, new Date(paidBefore.getTime() - 7 * 86_400_000), String(limit)],
   );

@@ -23,5 +23,10 @@ export function httpCatalog(call: Call): CatalogPort {
     },
     commit: async (k) => (await call<{ committed: boolean }>('POST', `${key(k)}/commit`, {}, { idempotent: true })).committed,
     release: async (k) => (await call<{ released: boolean }>('POST', `${key(k)}/release`, {})).released,
+    // Retried once: each line goes back once however often it is asked (a retry may answer false).
+    publishSellerStats: async (stats) => {
+      if (stats.length) await call('PUT', '/internal/catalog/seller-stats', { stats }, { idempotent: true });
+    },
+    returnLines: async (k, bookIds) => (await call<{ returned: boolean }>('POST', `${key(k)}/return`, { bookIds }, { idempotent: true })).returned,
   };
 }

@@ -8,6 +8,7 @@ import type { CatalogPort } from '../../src/catalog/catalog.port.js';
 import { localCatalog } from '../../src/catalog/catalog.local.js';
 import { catalogInternalRoutes } from '../../src/catalog/catalog.internal.js';
 import { releaseExpiredHolds } from '../../src/catalog/reservations.service.js';
+import { sellerStatsOf } from '../../src/catalog/catalog.service.js';
 import { httpCatalog } from '../../src/services/catalog.client.js';
 import { createPool, type Pool } from '../../src/db/pool.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
@@ -117,6 +118,32 @@ function contract(name: string, port: () => CatalogPort) {
       assert.equal(await port().release(key), true);
       assert.equal(await stockOf(t.pool, a), 10_000);
       assert.equal(await port().commit('no-such-reservation'), false);
+    });
+
+    test('returnLines gives back some lines of a sold reservation, each once (also when asked at once); a later release skips them', async () => {
+      const a = await createBook(t.pool, seller, { stock: 5 });
+      const b = await createBook(t.pool, seller, { stock: 5 });
+      const key = randomUUID();
+      await port().reserve(key, [{ bookId: a, quantity: 2 }, { bookId: b, quantity: 1 }], { holdUntil: soon() });
+      assert.equal(await port().returnLines(key, [a]), false, 'a held reservation goes back whole, by release');
+      await port().commit(key);
+      const answers = await Promise.all([port().returnLines(key, [a]), port().returnLines(key, [a]), port().returnLines(key, [a])]);
+      assert.deepEqual(answers.sort(), [false, false, true]);
+      assert.equal(await stockOf(t.pool, a), 5);
+      assert.equal(await stockOf(t.pool, b), 4, 'the other line stays sold');
+      assert.equal(await port().returnLines(key, [a]), false);
+      assert.equal(await port().returnLines('no-such-reservation', [a]), false);
+      assert.equal(await port().release(key), true);
+      assert.equal(await stockOf(t.pool, a), 5, 'not returned twice');
+      assert.equal(await stockOf(t.pool, b), 5);
+    });
+
+    test('publishSellerStats stores a record per seller, replacing the one before', async () => {
+      const other = (await createUser(t.pool)).id;
+      await port().publishSellerStats([{ sellerId: other, decidedParcels: 4, completedPermille: 750, medianShipMinutes: 90 }]);
+      await port().publishSellerStats([{ sellerId: other, decidedParcels: 5, completedPermille: 800, medianShipMinutes: null }]);
+      await port().publishSellerStats([]);
+      assert.deepEqual(await sellerStatsOf(t.pool, other), { sellerId: other, decidedParcels: 5, completedPermille: 800, medianShipMinutes: null });
     });
   });
 }

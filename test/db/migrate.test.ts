@@ -25,6 +25,7 @@ const OWNER: Record<string, (typeof FEATURES)[number]> = {
   books: 'catalog',
   book_reservations: 'catalog',
   book_reservation_items: 'catalog',
+  seller_stats: 'catalog',
   delivery_providers: 'orders',
   purchases: 'orders',
   payments: 'orders',
@@ -34,6 +35,8 @@ const OWNER: Record<string, (typeof FEATURES)[number]> = {
   cart_items: 'orders',
   api_idempotency: 'orders',
   order_outbox: 'orders',
+  refunds: 'orders',
+  claims: 'orders',
 };
 
 const urls: string[] = [];
@@ -97,9 +100,16 @@ describe('a new database', () => {
       'accounts/002.do.addresses.sql',
       'accounts/003.do.email.sql',
       'catalog/001.do.catalog.sql',
+      'catalog/002.do.reservation_line_returns.sql',
+      'catalog/003.do.seller_stats.sql',
       'orders/001.do.orders.sql',
       'orders/002.do.purchase_ship_to.sql',
       'orders/003.do.order_outbox.sql',
+      'orders/004.do.parcels.sql',
+      'orders/005.do.refunds.sql',
+      'orders/006.do.ship_by.sql',
+      'orders/007.do.seller_stats_source.sql',
+      'orders/008.do.claims.sql',
     ]);
     assert.deepEqual(await migrate(url), []);
     assert.deepEqual(await tables(url), Object.keys(OWNER).sort());
@@ -115,8 +125,8 @@ describe('a new database', () => {
 
   test('one feature alone can migrate a database of its own', async () => {
     const own = newUrl();
-    assert.deepEqual(await migrate(own, { features: ['catalog'] }), ['catalog/001.do.catalog.sql']);
-    assert.deepEqual(await tables(own), ['book_reservation_items', 'book_reservations', 'books']);
+    assert.deepEqual(await migrate(own, { features: ['catalog'] }), ['catalog/001.do.catalog.sql', 'catalog/002.do.reservation_line_returns.sql', 'catalog/003.do.seller_stats.sql']);
+    assert.deepEqual(await tables(own), ['book_reservation_items', 'book_reservations', 'books', 'seller_stats']);
   });
 
   test("no feature's migration file refers to another feature's table", () => {
@@ -173,9 +183,16 @@ describe('a database from before the split', () => {
       'accounts/002.do.addresses.sql',
       'accounts/003.do.email.sql',
       'catalog/001.do.catalog.sql',
+      'catalog/002.do.reservation_line_returns.sql',
+      'catalog/003.do.seller_stats.sql',
       'orders/001.do.orders.sql',
       'orders/002.do.purchase_ship_to.sql',
       'orders/003.do.order_outbox.sql',
+      'orders/004.do.parcels.sql',
+      'orders/005.do.refunds.sql',
+      'orders/006.do.ship_by.sql',
+      'orders/007.do.seller_stats_source.sql',
+      'orders/008.do.claims.sql',
     ]);
     assert.deepEqual(await migrate(old), []);
     assert.deepEqual(await schema(old), await schema(fresh));

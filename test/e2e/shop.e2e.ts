@@ -163,7 +163,10 @@ for (const size of Object.keys(SIZES) as SizeName[]) {
         // No address yet: "A new address" is preselected; leaving it empty is refused with the
         // messages next to the fields, then the shopper adds it right here.
         assert.equal(await page.getByRole('radio', { name: /A new address/ }).isChecked(), true);
-        await page.getByRole('radio', { name: /Servientrega/ }).check();
+        // One parcel per seller: a box each, each with its carrier.
+        const carriers = await page.getByRole('radio', { name: /Servientrega/ }).all();
+        assert.equal(carriers.length, 2, 'a box per seller');
+        for (const radio of carriers) await radio.check();
         await page.getByRole('button', { name: 'Continue to payment' }).click();
         await page.locator('[data-error-summary]').waitFor();
         assert.match(await mainText(page), /Enter the street address\./);
@@ -174,11 +177,11 @@ for (const size of Object.keys(SIZES) as SizeName[]) {
         await page.getByLabel('Department, state or region').fill('Antioquia');
         await page.getByLabel('Country').selectOption('CO');
         await page.getByLabel('Phone').fill('+57 300 123 4567');
-        assert.equal(await page.getByRole('radio', { name: /Servientrega/ }).isChecked(), true, 'the carrier stays chosen');
+        for (const radio of await page.getByRole('radio', { name: /Servientrega/ }).all()) assert.equal(await radio.isChecked(), true, 'the carriers stay chosen');
         await tab.check('checkout-delivery');
         await page.getByRole('button', { name: 'Continue to payment' }).click();
         await page.waitForURL(/\/payment\/\d+$/);
-        assert.match(await page.locator('h1').innerText(), /Pay \$35\.00/, '20.00 + 15.00 shipping');
+        assert.match(await page.locator('h1').innerText(), /Pay \$50\.00/, '20.00 + 2 parcels × 15.00 shipping');
 
         await page.getByLabel('Card number').fill('4000 0000 0000 0002');
         await page.getByLabel('Expiry (MM/YY)').fill('12/39');
@@ -195,7 +198,7 @@ for (const size of Object.keys(SIZES) as SizeName[]) {
         await page.waitForURL((url) => url.pathname === purchasePath);
         assert.match(await mainText(page), /Paid|Preparing/i);
         assert.match(await page.locator('address.ship-to').innerText(), /Calle 10 # 43-12[\s\S]*Medellín, Antioquia[\s\S]*Colombia/);
-        assert.equal(await page.locator('.timeline').count(), 1, 'a graphical timeline');
+        assert.equal(await page.locator('.timeline').count(), 3, 'a graphical timeline for the purchase and one per parcel');
 
         // The sellers ship their items; the simulated carrier does the rest.
         const sellerTab = await Tab.open(site, size);
@@ -211,18 +214,18 @@ for (const size of Object.keys(SIZES) as SizeName[]) {
         assert.deepEqual(sellerTab.problems, []);
         await sellerTab.close();
 
-        const deliveryStatus = page.locator('dt:text-is("Status") + dd');
-        for (let i = 0; i < 40 && (await deliveryStatus.innerText()) !== 'Delivered'; i++) {
+        const statuses = () => page.locator('.parcel dt:text-is("Status") + dd').allInnerTexts();
+        for (let i = 0; i < 40 && !(await statuses()).every((s) => s === 'Delivered'); i++) {
           await page.waitForTimeout(500);
           await page.reload();
         }
-        assert.equal(await deliveryStatus.innerText(), 'Delivered');
+        assert.deepEqual(await statuses(), ['Delivered', 'Delivered'], 'both parcels');
         const steps = await page.locator('.timeline-step').evaluateAll((els) => els.map((el) => `${el.textContent?.trim().split(/\s+/)[0]}:${el.className}`));
         assert.ok(steps.every((s) => /timeline-(done|current)/.test(s)), `every step reached: ${steps.join(', ')}`);
         await tab.check('purchase-timeline');
 
         // The public tracking page: the status, no names or emails.
-        await page.locator('dt:text-is("Tracking") + dd a').click();
+        await page.locator('dt:text-is("Tracking") + dd a').first().click();
         await page.waitForURL(/\/track\/\w+$/);
         const tracking = await mainText(page);
         assert.match(tracking, /Delivered/);

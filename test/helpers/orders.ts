@@ -45,7 +45,7 @@ export async function purchaseRow(pool: Pool, id: number) {
   return rows[0];
 }
 
-export async function count(pool: Pool, table: 'purchases' | 'payments' | 'purchase_items' | 'deliveries' | 'delivery_events', where = '1 = 1', params: (string | number)[] = []) {
+export async function count(pool: Pool, table: 'purchases' | 'payments' | 'purchase_items' | 'deliveries' | 'delivery_events' | 'refunds' | 'order_outbox' | 'claims', where = '1 = 1', params: (string | number)[] = []) {
   // Test-only helper; `table` and `where` come from the tests themselves.
   const [rows] = await pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM ' + table + ' WHERE ' + where, params);
   return Number(rows[0]?.n);
@@ -119,4 +119,26 @@ export async function buyAndPay(agent: Agent, bookId: number, providerId: number
   const paid = await pay(agent, id);
   if (paid.status !== 302) throw new Error(`payment failed: ${paid.status} ${paid.text.slice(0, 200)}`);
   return id;
+}
+
+/** Puts these books in the agent's cart and checks it out; returns the pending purchase's id. */
+export async function checkoutCart(agent: Agent, bookIds: number[]): Promise<number> {
+  const csrf = await csrfOf(agent);
+  for (const bookId of bookIds) {
+    const added = await agent.post('/cart/add').type('form').send({ _csrf: csrf, book_id: String(bookId), quantity: '1' });
+    if (added.status !== 302) throw new Error(`cart add failed: ${added.status}`);
+  }
+  const cart = await agent.get('/cart');
+  const checkout = await agent.post('/cart/checkout').type('form').send({ _csrf: csrf, checkout_token: checkoutTokenFrom(cart.text) });
+  if (checkout.status !== 302) throw new Error(`checkout failed: ${checkout.status}`);
+  return purchaseIdFrom(checkout.headers.location);
+}
+
+/** The parcels of a purchase as the database holds them, in id order. */
+export async function parcelRows(pool: Pool, purchaseId: number) {
+  const [rows] = await pool.execute<RowDataPacket[]>(
+    'SELECT id, seller_id, provider_id, status, cost_cents, tracking_number, shipped_at FROM deliveries WHERE purchase_id = ? ORDER BY id',
+    [purchaseId],
+  );
+  return rows.map((r) => ({ ...r }) as { id: number; seller_id: number | null; provider_id: number; status: string; cost_cents: number; tracking_number: string | null; shipped_at: Date | null });
 }

@@ -98,7 +98,10 @@ export async function shopInChromium(base: string, browser: Browser, coverPath: 
     const purchasePath = pathOf(cleo).replace('/order/delivery/', '/order/purchases/');
 
     // Where and how: the address goes to auth's address book, order keeps its copy.
-    await cleo.page.getByRole('radio', { name: /Servientrega/ }).check();
+    // One box per seller, each with its carrier.
+    const carriers = await cleo.page.getByRole('radio', { name: /Servientrega/ }).all();
+    assert.equal(carriers.length, 2, 'a parcel per seller');
+    for (const radio of carriers) await radio.check();
     await cleo.page.getByLabel('Recipient').fill('Cleo Shopper');
     await cleo.page.getByLabel('Street address').fill('Carrera 7 # 71-21');
     await cleo.page.getByLabel('City', { exact: true }).fill('Bogotá');

@@ -149,7 +149,9 @@ describe('the split shop behind the Ingress', () => {
     assert.ok(m, `checkout went to ${checkout.headers.location}`);
     purchaseId = Number(m[1]);
     const delivery = await buyer.get(`/order/delivery/${purchaseId}`);
-    const provider = /name="provider_id" value="(\d+)"/.exec(delivery.text)?.[1];
+    // Two sellers: a box each (provider_id_<seller>); the one provider_id field still sets them all.
+    assert.equal(delivery.text.match(/<fieldset id="provider_id_\d+"/g)?.length, 2, 'one parcel per seller');
+    const provider = /name="provider_id_\d+" value="(\d+)"/.exec(delivery.text)?.[1];
     assert.ok(provider);
     // Where to ship: order asks auth (the address book's owner) through the accounts port. With an
     // empty book a new address is preselected; typed here, auth keeps it and order copies it.
@@ -317,6 +319,52 @@ describe('the split shop behind the Ingress', () => {
     const made = await buy(book, ADDRESS);
     assert.equal(made.status, 201, made.text);
     assert.equal((await addresses()).length, 1);
+  });
+
+  test('after the sale, split: a parcel cancelled and refunded, another declined; their stock returns to catalog over its port, once', async () => {
+    const ana = await register('Ana');
+    const beto = await register('Beto');
+    const bookA = await publish(ana.agent, 'Dawn', '10.00');
+    const bookB = await publish(beto.agent, 'Imago', '20.00');
+    const { agent: bea, email } = await register('Bea');
+    const token = await csrf(bea, `/book/${bookA}`);
+    for (const id of [bookA, bookB]) assert.equal((await bea.post('/order/cart/add').type('form').send({ _csrf: token, book_id: String(id), quantity: '1' })).status, 302);
+    const cart = await bea.get('/order/cart');
+    const checkout = await bea.post('/order/cart/checkout').type('form').send({ _csrf: csrfFrom(cart.text), checkout_token: checkoutTokenFrom(cart.text) });
+    const id = Number(/^\/order\/delivery\/(\d+)$/.exec(checkout.headers.location ?? '')?.[1]);
+    assert.ok(id > 0);
+    const delivery = await bea.get(`/order/delivery/${id}`);
+    assert.match(delivery.text, /Sent by Ana: 1 book/);
+    const provider = /name="provider_id_\d+" value="(\d+)"/.exec(delivery.text)?.[1] ?? '';
+    assert.equal((await bea.post(`/order/delivery/${id}`).type('form').send({ _csrf: csrfFrom(delivery.text), provider_id: provider, address_id: 'new', ...ADDRESS })).status, 302);
+    assert.equal((await bea.post(`/order/payment/${id}`).type('form').send({ _csrf: csrfFrom(delivery.text), ...GOOD_CARD })).status, 302);
+    const stock = async (bookId: number) => Number((await rows('catalog', 'SELECT stock FROM {db}.books WHERE id = ?', [bookId]))[0]?.stock);
+    assert.equal(await stock(bookA), 2);
+    const parcels = await rows('order', 'SELECT id, status, ship_by FROM {db}.deliveries WHERE purchase_id = ? ORDER BY id', [id]);
+    assert.equal(parcels.length, 2, 'a parcel per seller');
+    assert.ok(parcels.every((p) => p.ship_by), 'each with its ship-by date');
+
+    const page = await bea.get(`/order/purchases/${id}`);
+    assert.ok(page.text.includes(`action="/order/purchases/${id}/parcels/${parcels[0]!.id}/cancel"`), 'the form posts to order, with its prefix');
+    const cancelled = await bea.post(`/order/purchases/${id}/parcels/${parcels[0]!.id}/cancel`).type('form').send({ _csrf: csrfFrom(page.text) });
+    assert.equal(cancelled.status, 302);
+    assert.equal(cancelled.headers.location, `/order/purchases/${id}`);
+    assert.equal(await stock(bookA), 3, "Ana's book is back in catalog");
+    assert.equal(await stock(bookB), 2);
+
+    // Beto declines his through the API, with an Idempotency-Key; a retry changes nothing.
+    const login = await supertest(t.base).post('/auth/api/login').send({ email: beto.email, password: PASSWORD });
+    const auth = { Authorization: `Bearer ${(login.body as { token: string }).token}` };
+    const decline = () => supertest(t.base).post(`/order/api/sales/${id}/decline`).set(auth).set('Idempotency-Key', `decline-${id}`).send({});
+    assert.equal((await decline()).status, 200);
+    assert.equal((await decline()).headers['idempotent-replayed'], 'true');
+    assert.equal(await stock(bookB), 3);
+    const refunds = await rows('order', 'SELECT cause, amount_cents FROM {db}.refunds WHERE purchase_id = ? ORDER BY id', [id]);
+    assert.deepEqual(refunds.map((r) => String(r.cause)), ['buyer', 'seller_declined']);
+    const buyerLogin = await supertest(t.base).post('/auth/api/login').send({ email, password: PASSWORD });
+    const detail = await supertest(t.base).get(`/order/api/purchases/${id}`).set('Authorization', `Bearer ${(buyerLogin.body as { token: string }).token}`);
+    assert.equal((detail.body as { purchase: { refundedCents: number; deliveryStatus: string } }).purchase.deliveryStatus, 'cancelled');
+    assert.equal((detail.body as { purchase: { refundedCents: number } }).purchase.refundedCents, refunds.reduce((sum, r) => sum + Number(r.amount_cents), 0));
   });
 
   test('logging out at auth ends the session for catalog and order at once', async () => {
