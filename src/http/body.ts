@@ -12,7 +12,8 @@ export const MAX_CLAIM_PHOTOS = 3;
 // check can run before any file is written; the only file fields are `cover` (one) and `photos`.
 const multipart = multer({
   storage: multer.memoryStorage(),
-  limits: { fileSize: MAX_UPLOAD_BYTES, files: MAX_CLAIM_PHOTOS, fields: 20, fieldSize: 100 * 1024, parts: 25 },
+  // One more file than allowed, so a 4th photo fails on its field's maxCount (a clear message) before it is read.
+  limits: { fileSize: MAX_UPLOAD_BYTES, files: MAX_CLAIM_PHOTOS + 1, fields: 20, fieldSize: 100 * 1024, parts: 25 },
 }).fields([
   { name: 'cover', maxCount: 1 },
   { name: 'photos', maxCount: MAX_CLAIM_PHOTOS },
