@@ -1,6 +1,7 @@
 // Catalog pages. Anonymous browsing reads only: no session, no CSRF token, no writes.
 import { Router, type Request, type RequestHandler } from 'express';
 import type { Pool } from '../db/pool.js';
+import { uploadedFiles } from '../http/body.js';
 import { Invalid, type FieldErrors } from '../http/errors.js';
 import { flash } from '../http/flash.js';
 import { requireLogin } from '../http/guards.js';
@@ -56,9 +57,10 @@ async function readBookForm(req: Request): Promise<{ input: BookInput; cover: En
     fields = { ...err.fields };
   }
   let cover: EncodedCover | null = null;
-  if (req.file && req.file.size > 0) {
+  const [file] = uploadedFiles(req, 'cover');
+  if (file) {
     try {
-      cover = await encodeCover(req.file.buffer);
+      cover = await encodeCover(file.buffer);
     } catch (err) {
       if (!(err instanceof Invalid)) throw err;
       Object.assign(fields, err.fields);

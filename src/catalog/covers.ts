@@ -1,19 +1,11 @@
-// Cover images: the type is read from the bytes, the image is re-encoded (which drops metadata
-// and anything hidden in the file) and stored under random names. UPLOAD_DIR may be a shared
-// mount, so the files are the only state: their names live in books.cover_key.
+// Cover images: checked and re-encoded by the shared src/images.ts, stored under random names.
+// UPLOAD_DIR may be a shared mount, so the files are the only state: their names live in books.cover_key.
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Invalid } from '../http/errors.js';
+import { encodeImage, ImageRejected } from '../images.js';
 
-// sharp (libvips, about 20 MB) and file-type load with the first upload, not with every instance.
-const imaging = async () => {
-  const [{ default: sharp }, { fileTypeFromBuffer }] = await Promise.all([import('sharp'), import('file-type')]);
-  return { sharp, fileTypeFromBuffer };
-};
-
-const ACCEPTED = new Set(['image/jpeg', 'image/png', 'image/webp']);
-const MAX_PIXELS = 50_000_000; // refuses decompression bombs long before memory runs out
 const KEY = /^[0-9a-f-]{36}$/;
 
 export interface EncodedCover {
@@ -32,19 +24,15 @@ export function coverFiles(uploadDir: string, key: string): string[] {
 
 /** Checks and re-encodes an upload in memory; throws Invalid({cover}) for anything but a real JPEG, PNG or WebP. */
 export async function encodeCover(bytes: Buffer): Promise<EncodedCover> {
-  const { sharp, fileTypeFromBuffer } = await imaging();
-  const type = await fileTypeFromBuffer(bytes);
-  if (!type || !ACCEPTED.has(type.mime)) {
-    throw new Invalid({ cover: 'The cover must be a JPEG, PNG or WebP photo. This file is not one of those.' });
-  }
   try {
-    const image = () => sharp(bytes, { limitInputPixels: MAX_PIXELS, failOn: 'error' }).rotate();
-    const [large, thumb] = await Promise.all([
-      image().resize({ width: 800, height: 1200, fit: 'inside', withoutEnlargement: true }).webp({ quality: 82 }).toBuffer(),
-      image().resize({ width: 300, height: 450, fit: 'inside', withoutEnlargement: true }).webp({ quality: 78 }).toBuffer(),
+    const [large, thumb] = await encodeImage(bytes, [
+      { width: 800, height: 1200, quality: 82 },
+      { width: 300, height: 450, quality: 78 },
     ]);
-    return { large, thumb };
-  } catch {
+    return { large: large!.bytes, thumb: thumb!.bytes };
+  } catch (err) {
+    if (!(err instanceof ImageRejected)) throw err;
+    if (err.reason === 'type') throw new Invalid({ cover: 'The cover must be a JPEG, PNG or WebP photo. This file is not one of those.' });
     throw new Invalid({ cover: 'The cover image could not be read. Try another photo (JPEG, PNG or WebP, up to 5 MB).' });
   }
 }

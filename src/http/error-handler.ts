@@ -28,7 +28,9 @@ function describe(err: unknown): ErrorView {
   if (err instanceof Invalid) return { status: 422, title: err.title, message: err.template, params: err.params, fields: err.fields };
   if (err instanceof HttpError) return { status: err.status, title: err.title, message: err.template, params: err.params };
   if (err instanceof multer.MulterError) {
-    if (err.code === 'LIMIT_FILE_SIZE') return { status: 413, title: 'File too large', message: 'The cover image must be 5 MB or smaller.' };
+    const photos = err.field === 'photos';
+    if (err.code === 'LIMIT_FILE_SIZE') return { status: 413, title: 'File too large', message: photos ? 'Each photo must be 5 MB or smaller.' : 'The cover image must be 5 MB or smaller.' };
+    if (photos) return { status: 400, title: 'Bad upload', message: 'The upload was not accepted: send at most 3 photos with the claim.' };
     return { status: 400, title: 'Bad upload', message: 'The upload was not accepted: send one cover image with the form.' };
   }
   // body-parser errors carry a 4xx status and are safe to describe in general terms.

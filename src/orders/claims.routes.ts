@@ -5,14 +5,17 @@ import { Router, type Request, type Response } from 'express';
 import type { CatalogPort } from '../catalog/catalog.port.js';
 import type { Config } from '../config.js';
 import type { Pool } from '../db/pool.js';
-import { Forbidden, Invalid, NotFound } from '../http/errors.js';
+import { uploadedFiles } from '../http/body.js';
+import { Forbidden, Invalid, NotFound, type FieldErrors } from '../http/errors.js';
 import { flash } from '../http/flash.js';
 import { requireAdmin, requireLogin } from '../http/guards.js';
 import { parseInput, requireId, typedValues } from '../http/validate.js';
+import type { EncodedImage } from '../images.js';
+import * as claimPhotos from './claim-photos.js';
 import * as claims from './claims.service.js';
 import type { Claim } from './claims.service.js';
 import * as deliveriesRepo from './deliveries.repo.js';
-import { claimAnswerSchema, claimDecisionSchema, claimSchema } from './orders.schema.js';
+import { claimAnswerSchema, claimDecisionSchema, claimSchema, type ClaimInput } from './orders.schema.js';
 import { itemsOfParcel } from './parcels.js';
 import * as purchasesRepo from './purchases.repo.js';
 
@@ -34,6 +37,33 @@ export const REASON_LABELS: Record<string, string> = {
 };
 
 type Role = 'buyer' | 'seller' | 'admin';
+
+/** Where each viewer sees a claim. */
+function claimPath(role: Role, claim: Claim): string {
+  if (role === 'buyer') return `/purchases/${claim.purchaseId}/claims/${claim.id}`;
+  return role === 'seller' ? `/sales/claims/${claim.id}` : `/admin/claims/${claim.id}`;
+}
+
+/** The message, the reason and the photos together, so every message shows at once. */
+async function readClaimForm(req: Request): Promise<{ input: ClaimInput; photos: EncodedImage[] }> {
+  let input: ClaimInput | null = null;
+  let fields: FieldErrors = {};
+  try {
+    input = parseInput(claimSchema, req.body);
+  } catch (err) {
+    if (!(err instanceof Invalid)) throw err;
+    fields = { ...err.fields };
+  }
+  let photos: EncodedImage[] = [];
+  try {
+    photos = await claimPhotos.encodePhotos(uploadedFiles(req, 'photos').map((f) => f.buffer));
+  } catch (err) {
+    if (!(err instanceof Invalid)) throw err;
+    Object.assign(fields, err.fields);
+  }
+  if (!input || Object.keys(fields).length) throw new Invalid(fields);
+  return { input, photos };
+}
 
 export function claimsRoutes({ pool, config, catalog }: { pool: Pool; config: Config; catalog: CatalogPort }): Router {
   const router = Router();
@@ -60,6 +90,8 @@ export function claimsRoutes({ pool, config, catalog }: { pool: Pool; config: Co
       claim,
       items,
       role,
+      photos: await claimPhotos.listPhotos(pool, claim.id),
+      photoBase: `${claimPath(role, claim)}/photos/`,
       decidable,
       reasonLabels: REASON_LABELS,
       claimStatusLabels: STATUS_LABELS,
@@ -88,8 +120,8 @@ export function claimsRoutes({ pool, config, catalog }: { pool: Pool; config: Co
   router.post('/purchases/:id/parcels/:parcel_id/claim', requireLogin, async (req, res) => {
     const purchaseId = requireId(req.params.id);
     try {
-      const input = parseInput(claimSchema, req.body);
-      const id = await claims.openClaim(pool, { buyerId: req.user!.id, purchaseId, parcelId: requireId(req.params.parcel_id), ...input, claimDays: config.claimBusinessDays });
+      const { input, photos } = await readClaimForm(req);
+      const id = await claims.openClaim(pool, { buyerId: req.user!.id, purchaseId, parcelId: requireId(req.params.parcel_id), ...input, photos, claimDays: config.claimBusinessDays });
       req.log.info({ event: 'claim_opened', claimId: id, purchaseId, userId: req.user!.id }, 'claim opened');
       flash(req, 'success', 'Your claim was sent to the seller. They have 3 business days to answer.');
       res.redirect(`/purchases/${purchaseId}/claims/${id}`);
@@ -100,6 +132,16 @@ export function claimsRoutes({ pool, config, catalog }: { pool: Pool; config: Co
   });
 
   router.get('/purchases/:id/claims/:claim_id', requireLogin, (req, res) => renderClaim(req, res, 'buyer'));
+
+  // A photo, under each viewer's claim page (404 to anyone who cannot see the claim).
+  const photoRoute = (role: Role) => async (req: Request, res: Response) => {
+    const { claim } = await claimFor(req, role);
+    const position = requireId(req.params.n, 'There is no such photo.');
+    if (!(await claimPhotos.sendPhoto(pool, res, claim.id, position))) throw new NotFound('There is no such photo.');
+  };
+  router.get('/purchases/:id/claims/:claim_id/photos/:n', requireLogin, photoRoute('buyer'));
+  router.get('/sales/claims/:claim_id/photos/:n', requireLogin, photoRoute('seller'));
+  router.get('/admin/claims/:claim_id/photos/:n', requireAdmin, photoRoute('admin'));
 
   router.post('/purchases/:id/claims/:claim_id/dispute', requireLogin, async (req, res) => {
     const { claim } = await claimFor(req, 'buyer');

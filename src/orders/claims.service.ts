@@ -10,7 +10,9 @@ import type { CatalogPort } from '../catalog/catalog.port.js';
 import { isDuplicateKey, withTransaction, type Pool, type PoolConnection } from '../db/pool.js';
 import { Conflict, Forbidden, Invalid, NotFound } from '../http/errors.js';
 import { enqueueMail } from '../mail/outbox.js';
+import type { EncodedImage } from '../images.js';
 import { addBusinessDays } from './business-days.js';
+import * as photosRepo from './claim-photos.repo.js';
 import * as repo from './claims.repo.js';
 import type { Claim, ClaimDecision, ClaimReason } from './claims.repo.js';
 import * as deliveriesRepo from './deliveries.repo.js';
@@ -87,7 +89,7 @@ export function claimableUntil(parcel: Pick<Delivery, 'status' | 'deliveredAt'>,
 
 export async function openClaim(
   pool: Pool,
-  opts: { buyerId: number; purchaseId: number; parcelId: number; reason: ClaimReason; message: string; claimDays: number; now?: Date },
+  opts: { buyerId: number; purchaseId: number; parcelId: number; reason: ClaimReason; message: string; claimDays: number; photos?: readonly EncodedImage[]; now?: Date },
 ): Promise<number> {
   const now = opts.now ?? new Date();
   try {
@@ -102,6 +104,7 @@ export async function openClaim(
         { purchaseId: opts.purchaseId, deliveryId: opts.parcelId, buyerId: opts.buyerId, sellerId: c.parcel.sellerId, reason: opts.reason, message: opts.message, respondBy: addBusinessDays(now, ANSWER_BUSINESS_DAYS) },
         now,
       );
+      await photosRepo.insertPhotos(conn, id, opts.photos ?? [], now); // with the claim, or neither
       await tell(conn, { id, purchaseId: opts.purchaseId, buyerId: opts.buyerId }, 'opened', sellersOf(c.items));
       return id;
     });

@@ -177,6 +177,7 @@ export const claimSchema = z.object({
   reason: z.enum(['not_received', 'not_as_described', 'damaged', 'wrong_book', 'changed_mind'], { message: 'Choose what went wrong.' }),
   message: claimText(10, 2000, 'Tell the seller what happened, in at least 10 characters.'),
 });
+export type ClaimInput = z.infer<typeof claimSchema>;
 export const claimAnswerSchema = z.object({ message: claimText(5, 2000, 'Write your answer, in at least 5 characters.') });
 export const claimDecisionSchema = z.object({
   decision: z.enum(['full', 'partial', 'none'], { message: 'Choose a decision.' }),

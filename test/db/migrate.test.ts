@@ -37,6 +37,7 @@ const OWNER: Record<string, (typeof FEATURES)[number]> = {
   order_outbox: 'orders',
   refunds: 'orders',
   claims: 'orders',
+  claim_photos: 'orders',
 };
 
 const urls: string[] = [];
@@ -110,6 +111,7 @@ describe('a new database', () => {
       'orders/006.do.ship_by.sql',
       'orders/007.do.seller_stats_source.sql',
       'orders/008.do.claims.sql',
+      'orders/009.do.claim_photos.sql',
     ]);
     assert.deepEqual(await migrate(url), []);
     assert.deepEqual(await tables(url), Object.keys(OWNER).sort());
@@ -193,6 +195,7 @@ describe('a database from before the split', () => {
       'orders/006.do.ship_by.sql',
       'orders/007.do.seller_stats_source.sql',
       'orders/008.do.claims.sql',
+      'orders/009.do.claim_photos.sql',
     ]);
     assert.deepEqual(await migrate(old), []);
     assert.deepEqual(await schema(old), await schema(fresh));

@@ -60,6 +60,8 @@ describe('nginx config', { skip: tools.skip, timeout: 60_000 }, () => {
     assert.match(all, /^\s*ssl_protocols TLSv1\.2 TLSv1\.3;/m);
     assert.doesNotMatch(all, /TLSv1(\.1)?[ ;]/);
     assert.match(all, /^\s*client_max_body_size 6m;/m);
+    // Only the claim form takes more: up to 3 photos of 5 MB each.
+    assert.match(rendered, /location ~ "\^\/purchases\/\[0-9\]\+\/parcels\/\[0-9\]\+\/claim\$" \{\s*client_max_body_size 16m;/);
     assert.match(all, /proxy_set_header Host \$host;/);
     assert.match(all, /proxy_set_header X-Forwarded-For \$remote_addr;/);
     assert.match(all, /proxy_set_header X-Forwarded-Proto \$scheme;/);

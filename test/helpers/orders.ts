@@ -45,7 +45,7 @@ export async function purchaseRow(pool: Pool, id: number) {
   return rows[0];
 }
 
-export async function count(pool: Pool, table: 'purchases' | 'payments' | 'purchase_items' | 'deliveries' | 'delivery_events' | 'refunds' | 'order_outbox' | 'claims', where = '1 = 1', params: (string | number)[] = []) {
+export async function count(pool: Pool, table: 'purchases' | 'payments' | 'purchase_items' | 'deliveries' | 'delivery_events' | 'refunds' | 'order_outbox' | 'claims' | 'claim_photos', where = '1 = 1', params: (string | number)[] = []) {
   // Test-only helper; `table` and `where` come from the tests themselves.
   const [rows] = await pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM ' + table + ' WHERE ' + where, params);
   return Number(rows[0]?.n);

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import mysql from 'mysql2/promise';
+import sharp from 'sharp';
 import supertest from 'supertest';
 import { csrfFrom, PASSWORD, uniqueEmail } from '../helpers/users.js';
 import { ADDRESS, checkoutTokenFrom, GOOD_CARD } from '../helpers/orders.js';
@@ -198,6 +199,41 @@ describe('the split shop behind the Ingress', () => {
     assert.equal(track.status, 200);
     assert.match(track.text, /[Ss]hipped/);
     assert.doesNotMatch(track.text, /Calle 10|Bea Buyer/, 'the public tracking page never shows the address');
+  });
+
+  test('a claim with photos goes through the order Ingress (more than the 6 MB covers get) and its photos come back only to the buyer', async () => {
+    // Seller A's parcel (shipped above) is delivered: set here, as the delivery job would in time.
+    const [parcel] = await rows('order', "SELECT id FROM {db}.deliveries WHERE purchase_id = ? AND status = 'shipped'", [purchaseId]);
+    assert.ok(parcel, 'the shipped parcel');
+    await rows('order', "UPDATE {db}.deliveries SET status = 'delivered', delivered_at = UTC_TIMESTAMP() WHERE id = ?", [parcel.id]);
+    const form = await buyer.get(`/order/purchases/${purchaseId}/parcels/${parcel.id}/claim`);
+    assert.equal(form.status, 200);
+    assert.ok(form.text.includes(`action="/order/purchases/${purchaseId}/parcels/${parcel.id}/claim" enctype="multipart/form-data"`));
+    const noisy = (seed: number) =>
+      sharp({ create: { width: 1700, height: 1700, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 100 + seed, sigma: 60 } } }).jpeg({ quality: 95 }).toBuffer();
+    const photos = await Promise.all([noisy(1), noisy(2), noisy(3)]);
+    const total = photos.reduce((sum, p) => sum + p.length, 0);
+    assert.ok(total > 6 * 1024 * 1024 && photos.every((p) => p.length < 5 * 1024 * 1024), `3 photos of ${photos.map((p) => p.length).join(', ')} bytes`);
+    let req = buyer.post(`/order/purchases/${purchaseId}/parcels/${parcel.id}/claim`).field('_csrf', csrfFrom(form.text)).field({ reason: 'damaged', message: 'The spine is broken, see the photos.' });
+    for (const [i, p] of photos.entries()) req = req.attach('photos', p, { filename: `photo${i}.jpg`, contentType: 'image/jpeg' });
+    const opened = await req;
+    assert.equal(opened.status, 302, opened.text.slice(0, 300));
+    const claimPath = opened.headers.location ?? '';
+    assert.match(claimPath, new RegExp(`^/order/purchases/${purchaseId}/claims/\\d+$`));
+    const stored = await rows('order', 'SELECT p.position, p.content_type FROM {db}.claim_photos p JOIN {db}.claims c ON c.id = p.claim_id WHERE c.delivery_id = ? ORDER BY p.position', [parcel.id]);
+    assert.deepEqual(stored.map((r) => [Number(r.position), String(r.content_type)]), [[1, 'image/webp'], [2, 'image/webp'], [3, 'image/webp']], "in order's own database");
+
+    const page = await buyer.get(claimPath);
+    const src = /<img src="(\/order\/purchases\/\d+\/claims\/\d+\/photos\/1)"/.exec(page.text)?.[1];
+    assert.ok(src, 'the claim page shows the photos under /order');
+    const photo = await buyer.get(src).buffer(true);
+    assert.equal(photo.status, 200);
+    assert.equal(photo.headers['content-type'], 'image/webp');
+    assert.match(photo.headers['cache-control'] ?? '', /^private\b/);
+    assert.equal(photo.headers['x-content-type-options'], 'nosniff');
+    assert.equal((await sharp(photo.body as Buffer).metadata()).format, 'webp');
+    const { agent: stranger } = await register('Stranger');
+    assert.equal((await stranger.get(src)).status, 404);
   });
 
   test('the address book is auth\'s: /account under /auth, the delivery step lists it, another shopper\'s address is a 404', async () => {
