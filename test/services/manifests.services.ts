@@ -98,7 +98,7 @@ for (const overlay of ['local', 'aws']) {
       }
     });
 
-    test('the Ingress: the issue paths, rewrite /$2, regex everywhere, prefixes, TLS; backends exist', () => {
+    test('the Ingress: the issue paths, rewrite /$2, regex everywhere, prefixes, the not-found catch-all, TLS; backends exist', () => {
       const ingresses = byKind(objs, 'Ingress');
       const paths = new Map<string, string>();
       for (const ing of ingresses) {
@@ -111,13 +111,17 @@ for (const overlay of ['local', 'aws']) {
           assert.ok(svc.spec!.ports.some((sp: { port: number }) => sp.port === p.backend.service.port.number), 'backend port exists');
           paths.set(p.path, p.backend.service.name);
           assert.equal(a['nginx.ingress.kubernetes.io/use-regex'], 'true');
-          if (p.path !== '/$') {
+          if (p.path === '/.+') {
+            // Every other path: catalog's 404 page, under catalog's prefix (the not-found Ingress).
+            assert.equal(a['nginx.ingress.kubernetes.io/rewrite-target'], '/.ingress-default-backend');
+            assert.equal(a['nginx.ingress.kubernetes.io/x-forwarded-prefix'], '/book');
+          } else if (p.path !== '/$') {
             assert.equal(a['nginx.ingress.kubernetes.io/rewrite-target'], '/$2');
             assert.equal(a['nginx.ingress.kubernetes.io/x-forwarded-prefix'], p.path.replace('(/|$)(.*)', ''));
           }
         }
       }
-      assert.deepEqual(Object.fromEntries(paths), { '/auth(/|$)(.*)': 'auth', '/book(/|$)(.*)': 'catalog', '/order(/|$)(.*)': 'order', '/$': 'catalog' });
+      assert.deepEqual(Object.fromEntries(paths), { '/auth(/|$)(.*)': 'auth', '/book(/|$)(.*)': 'catalog', '/order(/|$)(.*)': 'order', '/$': 'catalog', '/.+': 'catalog' });
       const issuer = byKind(objs, 'ClusterIssuer')[0]!;
       assert.ok(issuer.spec!.acme.solvers[0].http01.ingress);
     });
