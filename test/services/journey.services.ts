@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import mysql from 'mysql2/promise';
 import sharp from 'sharp';
 import supertest from 'supertest';
+import { client, type Client } from '../helpers/cookie-client.js';
 import { csrfFrom, PASSWORD, uniqueEmail } from '../helpers/users.js';
 import { ADDRESS, checkoutTokenFrom, GOOD_CARD } from '../helpers/orders.js';
 import { jpeg } from '../helpers/books.js';
@@ -15,11 +16,7 @@ import { SERVER_URL, startTopology, type Topology } from './topology.js';
 
 process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0'; // nginx's certificate is self-signed, as in the local stack
 
-type Request = ReturnType<ReturnType<typeof supertest>['get']>;
-interface Agent {
-  get(path: string): Request;
-  post(path: string): Request;
-}
+type Agent = Client;
 let t: Topology;
 let db: mysql.Connection;
 
@@ -32,35 +29,8 @@ after(async () => {
   await t?.close();
 });
 
-/**
- * A browser-like client: keeps the cookies it is given (superagent's own jar drops this host's
- * Secure __Host- cookie) and sends them back, on every service behind the one host. It asks for
- * `lang` (null: a browser that names no language).
- */
-function agent(lang: string | null = 'en'): Agent {
-  const jar = new Map<string, string>();
-  const wrap = (req: Request): Request => {
-    // The Cookie header is written when the request is sent, not when it is built (a form's token
-    // is often fetched in between, and that fetch may start the session).
-    if (lang) void req.set('Accept-Language', lang);
-    const end = req.end.bind(req);
-    req.end = ((cb?: Parameters<typeof end>[0]) => {
-      if (jar.size) void req.set('Cookie', [...jar].map(([k, v]) => `${k}=${v}`).join('; '));
-      return end(cb);
-    }) as typeof req.end;
-    req.on('response', (res: { headers: Record<string, string | string[] | undefined> }) => {
-      for (const c of ([] as string[]).concat(res.headers['set-cookie'] ?? [])) {
-        const pair = c.split(';')[0] ?? '';
-        const i = pair.indexOf('=');
-        const [name, value] = [pair.slice(0, i), pair.slice(i + 1)];
-        if (!value || /expires=Thu, 01 Jan 1970/i.test(c)) jar.delete(name);
-        else jar.set(name, value);
-      }
-    });
-    return req;
-  };
-  return { get: (path) => wrap(supertest(t.base).get(path)), post: (path) => wrap(supertest(t.base).post(path)) };
-}
+/** A browser (the shared cookie-keeping client) asking for `lang` (null: a browser that names no language). */
+const agent = (lang: string | null = 'en'): Agent => client(t.base, { lang });
 const rows = async (service: 'auth' | 'catalog' | 'order', sql: string, params: unknown[] = []) =>
   (await db.query<mysql.RowDataPacket[]>(sql.replaceAll('{db}', `\`${t.databases[service]}\``), params))[0];
 
